@@ -1,0 +1,629 @@
+"""Questionnaire definitions: read a YAML file, check every part of it, build immutable objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from survey.questionnaire import conditions
+from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
+from survey.schedule import LocalTimeError, Schedule, local_to_utc, valid_timezone
+
+Text = Mapping[str, str]
+
+QUESTION_TYPES = (
+    "integer",
+    "single",
+    "multiple",
+    "country",
+    "matrix",
+    "scale",
+    "text",
+    "long_text",
+    "email",
+)
+CHOICE_TYPES = ("single", "multiple")
+OTHER_MAX_LENGTH = 200
+DEFAULT_MAX_LENGTH = {"text": 200, "long_text": 2000}
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+_TOP_KEYS = {"slug", "languages", "title", "intro", "schedule", "consent", "sections"}
+_SECTION_KEYS = {"id", "title", "intro", "relevant", "questions"}
+_COMMON_KEYS = {
+    "id",
+    "type",
+    "label",
+    "help",
+    "required",
+    "relevant",
+    "constraints",
+    "screen_out",
+    "personal",
+}
+_TYPE_KEYS = {
+    "integer": {"min", "max"},
+    "single": {"choices"},
+    "multiple": {"choices", "max_choices"},
+    "country": set(),
+    "matrix": {"rows", "scale"},
+    "scale": {"min", "max", "min_label", "max_label"},
+    "text": {"max_length"},
+    "long_text": {"max_length"},
+    "email": set(),
+}
+
+
+class QuestionnaireError(ValueError):
+    """A questionnaire file with problems; `problems` holds one line for each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str | int
+    label: Text
+    number: int
+    other: bool = False
+    exclusive: bool = False
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    check: Condition
+    message: Text
+
+
+@dataclass(frozen=True)
+class ScreenOut:
+    when: Condition
+    message: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: Text
+    section_id: str
+    help: Text | None = None
+    required: bool = False
+    relevant: Condition | None = None
+    constraints: tuple[Constraint, ...] = ()
+    screen_out: ScreenOut | None = None
+    personal: bool = False
+    choices: tuple[Choice, ...] = ()
+    max_choices: int | None = None
+    rows: tuple[Choice, ...] = ()
+    scale: tuple[Choice, ...] = ()
+    min: int | Condition | None = None
+    max: int | Condition | None = None
+    min_label: Text | None = None
+    max_label: Text | None = None
+    max_length: int | None = None
+
+    @property
+    def other_field(self) -> str:
+        return f"{self.id}_other"
+
+    def choice(self, code: Any) -> Choice | None:
+        return next((item for item in self.choices if item.code == code), None)
+
+    @property
+    def other_choices(self) -> tuple[Choice, ...]:
+        return tuple(item for item in self.choices if item.other)
+
+    def codes(self) -> list[str | int]:
+        source = self.scale if self.type == "matrix" else self.choices
+        return [item.code for item in source]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    questions: tuple[Question, ...]
+    intro: Text | None = None
+    relevant: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    slug: str
+    languages: tuple[str, ...]
+    title: Text
+    intro: Text
+    schedule: Schedule
+    consent_version: str
+    consent_label: Text
+    sections: tuple[Section, ...]
+    fingerprint: str = ""
+    _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def questions(self) -> Iterator[Question]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, question_id: str) -> Question:
+        return self._questions[question_id]
+
+    def section(self, section_id: str) -> Section | None:
+        return next((item for item in self.sections if item.id == section_id), None)
+
+
+def load_file(path: str | Path) -> Questionnaire:
+    """Read and check a questionnaire file; raise QuestionnaireError naming file and place."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise QuestionnaireError([f"{path}: cannot read the file: {error}"]) from None
+    return load_text(text, str(path))
+
+
+def load_text(text: str, source_name: str) -> Questionnaire:
+    """Parse questionnaire YAML text; `source_name` names it in error messages."""
+    try:
+        document = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or str(error)
+        raise QuestionnaireError([f"{source_name}{where}: not valid YAML: {reason}"]) from None
+    lines = _line_numbers(document) if document is not None else {}
+    builder = _Builder(source_name, lines)
+    questionnaire = builder.build(data)
+    if builder.problems:
+        raise QuestionnaireError(builder.problems)
+    assert questionnaire is not None
+    return questionnaire
+
+
+def fingerprint(text: str) -> str:
+    """A hash of a file's meaning: layout, comments and key order do not change it."""
+    data = yaml.safe_load(text)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _line_numbers(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_numbers(value, (*path, key.value)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            lines.update(_line_numbers(value, (*path, index)))
+    return lines
+
+
+class _Builder:
+    """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, source_name: str, lines: dict[tuple[Any, ...], int]):
+        self.source_name = source_name
+        self.lines = lines
+        self.problems: list[str] = []
+        self.languages: tuple[str, ...] = ("en",)
+        self.order: dict[str, int] = {}
+        self.questions: dict[str, Question] = {}
+        self.section_of: dict[str, str] = {}
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def problem(self, path: tuple[Any, ...], message: str) -> None:
+        line = None
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line is not None:
+                break
+        where = f"{self.source_name}:{line}" if line else self.source_name
+        self.problems.append(f"{where}: {self.describe(path)}: {message}")
+
+    def describe(self, path: tuple[Any, ...]) -> str:
+        if not path:
+            return "top level"
+        parts = []
+        for item in path:
+            parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
+        return "".join(parts).lstrip(".")
+
+    # -- small readers -----------------------------------------------------------------------
+
+    def mapping(self, value: Any, path: tuple[Any, ...], allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping of keys to values")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.problem((*path, key), f"unknown key {key!r}")
+        return value
+
+    def text(self, value: Any, path: tuple[Any, ...], required: bool = True) -> Text | None:
+        if value is None:
+            if required:
+                self.problem(path, "missing text")
+            return None
+        if not isinstance(value, dict):
+            self.problem(path, "must be a map of language to text, e.g. {en: ...}")
+            return None
+        result: dict[str, str] = {}
+        for language, text in value.items():
+            if language not in self.languages:
+                self.problem((*path, language), f"language {language!r} is not in `languages`")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem((*path, language), "empty text")
+            else:
+                result[language] = text.strip()
+        for language in self.languages:
+            if language not in value:
+                self.problem(path, f"text missing in language {language!r}")
+        return result
+
+    def integer(self, value: Any, path: tuple[Any, ...]) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, f"must be a whole number, not {value!r}")
+            return None
+        return value
+
+    def boolean(self, value: Any, path: tuple[Any, ...]) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.problem(path, f"must be true or false, not {value!r}")
+            return False
+        return value
+
+    def identifier(self, value: Any, path: tuple[Any, ...], what: str) -> str | None:
+        if not isinstance(value, str) or not _ID.match(value):
+            self.problem(path, f"{what} id {value!r} must match [a-z][a-z0-9_]*")
+            return None
+        return value
+
+    # -- the document ------------------------------------------------------------------------
+
+    def build(self, data: Any) -> Questionnaire | None:
+        top = self.mapping(data, (), _TOP_KEYS)
+        for key in ("slug", "languages", "title", "schedule", "consent", "sections"):
+            if top and key not in top:
+                self.problem((), f"missing key {key!r}")
+        slug = top.get("slug")
+        if "slug" in top and (not isinstance(slug, str) or not _SLUG.match(slug)):
+            self.problem(("slug",), "must be lower-case letters, digits and hyphens")
+        languages = top.get("languages")
+        if isinstance(languages, list) and languages and all(
+            isinstance(item, str) and _LANGUAGE.match(item) for item in languages
+        ):
+            self.languages = tuple(languages)
+        elif "languages" in top:
+            self.problem(("languages",), "must be a list of language codes such as [en, fr]")
+        title = self.text(top.get("title"), ("title",))
+        intro = self.text(top.get("intro"), ("intro",), required=False)
+        schedule = self.schedule(top.get("schedule"), ("schedule",))
+        consent = self.mapping(top.get("consent"), ("consent",), {"version", "label"})
+        consent_version = consent.get("version")
+        if consent and (not isinstance(consent_version, str | int) or consent_version == ""):
+            self.problem(("consent", "version"), "missing consent version")
+        consent_label = self.text(consent.get("label"), ("consent", "label"))
+        sections = self.sections(top.get("sections"), ("sections",))
+        if self.problems or schedule is None:
+            return None
+        return Questionnaire(
+            slug=str(slug),
+            languages=self.languages,
+            title=title or {},
+            intro=intro or {},
+            schedule=schedule,
+            consent_version=str(consent_version),
+            consent_label=consent_label or {},
+            sections=tuple(sections),
+            _questions=dict(self.questions),
+        )
+
+    def schedule(self, value: Any, path: tuple[Any, ...]) -> Schedule | None:
+        data = self.mapping(value, path, {"opens_at", "closes_at", "timezone", "grace_minutes"})
+        timezone = data.get("timezone")
+        if not isinstance(timezone, str) or not valid_timezone(timezone):
+            self.problem((*path, "timezone"), f"unknown time zone {timezone!r}")
+            return None
+        grace = data.get("grace_minutes", 0)
+        grace_minutes = self.integer(grace, (*path, "grace_minutes"))
+        if grace_minutes is not None and grace_minutes < 0:
+            self.problem((*path, "grace_minutes"), "cannot be negative")
+        times: dict[str, datetime | None] = {}
+        for key in ("opens_at", "closes_at"):
+            raw = data.get(key)
+            if raw is None:
+                times[key] = None
+                continue
+            try:
+                local = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+                times[key] = local_to_utc(local, timezone)
+            except ValueError as error:
+                self.problem((*path, key), f"not a date and time: {error}")
+                return None
+            except LocalTimeError as error:
+                self.problem((*path, key), str(error))
+                return None
+        opens_at, closes_at = times["opens_at"], times["closes_at"]
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.problem((*path, "closes_at"), "must be after opens_at")
+        return Schedule(opens_at, closes_at, timezone, grace_minutes or 0)
+
+    def sections(self, value: Any, path: tuple[Any, ...]) -> list[Section]:
+        if not isinstance(value, list) or not value:
+            self.problem(path, "must be a non-empty list of sections")
+            return []
+        # First pass: every id and its position, so conditions can be checked against them.
+        raw_sections = []
+        seen_sections: set[str | None] = set()
+        for index, raw in enumerate(value):
+            section_path = (*path, index)
+            data = self.mapping(raw, section_path, _SECTION_KEYS)
+            section_id = self.identifier(data.get("id"), (*section_path, "id"), "section")
+            if section_id is not None and section_id in seen_sections:
+                self.problem((*section_path, "id"), f"duplicate section id {section_id!r}")
+            seen_sections.add(section_id)
+            questions = data.get("questions")
+            if not isinstance(questions, list) or not questions:
+                self.problem((*section_path, "questions"), "must be a non-empty list")
+                questions = []
+            raw_sections.append((section_path, data, section_id, questions))
+            for q_index, question in enumerate(questions):
+                q_id = question.get("id") if isinstance(question, dict) else None
+                if isinstance(q_id, str):
+                    if q_id in self.order:
+                        self.problem(
+                            (*section_path, "questions", q_index, "id"),
+                            f"duplicate question id {q_id!r}",
+                        )
+                    self.order.setdefault(q_id, len(self.order))
+                    self.section_of.setdefault(q_id, str(section_id))
+        sections = []
+        for section_path, data, section_id, questions in raw_sections:
+            first = len(self.questions)
+            built = [
+                self.question(raw, (*section_path, "questions", q_index), str(section_id))
+                for q_index, raw in enumerate(questions)
+            ]
+            relevant = self.condition(
+                data.get("relevant"), (*section_path, "relevant"), before=first, inclusive=False
+            )
+            sections.append(
+                Section(
+                    id=str(section_id),
+                    title=self.text(data.get("title"), (*section_path, "title")) or {},
+                    intro=self.text(data.get("intro"), (*section_path, "intro"), required=False),
+                    relevant=relevant,
+                    questions=tuple(item for item in built if item is not None),
+                )
+            )
+        for question_id in self.questions:
+            other = f"{question_id}_other"
+            if other in self.questions and self.questions[question_id].other_choices:
+                self.problem(("sections",), f"question id {other!r} clashes with the "
+                             f"other-specify column of {question_id!r}")
+        return sections
+
+    def question(self, raw: Any, path: tuple[Any, ...], section_id: str) -> Question | None:
+        q_type = raw.get("type") if isinstance(raw, dict) else None
+        if q_type not in QUESTION_TYPES:
+            if isinstance(raw, dict):
+                self.problem(
+                    (*path, "type"),
+                    f"unknown question type {q_type!r} (one of: {', '.join(QUESTION_TYPES)})",
+                )
+            else:
+                self.problem(path, "must be a mapping of keys to values")
+            return None
+        data = self.mapping(raw, path, _COMMON_KEYS | _TYPE_KEYS[q_type])
+        question_id = self.identifier(data.get("id"), (*path, "id"), "question")
+        if question_id is None:
+            return None
+        position = self.order[question_id]
+        values: dict[str, Any] = {
+            "id": question_id,
+            "type": q_type,
+            "section_id": section_id,
+            "label": self.text(data.get("label"), (*path, "label")) or {},
+            "help": self.text(data.get("help"), (*path, "help"), required=False),
+            "required": self.boolean(data.get("required"), (*path, "required")),
+            "personal": self.boolean(data.get("personal"), (*path, "personal")),
+        }
+        if q_type in CHOICE_TYPES:
+            values["choices"] = self.choices(data.get("choices"), (*path, "choices"), q_type)
+        if q_type == "multiple" and "max_choices" in data:
+            limit = self.integer(data["max_choices"], (*path, "max_choices"))
+            if limit is not None and not 1 <= limit <= len(values["choices"]):
+                self.problem((*path, "max_choices"), "must be between 1 and the number of choices")
+            values["max_choices"] = limit
+        if q_type == "matrix":
+            values["rows"] = self.choices(data.get("rows"), (*path, "rows"), "row")
+            values["scale"] = self.choices(data.get("scale"), (*path, "scale"), "scale")
+        if q_type in ("integer", "scale"):
+            values.update(self.bounds(data, path, q_type, position))
+        if q_type == "scale":
+            values["min_label"] = self.text(data.get("min_label"), (*path, "min_label"), False)
+            values["max_label"] = self.text(data.get("max_label"), (*path, "max_label"), False)
+        if q_type in DEFAULT_MAX_LENGTH:
+            length = data.get("max_length", DEFAULT_MAX_LENGTH[q_type])
+            values["max_length"] = self.integer(length, (*path, "max_length"))
+            if values["max_length"] is not None and values["max_length"] < 1:
+                self.problem((*path, "max_length"), "must be at least 1")
+        question = Question(**values)
+        # Conditions are checked after the question exists, so a rule may name its own question.
+        self.questions[question_id] = question
+        relevant = self.condition(
+            data.get("relevant"), (*path, "relevant"), before=position, inclusive=False
+        )
+        constraints = []
+        raw_constraints = data.get("constraints") or []
+        if not isinstance(raw_constraints, list):
+            self.problem((*path, "constraints"), "must be a list of {check, message}")
+            raw_constraints = []
+        for index, item in enumerate(raw_constraints):
+            item_path = (*path, "constraints", index)
+            rule = self.mapping(item, item_path, {"check", "message"})
+            check = self.condition(rule.get("check"), (*item_path, "check"), before=position)
+            message = self.text(rule.get("message"), (*item_path, "message"))
+            if check is not None and message is not None:
+                constraints.append(Constraint(check, message))
+        screen_out = None
+        if "screen_out" in data:
+            rule = self.mapping(data["screen_out"], (*path, "screen_out"), {"when", "message"})
+            when = self.condition(rule.get("when"), (*path, "screen_out", "when"), before=position)
+            message = self.text(rule.get("message"), (*path, "screen_out", "message"))
+            if when is not None and message is not None:
+                screen_out = ScreenOut(when, message)
+        question = Question(
+            **values, relevant=relevant, constraints=tuple(constraints), screen_out=screen_out
+        )
+        self.questions[question_id] = question
+        return question
+
+    def bounds(
+        self, data: dict[str, Any], path: tuple[Any, ...], q_type: str, position: int
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key in ("min", "max"):
+            raw = data.get(key)
+            if raw is None:
+                if q_type == "scale":
+                    self.problem(path, f"a scale needs {key!r}")
+                result[key] = None
+            elif isinstance(raw, str) and q_type == "integer":
+                result[key] = self.condition(raw, (*path, key), before=position, inclusive=False)
+            else:
+                result[key] = self.integer(raw, (*path, key))
+        low, high = result["min"], result["max"]
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            self.problem((*path, "max"), "must not be below min")
+        return result
+
+    def choices(self, value: Any, path: tuple[Any, ...], kind: str) -> tuple[Choice, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(path, "must be a non-empty list")
+            return ()
+        allowed = {"code", "label", "number"}
+        if kind in CHOICE_TYPES:
+            allowed |= {"other"}
+        if kind == "multiple":
+            allowed |= {"exclusive"}
+        if kind == "scale":
+            allowed |= {"missing"}
+        result: list[Choice] = []
+        seen_codes: set[Any] = set()
+        seen_numbers: set[int] = set()
+        for index, raw in enumerate(value, start=1):
+            item_path = (*path, index - 1)
+            data = self.mapping(raw, item_path, allowed)
+            code = data.get("code")
+            if kind == "scale":
+                if isinstance(code, bool) or not isinstance(code, int):
+                    self.problem((*item_path, "code"), f"scale codes are whole numbers: {code!r}")
+                    continue
+            elif not isinstance(code, str) or not _CODE.match(code):
+                self.problem((*item_path, "code"), f"code {code!r} must match [a-z0-9][a-z0-9_]*")
+                continue
+            if code in seen_codes:
+                self.problem((*item_path, "code"), f"duplicate code {code!r}")
+            seen_codes.add(code)
+            number = data.get("number", code if kind == "scale" else index)
+            number = self.integer(number, (*item_path, "number")) or index
+            if number in seen_numbers:
+                self.problem((*item_path, "number"), f"duplicate number {number}")
+            seen_numbers.add(number)
+            result.append(
+                Choice(
+                    code=code,
+                    label=self.text(data.get("label"), (*item_path, "label")) or {},
+                    number=number,
+                    other=self.boolean(data.get("other"), (*item_path, "other")),
+                    exclusive=self.boolean(data.get("exclusive"), (*item_path, "exclusive")),
+                    missing=self.boolean(data.get("missing"), (*item_path, "missing")),
+                )
+            )
+        return tuple(result)
+
+    # -- conditions --------------------------------------------------------------------------
+
+    def condition(
+        self, source: Any, path: tuple[Any, ...], before: int, inclusive: bool = True
+    ) -> Condition | None:
+        """Parse a condition whose questions must come before position `before`."""
+        if source is None:
+            return None
+        try:
+            condition = conditions.parse(source)
+        except ConditionError as error:
+            self.problem(path, str(error))
+            return None
+        ok = True
+        for ref in condition.refs():
+            if ref.name == conditions.CURRENT_YEAR:
+                continue
+            position = self.order.get(ref.name)
+            if position is None:
+                self.problem(path, f"unknown question id {ref.name!r}")
+                ok = False
+                continue
+            if position > before or (position == before and not inclusive):
+                self.problem(path, f"{ref.name!r} must be asked before this condition is used")
+                ok = False
+                continue
+            question = self.questions.get(ref.name)
+            if question is None:
+                continue
+            if ref.row is not None and (
+                question.type != "matrix" or ref.row not in {row.code for row in question.rows}
+            ):
+                self.problem(path, f"{ref.name!r} has no row {ref.row!r}")
+                ok = False
+        for comparison in conditions.walk_comparisons(condition.tree):
+            ok = self.check_codes(comparison, path) and ok
+        return condition if ok else None
+
+    def check_codes(self, comparison: Compare, path: tuple[Any, ...]) -> bool:
+        """Codes compared with a choice question must be among its codes."""
+        pairs = [(comparison.left, comparison.right), (comparison.right, comparison.left)]
+        ok = True
+        for side, other in pairs:
+            if not isinstance(side, Ref) or side.name not in self.questions:
+                continue
+            question = self.questions[side.name]
+            if question.type == "matrix" and side.row is not None:
+                codes: set[Any] = {point.code for point in question.scale}
+            elif question.type in CHOICE_TYPES:
+                codes = {choice.code for choice in question.choices}
+            else:
+                continue
+            values: list[Any] = []
+            if isinstance(other, Literal):
+                values = [other.value]
+            elif isinstance(other, ListOf):
+                values = [item.value for item in other.items]
+            for value in values:
+                if value not in codes:
+                    self.problem(path, f"{value!r} is not a code of {side.name!r}")
+                    ok = False
+        return ok
