@@ -271,3 +271,23 @@ _READERS: dict[str, _Reader] = {
     "long_text": _read_text,
     "email": _read_email,
 }
+
+
+def form_values(section: Section, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Saved answers as the form fields that would produce them (to fill a section's form)."""
+    form: dict[str, list[str]] = {}
+    for question in section.questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        if question.type == "matrix" and isinstance(value, dict):
+            for row_code, point in value.items():
+                form[f"{question.id}__{row_code}"] = [str(point)]
+        elif isinstance(value, list):
+            form[question.id] = [str(item) for item in value]
+        else:
+            form[question.id] = [str(value)]
+        other = answers.get(question.other_field)
+        if other is not None:
+            form[question.other_field] = [str(other)]
+    return form

@@ -1,0 +1,127 @@
+"""The survey platform: create_app() wires settings, database, extensions, blueprints and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, g, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from survey.db import Database
+from survey.extensions import babel, csrf
+from survey.i18n import current_language, language_name, select_locale, text
+from survey.models import utcnow
+from survey.questionnaire.countries import country_names
+from survey.security import register_security_headers
+from survey.settings import Settings
+
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], Any] = utcnow,
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the app; tests pass their own settings, clock and config overrides."""
+    settings = settings or Settings.from_environment()
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=180),
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        BABEL_DEFAULT_LOCALE="en",
+        SURVEY_SETTINGS=settings,
+        SURVEY_CLOCK=clock,
+    )
+    app.config.update(overrides or {})
+    app.extensions["survey_db"] = Database(settings.database_url)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        text=text,
+        current_language=current_language,
+        language_name=language_name,
+        country_names=country_names,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey.health import bp as health_bp
+    from survey.respond.views import bp as respond_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(respond_bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _
+
+    messages = {
+        400: _("The form could not be read. Go back, reload the page and try again."),
+        404: _("There is no page at this address. Check the link you followed."),
+        405: _("This page cannot be used that way."),
+        413: _("What you sent is too large. Shorten your answers and try again."),
+        429: _("Too many attempts. Wait a minute and try again."),
+        500: _("Something went wrong on our side. Your saved answers are safe; try again."),
+    }
+
+    def render(code: int, message: str) -> tuple[str, int]:
+        g.setdefault("languages", ("en",))
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        return render(400, str(_("This form has expired or was not sent from this site. "
+                                 "Reload the page and send it again; nothing was saved.")))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response | tuple[str, int]:
+        code = error.code or 500
+        if code not in messages:
+            return error.get_response()
+        return render(code, str(messages[code]))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        app.logger.exception("unexpected error")
+        return render(500, str(messages[500]))
+
+
+def register_cli(app: Flask) -> None:
+    from survey.cli import register_commands
+
+    register_commands(app)
+
+
+def get_db(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["survey_db"]  # type: ignore[no-any-return]

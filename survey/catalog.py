@@ -1,0 +1,113 @@
+"""Questionnaires in the database: loading files as versions, finding surveys and their content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.models import QuestionnaireVersion, Survey
+from survey.questionnaire.schema import Questionnaire, fingerprint, load_file, load_text
+from survey.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    slug: str
+    version: int
+    created_survey: bool
+    created_version: bool
+
+    def describe(self) -> str:
+        if self.created_survey:
+            return f"{self.slug}: new survey, version {self.version}"
+        if self.created_version:
+            return f"{self.slug}: new version {self.version}"
+        return f"{self.slug}: unchanged (version {self.version})"
+
+
+def load_questionnaire(session: Session, path: Path) -> LoadResult:
+    """Store a questionnaire file: a new survey, a new version, or nothing if unchanged.
+
+    Raises QuestionnaireError if the file has problems. The file's schedule is applied only
+    while no admin has changed the survey's schedule.
+    """
+    questionnaire = load_file(path)
+    source = path.read_text(encoding="utf-8")
+    digest = fingerprint(source)
+    survey = session.scalar(select(Survey).where(Survey.slug == questionnaire.slug))
+    created_survey = survey is None
+    if survey is None:
+        survey = Survey(slug=questionnaire.slug, default_language=questionnaire.default_language)
+        session.add(survey)
+        _apply_schedule(survey, questionnaire.schedule)
+        session.flush()
+    latest = latest_version(session, survey)
+    if latest is not None and latest.fingerprint == digest:
+        return LoadResult(survey.slug, latest.version, False, False)
+    number = 1 if latest is None else latest.version + 1
+    session.add(
+        QuestionnaireVersion(
+            survey_id=survey.id,
+            version=number,
+            fingerprint=digest,
+            source=source,
+            source_name=path.name,
+        )
+    )
+    survey.default_language = questionnaire.default_language
+    if not survey.schedule_set_by_admin:
+        _apply_schedule(survey, questionnaire.schedule)
+    session.flush()
+    return LoadResult(survey.slug, number, created_survey, True)
+
+
+def _apply_schedule(survey: Survey, schedule: Schedule) -> None:
+    survey.opens_at = schedule.opens_at
+    survey.closes_at = schedule.closes_at
+    survey.timezone = schedule.timezone
+    survey.grace_minutes = schedule.grace_minutes
+
+
+def latest_version(session: Session, survey: Survey) -> QuestionnaireVersion | None:
+    return session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.survey_id == survey.id)
+        .order_by(QuestionnaireVersion.version.desc())
+        .limit(1)
+    )
+
+
+def find_survey(session: Session, slug: str) -> Survey | None:
+    return session.scalar(select(Survey).where(Survey.slug == slug))
+
+
+def all_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.slug)))
+
+
+def version_count(session: Session, survey: Survey) -> int:
+    return session.scalar(
+        select(func.count()).where(QuestionnaireVersion.survey_id == survey.id)
+    ) or 0
+
+
+def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
+    """The parsed content of a stored version (versions never change, so it is cached)."""
+    return _parse_version(version.id, version.source, version.source_name)
+
+
+@lru_cache(maxsize=64)
+def _parse_version(version_id: int, source: str, source_name: str) -> Questionnaire:
+    return load_text(source, f"{source_name} (stored version {version_id})")
+
+
+def schedule_of(survey: Survey) -> Schedule:
+    return Schedule(survey.opens_at, survey.closes_at, survey.timezone, survey.grace_minutes)
+
+
+def questionnaire_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("*.yaml") if path.is_file())

@@ -1,0 +1,85 @@
+"""Database engine and sessions: SQLite tuned for a small server, PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and real BEGINs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                               **options)
+        _tune_sqlite(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers take the write lock at BEGIN, so two writers queue on the busy timeout
+        # instead of one failing when it upgrades a read lock.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The engine and two session factories: one for reading, one for writing."""
+
+    def __init__(self, url: str, **options: Any):
+        self.url = url
+        self.engine = make_engine(url, **options)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for a request that only reads."""
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on an exception."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,56 @@
+"""The language layer: which language a page is in, and texts from questionnaire maps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from babel import Locale, UnknownLocaleError
+from flask import g, request, session
+
+LANGUAGE_SESSION_KEY = "language"
+
+
+def page_languages() -> tuple[str, ...]:
+    """Languages the current page can be shown in (the survey's, or English elsewhere)."""
+    return g.get("languages") or ("en",)
+
+
+def select_locale() -> str:
+    """?lang=xx, then the person's earlier choice, then the browser's, then the default."""
+    languages = page_languages()
+    asked = request.args.get("lang")
+    if asked in languages:
+        session[LANGUAGE_SESSION_KEY] = asked
+        return asked
+    chosen = session.get(LANGUAGE_SESSION_KEY)
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    """The language of the page being rendered."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language (how people find their own language in a list)."""
+    try:
+        return str(Locale.parse(code).get_display_name(code)).capitalize()
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def text(value: Mapping[str, str] | None, language: str | None = None) -> str:
+    """A questionnaire text in the page's language, falling back to the survey's default."""
+    if not value:
+        return ""
+    wanted = language or current_language()
+    if value.get(wanted):
+        return value[wanted]
+    for fallback in page_languages():
+        if value.get(fallback):
+            return value[fallback]
+    return next(iter(value.values()), "")

@@ -1,0 +1,181 @@
+"""Database models (SQLAlchemy 2, typed). The schema itself is made by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUSES = ("in_progress", "complete", "screened_out")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is needed")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Survey(Base):
+    """A survey people answer at /s/<slug>, with its schedule; its content is in versions."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    default_language: Mapped[str] = mapped_column(String(16))
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # True once an admin changed the schedule: reloading the file must not overwrite it.
+    schedule_set_by_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="survey", order_by="QuestionnaireVersion.version"
+    )
+
+    __table_args__ = (CheckConstraint("grace_minutes >= 0", name="grace_not_negative"),)
+
+
+class QuestionnaireVersion(Base):
+    """One loaded state of a questionnaire file; responses keep the version they started on."""
+
+    __tablename__ = "questionnaire_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(255))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "version", name="uq_questionnaire_versions_survey_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+
+class Response(Base):
+    """One person's answers to one survey. Holds no IP address and no name."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not sequential
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="RESTRICT")
+    )
+    resume_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    late: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    consent_version: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    last_section: Mapped[str | None] = mapped_column(String(64))
+
+    version: Mapped[QuestionnaireVersion] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('in_progress', 'complete', 'screened_out')", name="status_known"
+        ),
+        CheckConstraint(
+            "(status = 'complete') = (submitted_at IS NOT NULL)", name="submitted_iff_complete"
+        ),
+        CheckConstraint("NOT late OR status = 'complete'", name="late_only_when_complete"),
+        Index("ix_responses_survey_status", "survey_id", "status"),
+    )
+
+
+class Answer(Base):
+    """One answer (or other-specify text) of a response, keyed by question id."""
+
+    __tablename__ = "answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class PersonalAnswer(Base):
+    """An answer to a question marked personal (such as an email), kept apart from the rest."""
+
+    __tablename__ = "personal_answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class SectionProgress(Base):
+    """When a response first reached and last saved each section (drop-off, resume)."""
+
+    __tablename__ = "section_progress"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]

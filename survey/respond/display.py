@@ -1,0 +1,152 @@
+"""Answers, deadlines and messages as people read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime, format_timedelta
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from survey.i18n import text
+from survey.questionnaire import flow
+from survey.questionnaire.countries import country_name
+from survey.questionnaire.schema import Question, Questionnaire, Section
+from survey.schedule import Schedule, State, state_at, to_local
+
+
+@dataclass(frozen=True)
+class Moment:
+    """An instant for people: in the survey's zone with its UTC offset, and as ISO UTC."""
+
+    local: str
+    zone: str
+    offset: str
+    iso_utc: str
+
+
+def moment(value: datetime | None, timezone: str) -> Moment | None:
+    if value is None:
+        return None
+    local = to_local(value, timezone)
+    offset = local.strftime("%z")
+    return Moment(
+        local=format_datetime(local, "d MMMM y, HH:mm", locale=str(get_locale() or "en")),
+        zone=timezone,
+        offset=f"UTC{offset[:3]}:{offset[3:]}",
+        iso_utc=value.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    closes: Moment
+    grace_ends: Moment | None
+    remaining: str | None  # in the last 48 hours: "2 days", "5 hours"...
+    in_grace: bool
+
+
+def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
+    closes = moment(schedule.closes_at, schedule.timezone)
+    if closes is None or schedule.closes_at is None:
+        return None
+    state = state_at(schedule, now)
+    target = schedule.grace_ends_at if state is State.GRACE else schedule.closes_at
+    remaining = None
+    if target is not None and state in (State.OPEN, State.GRACE):
+        left = target - now
+        if left.total_seconds() <= 48 * 3600:
+            remaining = format_timedelta(
+                left, threshold=1.5, locale=str(get_locale() or "en")
+            )
+    return Deadline(
+        closes=closes,
+        grace_ends=moment(schedule.grace_ends_at, schedule.timezone),
+        remaining=remaining,
+        in_grace=state is State.GRACE,
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    question: str
+    answer: list[str]
+
+
+def section_answers(section: Section, answers: dict[str, Any], year: int) -> list[AnswerRow]:
+    """Each question shown in a section with the answer given, for the review page."""
+    rows = []
+    for question in section.questions:
+        if not flow.question_applies(question, answers, year):
+            continue
+        rows.append(AnswerRow(text(question.label), answer_lines(question, answers)))
+    return rows
+
+
+def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
+    value = answers.get(question.id)
+    if value is None or value == [] or value == {}:
+        return [_("Not answered")]
+    other = answers.get(question.other_field)
+    if question.type in ("single", "multiple"):
+        codes = value if isinstance(value, list) else [value]
+        lines = []
+        for code in codes:
+            choice = question.choice(code)
+            label = text(choice.label) if choice else str(code)
+            if choice is not None and choice.other and other:
+                label = f"{label}: {other}"
+            lines.append(label)
+        return lines
+    if question.type == "matrix":
+        scale = {point.code: point.label for point in question.scale}
+        return [
+            f"{text(row.label)}: {text(scale.get(value.get(str(row.code)), {})) or _('Not answered')}"
+            for row in question.rows
+        ]
+    if question.type == "country":
+        return [country_name(str(value), str(get_locale() or "en"))]
+    return [str(value)]
+
+
+def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], year: int) -> str:
+    for question in questionnaire.questions():
+        rule = question.screen_out
+        if rule is not None and rule.when.evaluate(answers, year):
+            return text(rule.message)
+    return _("Thank you. This survey is not for you, but we are grateful for your time.")
+
+
+def anchors(section: Section) -> dict[str, str]:
+    """The id of the input an error-summary link should focus for each field of a section."""
+    result: dict[str, str] = {}
+    for question in section.questions:
+        if question.type in ("single", "multiple"):
+            result[question.id] = f"f-{question.id}-{question.choices[0].code}"
+            result[question.other_field] = f"f-{question.other_field}"
+        elif question.type == "matrix":
+            for row in question.rows:
+                field = f"{question.id}__{row.code}"
+                result[field] = f"f-{field}-{question.scale[0].code}"
+            result[question.id] = result[f"{question.id}__{question.rows[0].code}"]
+        elif question.type == "scale":
+            result[question.id] = f"f-{question.id}-{question.min}"
+        else:
+            result[question.id] = f"f-{question.id}"
+    return result
+
+
+def earlier_answers(
+    questionnaire: Questionnaire, answers: dict[str, Any], section: Section
+) -> dict[str, Any]:
+    """Saved answers from other sections that this section's conditions read (for the script)."""
+    own = {question.id for question in section.questions}
+    named = {
+        name
+        for question in section.questions
+        if question.relevant is not None
+        for name in question.relevant.question_ids()
+    }
+    return {name: answers[name] for name in sorted(named - own) if name in answers}

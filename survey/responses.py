@@ -1,0 +1,254 @@
+"""What happens to a response: start, save a section, screen out, submit. Flushes, never commits.
+
+Every write first claims the response row with a conditional UPDATE, so two requests for the
+same response (a double click, a replayed form) are serialised by the database and a submitted
+response is never changed again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey import resume_codes, schedule
+from survey.catalog import latest_version, questionnaire_of, schedule_of
+from survey.models import Answer, PersonalAnswer, Response, SectionProgress, Survey
+from survey.questionnaire import flow
+from survey.questionnaire.answers import SectionResult
+from survey.questionnaire.schema import Questionnaire, Section
+
+
+class ResponseError(Exception):
+    """A request the rules do not allow; the web layer turns each kind into a page."""
+
+
+class SurveyNotOpen(ResponseError):
+    """The survey does not accept new responses now (not yet open, or closed)."""
+
+
+class SurveyClosed(ResponseError):
+    """The deadline (and any grace period) has passed: nothing more is accepted."""
+
+
+class ResponseFinished(ResponseError):
+    """The response was submitted or screened out already; it is not changed again."""
+
+
+@dataclass
+class Progress:
+    """A response's saved state, as the questionnaire engine needs it."""
+
+    response: Response
+    questionnaire: Questionnaire
+    answers: dict[str, Any]
+    completed: set[str]
+
+
+def start_response(
+    session: Session,
+    survey: Survey,
+    code: str,
+    *,
+    now: datetime,
+    language: str,
+    channel: str | None,
+) -> Response:
+    """Create the response for `code`; the same code again returns the response it made."""
+    existing = find_by_code(session, survey, code)
+    if existing is not None:
+        return existing
+    if not schedule.may_start(schedule_of(survey), now):
+        raise SurveyNotOpen(survey.slug)
+    version = latest_version(session, survey)
+    if version is None:
+        raise SurveyNotOpen(survey.slug)
+    questionnaire = questionnaire_of(version)
+    response = Response(
+        id=secrets.token_hex(16),
+        survey_id=survey.id,
+        questionnaire_version_id=version.id,
+        resume_code_hash=resume_codes.code_hash(code),
+        status="in_progress",
+        language=language,
+        channel=channel,
+        consent_version=questionnaire.consent_version,
+        started_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+    except IntegrityError:
+        # The same start form arrived twice at once: the other request made the response.
+        existing = find_by_code(session, survey, code)
+        if existing is None:
+            raise
+        return existing
+    return response
+
+
+def find_by_code(session: Session, survey: Survey, code: str) -> Response | None:
+    return session.scalar(
+        select(Response).where(
+            Response.survey_id == survey.id,
+            Response.resume_code_hash == resume_codes.code_hash(code),
+        )
+    )
+
+
+def load_progress(session: Session, response: Response) -> Progress:
+    """The response with its answers (personal ones included) and completed sections."""
+    answers: dict[str, Any] = {}
+    for model in (Answer, PersonalAnswer):
+        for question_id, value in session.execute(
+            select(model.question_id, model.value).where(model.response_id == response.id)
+        ):
+            answers[question_id] = value
+    completed = set(
+        session.scalars(
+            select(SectionProgress.section_id).where(
+                SectionProgress.response_id == response.id,
+                SectionProgress.completed_at.is_not(None),
+            )
+        )
+    )
+    return Progress(response, questionnaire_of(response.version), answers, completed)
+
+
+def mark_reached(session: Session, response: Response, section_id: str, now: datetime) -> None:
+    """Record that a person opened a section (the first time only)."""
+    if response.status != "in_progress":
+        return
+    if session.get(SectionProgress, (response.id, section_id)) is None:
+        session.add(SectionProgress(response_id=response.id, section_id=section_id, reached_at=now))
+        session.flush()
+
+
+def _claim(session: Session, survey: Survey, response: Response, now: datetime) -> None:
+    """Lock the response for this write, or refuse if it is finished or the survey closed."""
+    if not schedule.may_continue(schedule_of(survey), now):
+        raise SurveyClosed(survey.slug)
+    claimed = session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status == "in_progress")
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ResponseFinished(response.id)
+    session.refresh(response)
+
+
+def save_section(
+    session: Session,
+    survey: Survey,
+    progress: Progress,
+    section: Section,
+    result: SectionResult,
+    now: datetime,
+) -> None:
+    """Store a valid section (or a screen-out) and drop answers that no longer apply."""
+    response = progress.response
+    _claim(session, survey, response, now)
+    questionnaire = progress.questionnaire
+    answers = dict(progress.answers)
+    for question in section.questions:
+        answers.pop(question.id, None)
+        answers.pop(question.other_field, None)
+    answers.update(
+        {key: value for key, value in result.values.items() if value not in (None, "", [])}
+    )
+    kept = flow.prune(questionnaire, answers, now.year)
+    _write_answers(session, questionnaire, response, progress.answers, kept)
+    progress.answers = kept
+    row = session.get(SectionProgress, (response.id, section.id))
+    if row is None:
+        row = SectionProgress(response_id=response.id, section_id=section.id, reached_at=now)
+        session.add(row)
+    row.completed_at = now
+    progress.completed.add(section.id)
+    applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.year)}
+    stale = progress.completed - applicable
+    if stale:
+        session.execute(
+            update(SectionProgress)
+            .where(
+                SectionProgress.response_id == response.id,
+                SectionProgress.section_id.in_(stale),
+            )
+            .values(completed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        progress.completed -= stale
+    response.last_section = section.id
+    if result.screened_out is not None:
+        response.status = "screened_out"
+    session.flush()
+
+
+def _write_answers(
+    session: Session,
+    questionnaire: Questionnaire,
+    response: Response,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Bring the stored answers from `before` to `after`, touching only what changed."""
+    section_of: dict[str, str] = {}
+    personal: set[str] = set()
+    for question in questionnaire.questions():
+        for key in (question.id, question.other_field):
+            section_of[key] = question.section_id
+        if question.personal:
+            personal.add(question.id)
+    for key in set(before) | set(after):
+        if before.get(key) == after.get(key):
+            continue
+        model = PersonalAnswer if key in personal else Answer
+        session.execute(
+            delete(model).where(model.response_id == response.id, model.question_id == key)
+        )
+        if key in after and key in section_of:
+            session.add(
+                model(
+                    response_id=response.id,
+                    question_id=key,
+                    section_id=section_of[key],
+                    value=after[key],
+                )
+            )
+    session.flush()
+
+
+def submit(session: Session, survey: Survey, progress: Progress, now: datetime) -> bool:
+    """Submit once; True if this call submitted it, False if it had been submitted before."""
+    response = progress.response
+    if response.status == "complete":
+        return False
+    if response.status != "in_progress":
+        raise ResponseFinished(response.id)
+    if flow.first_incomplete(progress.questionnaire, progress.answers, progress.completed,
+                             now.year) is not None:
+        raise ResponseError("some sections are not complete yet")
+    survey_schedule = schedule_of(survey)
+    if not schedule.may_continue(survey_schedule, now):
+        raise SurveyClosed(survey.slug)
+    done = session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status == "in_progress")
+        .values(
+            status="complete",
+            submitted_at=now,
+            updated_at=now,
+            late=schedule.is_late(survey_schedule, now),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(response)
+    return done == 1

@@ -1,0 +1,120 @@
+/* Progressive enhancement only: every page works without this file.
+   - hides questions whose condition no longer holds, and "Please specify" boxes of unpicked choices
+   - moves focus to the error summary
+   - shows the deadline in the person's own time zone
+   - stops a second click on "Submit" from sending the form twice */
+(function () {
+  "use strict";
+
+  function formAnswers(form) {
+    var answers = JSON.parse(form.getAttribute("data-answers") || "{}");
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrf_token") { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      var value = el.value;
+      if (value === "") { return; }
+      if (/^-?\d+$/.test(value)) { value = parseInt(value, 10); }
+      var question = el.closest("[data-question]");
+      var type = question ? question.getAttribute("data-type") : "";
+      var parts = el.name.split("__");
+      if (parts.length === 2) {
+        answers[parts[0]] = answers[parts[0]] || {};
+        answers[parts[0]][parts[1]] = value;
+      } else if (type === "multiple" && el.name === question.getAttribute("data-question")) {
+        (answers[el.name] = answers[el.name] || []).push(el.value);
+      } else {
+        answers[el.name] = value;
+      }
+    });
+    return answers;
+  }
+
+  var MISSING = {};
+  function evaluate(node, answers) {
+    if ("lit" in node) { return node.lit; }
+    if ("list" in node) { return node.list; }
+    if ("ref" in node) {
+      if (node.ref === "current_year") { return new Date().getFullYear(); }
+      var value = answers[node.ref];
+      if (node.row !== null && value !== undefined) { value = value[node.row]; }
+      if (value === undefined || value === null || value === "" ||
+          (Array.isArray(value) && value.length === 0)) { return MISSING; }
+      return value;
+    }
+    if ("answered" in node) { return evaluate(node.answered, answers) !== MISSING; }
+    if ("not" in node) { return !truthy(evaluate(node.not, answers)); }
+    if ("and" in node) { return node.and.every(function (n) { return truthy(evaluate(n, answers)); }); }
+    if ("or" in node) { return node.or.some(function (n) { return truthy(evaluate(n, answers)); }); }
+    var left = evaluate(node.left, answers), right = evaluate(node.right, answers);
+    if (node.op === "+" || node.op === "-") {
+      if (typeof left !== "number" || typeof right !== "number") { return MISSING; }
+      return node.op === "+" ? left + right : left - right;
+    }
+    if (left === MISSING || right === MISSING) { return false; }
+    switch (node.op) {
+      case "==": return left === right;
+      case "!=": return left !== right;
+      case "in": return Array.isArray(right) && right.indexOf(left) !== -1;
+      case "not in": return Array.isArray(right) && right.indexOf(left) === -1;
+    }
+    if (typeof left !== "number" || typeof right !== "number") { return false; }
+    switch (node.op) {
+      case "<": return left < right;
+      case "<=": return left <= right;
+      case ">": return left > right;
+      case ">=": return left >= right;
+    }
+    return false;
+  }
+  function truthy(value) { return value !== MISSING && Boolean(value); }
+
+  function refresh(form) {
+    var answers = formAnswers(form);
+    form.querySelectorAll("[data-relevant]").forEach(function (block) {
+      var shown = truthy(evaluate(JSON.parse(block.getAttribute("data-relevant")), answers));
+      block.hidden = !shown;
+      if (!shown) { delete answers[block.getAttribute("data-question")]; }
+    });
+    form.querySelectorAll("[data-other-of]").forEach(function (box) {
+      var name = box.getAttribute("data-other-of");
+      var code = box.getAttribute("data-other-code");
+      var input = form.querySelector('input[name="' + name + '"][value="' + code + '"]');
+      box.hidden = !(input && input.checked);
+    });
+  }
+
+  function localTimes() {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when.getTime()) || el.nextElementSibling && el.nextElementSibling.classList.contains("local-time")) { return; }
+      var lang = document.documentElement.lang || undefined;
+      var text = new Intl.DateTimeFormat(lang, {
+        dateStyle: "long", timeStyle: "short", timeZone: zone
+      }).format(when);
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = "(" + text + ", " + zone + ")";
+      el.insertAdjacentElement("afterend", span);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("[data-relevant], [data-other-of]")) { return; }
+      refresh(form);
+      form.addEventListener("change", function () { refresh(form); });
+      form.addEventListener("input", function () { refresh(form); });
+    });
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+    document.querySelectorAll("[data-submit-once]").forEach(function (button) {
+      button.form.addEventListener("submit", function (event) {
+        if (button.form.dataset.sent) { event.preventDefault(); return; }
+        button.form.dataset.sent = "1";
+      });
+    });
+    localTimes();
+  });
+}());

@@ -1,0 +1,313 @@
+"""Conditions: parsed into a small tree and evaluated without ever running file text as code."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from typing import Any
+
+import pytest
+
+from survey.questionnaire import conditions
+from survey.questionnaire.conditions import ConditionError
+
+YEAR = 2027
+
+
+def holds(source: str, year: int = YEAR, **answers: Any) -> bool:
+    return conditions.parse(source).evaluate(answers, year)
+
+
+# -- comparisons ---------------------------------------------------------------------------
+
+
+def test_number_comparisons():
+    assert holds("age < 16", age=15)
+    assert not holds("age < 16", age=16)
+    assert holds("age <= 16", age=16)
+    assert holds("age > 16", age=17)
+    assert holds("age >= 16", age=16)
+    assert holds("age == 30", age=30)
+    assert holds("age != 30", age=31)
+    assert not holds("age != 30", age=30)
+
+
+def test_code_equality():
+    assert holds("federation == 'yes'", federation="yes")
+    assert not holds("federation == 'yes'", federation="no")
+    assert holds("federation != 'yes'", federation="no")
+
+
+def test_chained_comparison_means_both():
+    assert holds("16 <= age < 35", age=20)
+    assert not holds("16 <= age < 35", age=35)
+    assert not holds("16 <= age < 35", age=15)
+
+
+def test_comparing_two_answers():
+    assert holds("members_young <= members_total", members_young=3, members_total=5)
+    assert not holds("members_young <= members_total", members_young=6, members_total=5)
+
+
+def test_negative_numbers():
+    assert holds("x > -1", x=0)
+    assert not holds("x > -1", x=-2)
+
+
+def test_in_list_of_codes():
+    source = "involvement in ['member', 'worker_non_member', 'founding']"
+    assert holds(source, involvement="founding")
+    assert not holds(source, involvement="interested")
+    assert holds("involvement not in ['member', 'founding']", involvement="none")
+    assert not holds("involvement not in ['member', 'founding']", involvement="member")
+
+
+def test_code_in_multiple_answer():
+    assert holds("'other' in situation", situation=["student", "other"])
+    assert not holds("'other' in situation", situation=["student"])
+    assert holds("'other' not in situation", situation=["student"])
+
+
+# -- and / or / not ------------------------------------------------------------------------
+
+
+def test_and_or_not():
+    assert holds("a == 'x' and b == 'y'", a="x", b="y")
+    assert not holds("a == 'x' and b == 'y'", a="x", b="z")
+    assert holds("a == 'x' or b == 'y'", a="q", b="y")
+    assert not holds("a == 'x' or b == 'y'", a="q", b="z")
+    assert holds("not a == 'x'", a="q")
+    assert not holds("not (a == 'x')", a="x")
+
+
+def test_parentheses_group():
+    source = "(a == 'x' or b == 'y') and c == 'z'"
+    assert holds(source, a="x", b="n", c="z")
+    assert not holds(source, a="x", b="n", c="n")
+    assert holds("a == 'x' or (b == 'y' and c == 'z')", a="x", b="n", c="n")
+
+
+# -- arithmetic and current_year -----------------------------------------------------------
+
+
+def test_current_year_arithmetic():
+    assert conditions.parse("current_year + 2").value({}, 2027) == 2029
+    assert conditions.parse("current_year - 1").value({}, 2030) == 2029
+    assert holds("founded_year <= current_year", founded_year=2027)
+    assert not holds("founded_year <= current_year", founded_year=2028)
+    assert holds("founded_year <= current_year", year=2028, founded_year=2028)
+
+
+def test_arithmetic_on_answers():
+    assert holds("members_young + 1 <= members_total - 1", members_young=3, members_total=5)
+    assert not holds("members_young + 1 <= members_total - 1", members_young=4, members_total=5)
+
+
+def test_spec_example_founded_year():
+    source = "founded_year <= current_year or involvement == 'founding'"
+    assert holds(source, founded_year=2020, involvement="member")
+    assert not holds(source, founded_year=2028, involvement="member")
+    assert holds(source, founded_year=2028, involvement="founding")
+
+
+def test_current_year_is_not_a_question():
+    condition = conditions.parse("founded_year <= current_year + 2")
+    assert condition.question_ids() == {"founded_year"}
+
+
+# -- matrix rows and answered() ------------------------------------------------------------
+
+
+def test_matrix_row_reference():
+    answers = {"participation": {"voice_heard": 4, "assemblies": 1}}
+    assert conditions.parse("participation.voice_heard >= 4").evaluate(answers, YEAR)
+    assert not conditions.parse("participation.assemblies >= 4").evaluate(answers, YEAR)
+    # A row with no answer compares false.
+    assert not conditions.parse("participation.balance >= 1").evaluate(answers, YEAR)
+    assert not conditions.parse("participation.balance < 1").evaluate(answers, YEAR)
+
+
+def test_matrix_row_names_its_question():
+    condition = conditions.parse("participation.voice_heard == 5")
+    assert condition.question_ids() == {"participation"}
+
+
+def test_answered():
+    assert holds("answered(age)", age=30)
+    assert holds("answered(age)", age=0)
+    assert not holds("answered(age)")
+    assert not holds("answered(name)", name="")
+    assert not holds("answered(situation)", situation=[])
+    assert holds("not answered(age)")
+
+
+def test_answered_matrix_row():
+    answers = {"obstacles": {"finance": 9}}
+    assert conditions.parse("answered(obstacles.finance)").evaluate(answers, YEAR)
+    assert not conditions.parse("answered(obstacles.legal)").evaluate(answers, YEAR)
+
+
+# -- unanswered questions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "age < 16",
+        "age >= 16",
+        "age == 16",
+        "age != 16",
+        "x == 'a'",
+        "x != 'a'",
+        "x in ['a', 'b']",
+        "x not in ['a', 'b']",
+        "'a' in multi",
+        "'a' not in multi",
+        "age + 1 > 0",
+        "current_year > age",
+    ],
+)
+def test_unanswered_compares_false(source):
+    assert not holds(source)
+
+
+def test_not_of_unanswered_comparison_is_true():
+    assert holds("not (x == 'a')")
+    assert holds("not x == 'a' and not x != 'a'")
+
+
+def test_empty_answers_count_as_unanswered():
+    assert not holds("x == ''", x="")
+    assert not holds("'a' not in multi", multi=[])
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "__import__('os')",
+        "__import__('os').system('true')",
+        "os.path.exists('x')",
+        "age.__class__.__bases__",
+        "len(situation) > 2",
+        "print('hi')",
+        "answered(age, country)",
+        "answered(x=age)",
+        "answered('age')",
+        "answered(age + 1)",
+        "situation.count('a')",
+        "(lambda: 1)()",
+        "lambda: 1",
+        "situation[0] == 'a'",
+        "participation['voice_heard'] == 1",
+        "age ** 2 > 3",
+        "age * 2 > 3",
+        "age / 2 > 3",
+        "age % 2 == 0",
+        "age if x else y",
+        "[a for a in situation]",
+        "(x := 1)",
+        "f'{age}'",
+        "{'a', 'b'}",
+        "{'a': 1}",
+        "age > 1.5",
+        "x == None",
+        "x == True",
+        "x in [y]",
+        "x is None",
+        "~age",
+        "age & 1",
+        "...",
+    ],
+)
+def test_unsafe_or_unsupported_is_refused(source):
+    with pytest.raises(ConditionError):
+        conditions.parse(source)
+
+
+@pytest.mark.parametrize("source", ["", "   ", "age <", "age == 'a", "and", "x = 1"])
+def test_unreadable_text_is_refused(source):
+    with pytest.raises(ConditionError):
+        conditions.parse(source)
+
+
+def test_non_text_is_refused():
+    with pytest.raises(ConditionError):
+        conditions.parse(16)  # type: ignore[arg-type]
+    with pytest.raises(ConditionError):
+        conditions.parse(None)  # type: ignore[arg-type]
+
+
+def test_statements_are_refused():
+    with pytest.raises(ConditionError):
+        conditions.parse("import os")
+    with pytest.raises(ConditionError):
+        conditions.parse("age = 3")
+    with pytest.raises(ConditionError):
+        conditions.parse("age < 16; __import__('os')")
+
+
+def test_refusal_names_the_offending_part():
+    with pytest.raises(ConditionError) as caught:
+        conditions.parse("len(situation) > 2")
+    assert "len(situation)" in str(caught.value)
+
+
+def test_side_effect_condition_is_refused_not_run(tmp_path):
+    target = tmp_path / "pwned"
+    source = f"__import__('pathlib').Path({str(target)!r}).touch() or age < 16"
+    with pytest.raises(ConditionError):
+        conditions.parse(source)
+    assert not target.exists()
+
+
+def test_side_effect_through_open_is_refused_not_run(tmp_path):
+    target = tmp_path / "written"
+    source = f"open({str(target)!r}, 'w') and age < 16"
+    with pytest.raises(ConditionError):
+        conditions.parse(source)
+    assert not target.exists()
+
+
+def test_parse_and_evaluate_never_call_eval_exec_or_compile(monkeypatch):
+    def forbidden(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("eval/exec/compile must not be used for conditions")
+
+    real_compile = builtins.compile
+
+    def compile_to_tree_only(source: Any, filename: Any, mode: str, flags: int = 0, *a: Any,
+                             **k: Any) -> Any:
+        # ast.parse goes through compile() with PyCF_ONLY_AST: a tree, never runnable code.
+        if not flags & ast.PyCF_ONLY_AST:
+            forbidden()
+        return real_compile(source, filename, mode, flags, *a, **k)
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    monkeypatch.setattr(builtins, "compile", compile_to_tree_only)
+    condition = conditions.parse(
+        "(age >= 16 and 'other' in situation) or participation.voice_heard == 5"
+        " or answered(email) or founded_year <= current_year + 2"
+    )
+    assert condition.evaluate({"age": 20, "situation": ["other"]}, YEAR)
+    assert not condition.evaluate({"age": 15}, YEAR)
+
+
+def test_attribute_lookup_is_not_python_attribute_access():
+    # `q.row` reads a row of a matrix answer, never a Python attribute of the value.
+    condition = conditions.parse("age.real == 30")
+    assert not condition.evaluate({"age": 30}, YEAR)
+    assert not conditions.parse("answered(age.__class__)").evaluate({"age": 30}, YEAR)
+
+
+def test_to_json_describes_the_tree():
+    tree = conditions.parse("involvement in ['member', 'founding'] and not answered(age)").to_json()
+    assert tree == {
+        "and": [
+            {"op": "in", "left": {"ref": "involvement", "row": None},
+             "right": {"list": ["member", "founding"]}},
+            {"not": {"answered": {"ref": "age", "row": None}}},
+        ]
+    }
