@@ -102,8 +102,9 @@ def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
         return lines
     if question.type == "matrix":
         scale = {point.code: point.label for point in question.scale}
+        unanswered = _("Not answered")
         return [
-            f"{text(row.label)}: {text(scale.get(value.get(str(row.code)), {})) or _('Not answered')}"
+            f"{text(row.label)}: {text(scale.get(value.get(str(row.code)))) or unanswered}"
             for row in question.rows
         ]
     if question.type == "country":

@@ -27,7 +27,9 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
         case "integer":
             return _("Enter a whole number, like 25.")
         case "range" if params.get("min") is not None and params.get("max") is not None:
-            return _("Enter a number from %(min)s to %(max)s.", min=params["min"], max=params["max"])
+            return _(
+                "Enter a number from %(min)s to %(max)s.", min=params["min"], max=params["max"]
+            )
         case "range" if params.get("min") is not None:
             return _("Enter a number of at least %(min)s.", min=params["min"])
         case "range":

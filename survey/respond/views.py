@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
 from survey import resume_codes
-from survey.i18n import current_language
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
+from survey.i18n import current_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.answers import Problem, form_values, read_section
