@@ -14,10 +14,12 @@ CLOSES = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
 
 
-def make(grace: int = 60, opens: datetime | None = OPENS,
-         closes: datetime | None = CLOSES) -> Schedule:
-    return Schedule(opens_at=opens, closes_at=closes, timezone="Europe/Brussels",
-                    grace_minutes=grace)
+def make(
+    grace: int = 60, opens: datetime | None = OPENS, closes: datetime | None = CLOSES
+) -> Schedule:
+    return Schedule(
+        opens_at=opens, closes_at=closes, timezone="Europe/Brussels", grace_minutes=grace
+    )
 
 
 # -- state_at --------------------------------------------------------------------------------
@@ -177,13 +179,24 @@ def test_to_local():
 # -- valid_timezone --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["Europe/Brussels", "America/Argentina/Buenos_Aires",
-                                  "Asia/Kolkata", "UTC"])
+@pytest.mark.parametrize(
+    "name", ["Europe/Brussels", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "UTC"]
+)
 def test_known_time_zones(name):
     assert schedule.valid_timezone(name)
 
 
-@pytest.mark.parametrize("name", ["Europe/Brusels", "Mars/Olympus_Mons", "", "europe/brussels",
-                                  "../../etc/passwd", "/etc/localtime", "Europe/"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Europe/Brusels",
+        "Mars/Olympus_Mons",
+        "",
+        "europe/brussels",
+        "../../etc/passwd",
+        "/etc/localtime",
+        "Europe/",
+    ],
+)
 def test_unknown_time_zones(name):
     assert not schedule.valid_timezone(name)

@@ -92,8 +92,11 @@ def test_required_questions_missing():
 
 def test_blank_answers_count_as_missing():
     result = read("about_you", {"age": ["  "], "country": [""], "situation": []})
-    assert codes(result) == {("age", "required"), ("country", "required"),
-                             ("situation", "required")}
+    assert codes(result) == {
+        ("age", "required"),
+        ("country", "required"),
+        ("situation", "required"),
+    }
 
 
 def test_optional_questions_may_be_left_out():
@@ -189,8 +192,9 @@ def test_other_text_too_long():
 
 
 def test_other_text_is_kept():
-    result = read("about_you",
-                  about_you(situation=["student", "other"], situation_other=["  Artist  "]))
+    result = read(
+        "about_you", about_you(situation=["student", "other"], situation_other=["  Artist  "])
+    )
     assert result.ok
     assert result.values["situation"] == ["student", "other"]
     assert result.values["situation_other"] == "Artist"
@@ -238,13 +242,15 @@ def test_valid_cooperative():
 
 def test_cooperative_required():
     result = read("cooperative", {}, MEMBER)
-    assert codes(result) == {("coop_type", "required"), ("sector", "required"),
-                             ("role", "required")}
+    assert codes(result) == {
+        ("coop_type", "required"),
+        ("sector", "required"),
+        ("role", "required"),
+    }
 
 
 def test_more_young_members_than_members():
-    result = read("cooperative",
-                  cooperative(members_total=["5"], members_young=["6"]), MEMBER)
+    result = read("cooperative", cooperative(members_total=["5"], members_young=["6"]), MEMBER)
     assert len(result.problems) == 1
     problem = result.problems[0]
     assert (problem.field, problem.code) == ("members_young", "constraint")
@@ -289,9 +295,7 @@ def test_founded_year_two_years_ahead_when_founding():
 def test_founded_year_three_years_ahead_always_refused():
     for saved in (MEMBER, FOUNDING):
         result = read("cooperative", cooperative(founded_year=[str(YEAR + 3)]), saved)
-        assert result.problems == [
-            Problem("founded_year", "range", {"min": 1844, "max": YEAR + 2})
-        ]
+        assert result.problems == [Problem("founded_year", "range", {"min": 1844, "max": YEAR + 2})]
 
 
 def test_founded_year_before_1844_refused():
@@ -300,18 +304,17 @@ def test_founded_year_before_1844_refused():
 
 
 def test_federation_name_only_when_federation_is_yes():
-    shown = read("cooperative", cooperative(federation=["yes"], federation_name=["CECOP"]),
-                 MEMBER)
+    shown = read("cooperative", cooperative(federation=["yes"], federation_name=["CECOP"]), MEMBER)
     assert shown.values["federation_name"] == "CECOP"
-    hidden = read("cooperative", cooperative(federation=["no"], federation_name=["CECOP"]),
-                  MEMBER)
+    hidden = read("cooperative", cooperative(federation=["no"], federation_name=["CECOP"]), MEMBER)
     assert hidden.ok
     assert "federation_name" not in hidden.values
 
 
 def test_federation_name_too_long():
-    result = read("cooperative",
-                  cooperative(federation=["yes"], federation_name=["x" * 201]), MEMBER)
+    result = read(
+        "cooperative", cooperative(federation=["yes"], federation_name=["x" * 201]), MEMBER
+    )
     assert result.problems == [Problem("federation_name", "too_long", {"max": 200})]
 
 
@@ -331,11 +334,11 @@ def test_motivations_required():
 
 
 def test_none_cannot_be_combined():
-    result = read("starting", {"motivations": ["values"],
-                               "support_received": ["none", "federation"]})
+    result = read(
+        "starting", {"motivations": ["values"], "support_received": ["none", "federation"]}
+    )
     assert len(result.problems) == 1
-    assert (result.problems[0].field, result.problems[0].code) == ("support_received",
-                                                                   "exclusive")
+    assert (result.problems[0].field, result.problems[0].code) == ("support_received", "exclusive")
     assert result.problems[0].params["label"] == {"en": "None"}
     alone = read("starting", {"motivations": ["values"], "support_received": ["none"]})
     assert alone.ok
@@ -368,7 +371,11 @@ def test_participation_complete():
     result = read("participation", participation(), MEMBER)
     assert result.ok
     assert result.values["participation"] == {
-        "voice_heard": 5, "assemblies": 4, "information": 3, "young_leaders": 2, "balance": 1,
+        "voice_heard": 5,
+        "assemblies": 4,
+        "information": 3,
+        "young_leaders": 2,
+        "balance": 1,
     }
 
 
@@ -401,9 +408,12 @@ def test_participation_off_scale():
 def test_governance_hours_range():
     result = read("participation", participation(governance_hours=["201"]), MEMBER)
     assert result.problems == [Problem("governance_hours", "range", {"min": 0, "max": 200})]
-    assert read("participation", participation(governance_hours=["0"]), MEMBER).values[
-        "governance_hours"
-    ] == 0
+    assert (
+        read("participation", participation(governance_hours=["0"]), MEMBER).values[
+            "governance_hours"
+        ]
+        == 0
+    )
 
 
 # -- future: scale and long text ----------------------------------------------------------------
@@ -443,8 +453,9 @@ def test_long_text_keeps_lines_and_trims():
 # -- contact: email only when asked --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["not-an-email", "a@", "@example.org", "a b@example.org",
-                                 "someone@example"])
+@pytest.mark.parametrize(
+    "raw", ["not-an-email", "a@", "@example.org", "a b@example.org", "someone@example"]
+)
 def test_invalid_email(raw):
     result = read("contact", {"follow_up": ["yes"], "email": [raw]})
     assert result.problems == [Problem("email", "email")]

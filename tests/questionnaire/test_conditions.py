@@ -277,8 +277,9 @@ def test_parse_and_evaluate_never_call_eval_exec_or_compile(monkeypatch):
 
     real_compile = builtins.compile
 
-    def compile_to_tree_only(source: Any, filename: Any, mode: str, flags: int = 0, *a: Any,
-                             **k: Any) -> Any:
+    def compile_to_tree_only(
+        source: Any, filename: Any, mode: str, flags: int = 0, *a: Any, **k: Any
+    ) -> Any:
         # ast.parse goes through compile() with PyCF_ONLY_AST: a tree, never runnable code.
         if not flags & ast.PyCF_ONLY_AST:
             forbidden()
@@ -306,8 +307,11 @@ def test_to_json_describes_the_tree():
     tree = conditions.parse("involvement in ['member', 'founding'] and not answered(age)").to_json()
     assert tree == {
         "and": [
-            {"op": "in", "left": {"ref": "involvement", "row": None},
-             "right": {"list": ["member", "founding"]}},
+            {
+                "op": "in",
+                "left": {"ref": "involvement", "row": None},
+                "right": {"list": ["member", "founding"]},
+            },
             {"not": {"answered": {"ref": "age", "row": None}}},
         ]
     }

@@ -95,7 +95,12 @@ def test_member_sees_all_seven_sections():
 
 def test_founding_skips_participation():
     assert applicable({"involvement": "founding"}) == [
-        "about_you", "involvement", "cooperative", "starting", "future", "contact",
+        "about_you",
+        "involvement",
+        "cooperative",
+        "starting",
+        "future",
+        "contact",
     ]
 
 
@@ -122,7 +127,13 @@ def test_position_before_involvement_is_answered():
 def test_position_for_a_member():
     answers = {"involvement": "member"}
     assert [position(answers, section_id) for section_id in ALL] == [
-        (1, 7), (2, 7), (3, 7), (4, 7), (5, 7), (6, 7), (7, 7),
+        (1, 7),
+        (2, 7),
+        (3, 7),
+        (4, 7),
+        (5, 7),
+        (6, 7),
+        (7, 7),
     ]
 
 
@@ -228,13 +239,25 @@ def test_prune_does_not_change_its_input():
 def test_prune_drops_sections_that_stop_applying():
     kept = prune(member_answers(involvement="none"))
     dropped = {
-        "coop_type", "coop_type_other", "sector", "founded_year", "members_total",
-        "members_young", "role", "federation", "federation_name", "motivations", "obstacles",
-        "support_received", "participation", "governance_hours",
+        "coop_type",
+        "coop_type_other",
+        "sector",
+        "founded_year",
+        "members_total",
+        "members_young",
+        "role",
+        "federation",
+        "federation_name",
+        "motivations",
+        "obstacles",
+        "support_received",
+        "participation",
+        "governance_hours",
     }
     assert not dropped & kept.keys()
-    assert kept == {key: value for key, value in member_answers().items()
-                    if key not in dropped} | {"involvement": "none"}
+    assert kept == {key: value for key, value in member_answers().items() if key not in dropped} | {
+        "involvement": "none"
+    }
 
 
 def test_prune_for_founder_drops_only_participation():

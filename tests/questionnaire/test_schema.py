@@ -1,4 +1,4 @@
-"""Loading questionnaire files: the shipped survey, and error reports that name file, line, place."""
+"""Loading questionnaire files: the shipped survey, and errors that name file, line and place."""
 
 from __future__ import annotations
 
@@ -182,36 +182,92 @@ def test_shipped_choice_codes_as_spec():
     q = shipped().question
     assert q("gender").codes() == ["woman", "man", "non_binary", "self_describe", "prefer_not"]
     assert q("education").codes() == [
-        "none", "primary", "secondary", "vocational", "bachelor", "master_or_higher", "prefer_not",
+        "none",
+        "primary",
+        "secondary",
+        "vocational",
+        "bachelor",
+        "master_or_higher",
+        "prefer_not",
     ]
     assert q("situation").codes() == [
-        "worker_member", "employee", "self_employed", "freelancer", "student", "unemployed",
+        "worker_member",
+        "employee",
+        "self_employed",
+        "freelancer",
+        "student",
+        "unemployed",
         "other",
     ]
     assert q("involvement").codes() == [
-        "member", "worker_non_member", "founding", "former", "interested", "none",
+        "member",
+        "worker_non_member",
+        "founding",
+        "former",
+        "interested",
+        "none",
     ]
     assert q("coop_type").codes() == [
-        "worker", "social", "producers", "multistakeholder", "platform", "other_new",
+        "worker",
+        "social",
+        "producers",
+        "multistakeholder",
+        "platform",
+        "other_new",
     ]
     assert q("sector").codes() == [
-        "construction", "manufacturing", "general_interest", "transport", "intellectual",
-        "artisanal", "health", "social_care", "digital", "culture", "agrifood", "education",
+        "construction",
+        "manufacturing",
+        "general_interest",
+        "transport",
+        "intellectual",
+        "artisanal",
+        "health",
+        "social_care",
+        "digital",
+        "culture",
+        "agrifood",
+        "education",
         "other",
     ]
     assert q("role").codes() == [
-        "founder", "worker_member", "board", "manager", "employee", "volunteer", "other",
+        "founder",
+        "worker_member",
+        "board",
+        "manager",
+        "employee",
+        "volunteer",
+        "other",
     ]
     assert q("federation").codes() == ["yes", "no", "dont_know"]
     assert q("motivations").codes() == [
-        "create_job", "democracy", "shared_ownership", "social_impact", "community", "values",
-        "collective_strength", "support", "other",
+        "create_job",
+        "democracy",
+        "shared_ownership",
+        "social_impact",
+        "community",
+        "values",
+        "collective_strength",
+        "support",
+        "other",
     ]
     assert q("support_received").codes() == [
-        "federation", "public", "incubator", "university", "bank", "other_coops", "none",
+        "federation",
+        "public",
+        "incubator",
+        "university",
+        "bank",
+        "other_coops",
+        "none",
     ]
     assert q("help_needed").codes() == [
-        "education", "finance", "legal", "mentoring", "digital", "networks", "procurement",
+        "education",
+        "finance",
+        "legal",
+        "mentoring",
+        "digital",
+        "networks",
+        "procurement",
         "other",
     ]
     assert q("follow_up").codes() == ["yes", "no"]
@@ -239,14 +295,23 @@ def test_shipped_matrices():
     q = shipped().question
     obstacles = q("obstacles")
     assert [row.code for row in obstacles.rows] == [
-        "finance", "legal", "knowledge", "training", "market", "decisions",
+        "finance",
+        "legal",
+        "knowledge",
+        "training",
+        "market",
+        "decisions",
     ]
     assert obstacles.codes() == [1, 2, 3, 4, 9]
     assert [point.code for point in obstacles.scale if point.missing] == [9]
     assert [point.number for point in obstacles.scale] == [1, 2, 3, 4, 9]
     participation = q("participation")
     assert [row.code for row in participation.rows] == [
-        "voice_heard", "assemblies", "information", "young_leaders", "balance",
+        "voice_heard",
+        "assemblies",
+        "information",
+        "young_leaders",
+        "balance",
     ]
     assert participation.codes() == [1, 2, 3, 4, 5]
     assert participation.required
@@ -285,8 +350,11 @@ def test_shipped_schedule():
 
 
 def test_unknown_question_id_in_condition():
-    text = edit(MINI, "        label: {en: Colour}\n",
-                "        label: {en: Colour}\n        relevant: \"nope == 1\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Colour}\n",
+        '        label: {en: Colour}\n        relevant: "nope == 1"\n',
+    )
     assert only_problem(text) == (
         f"{NAME}:{line_of(text, 'nope == 1')}: sections[0].questions[1].relevant: "
         "unknown question id 'nope'"
@@ -294,24 +362,34 @@ def test_unknown_question_id_in_condition():
 
 
 def test_attribute_of_unknown_name_in_condition_is_refused():
-    text = edit(MINI, "        label: {en: Colour}\n",
-                "        label: {en: Colour}\n        relevant: \"os.path == 1\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Colour}\n",
+        '        label: {en: Colour}\n        relevant: "os.path == 1"\n',
+    )
     assert "unknown question id 'os'" in only_problem(text)
 
 
 def test_unknown_matrix_row_in_condition():
-    text = edit(MINI, "        label: {en: Grid}\n",
-                "        label: {en: Grid}\n        constraints:\n"
-                "          - {check: \"grid.two >= 1\", message: {en: Nope}}\n")
+    text = edit(
+        MINI,
+        "        label: {en: Grid}\n",
+        "        label: {en: Grid}\n        constraints:\n"
+        '          - {check: "grid.two >= 1", message: {en: Nope}}\n',
+    )
     problem = only_problem(text)
-    assert problem.startswith(f"{NAME}:{line_of(text, 'grid.two')}: "
-                              "sections[1].questions[1].constraints[0].check: ")
+    assert problem.startswith(
+        f"{NAME}:{line_of(text, 'grid.two')}: sections[1].questions[1].constraints[0].check: "
+    )
     assert "'grid' has no row 'two'" in problem
 
 
 def test_unknown_choice_code_in_condition():
-    text = edit(MINI, "        label: {en: Pets}\n",
-                "        label: {en: Pets}\n        relevant: \"colour == 'green'\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Pets}\n",
+        "        label: {en: Pets}\n        relevant: \"colour == 'green'\"\n",
+    )
     assert only_problem(text) == (
         f"{NAME}:{line_of(text, 'green')}: sections[1].questions[0].relevant: "
         "'green' is not a code of 'colour'"
@@ -319,9 +397,12 @@ def test_unknown_choice_code_in_condition():
 
 
 def test_unknown_choice_code_in_list_and_in_multiple():
-    text = edit(MINI, "        label: {en: Grid}\n",
-                "        label: {en: Grid}\n"
-                "        relevant: \"colour in ['red', 'green'] or 'fish' in pets\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Grid}\n",
+        "        label: {en: Grid}\n"
+        "        relevant: \"colour in ['red', 'green'] or 'fish' in pets\"\n",
+    )
     problems = problems_of(text)
     assert len(problems) == 2, problems
     prefix = f"{NAME}:{line_of(text, 'fish')}: sections[1].questions[1].relevant: "
@@ -332,9 +413,12 @@ def test_unknown_choice_code_in_list_and_in_multiple():
 
 
 def test_known_codes_in_conditions_load():
-    text = edit(MINI, "        label: {en: Grid}\n",
-                "        label: {en: Grid}\n"
-                "        relevant: \"colour in ['red', 'blue'] or 'cat' in pets or age < 16\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Grid}\n",
+        "        label: {en: Grid}\n"
+        "        relevant: \"colour in ['red', 'blue'] or 'cat' in pets or age < 16\"\n",
+    )
     assert load(text).question("grid").relevant is not None
 
 
@@ -375,8 +459,11 @@ def test_duplicate_question_id():
 
 
 def test_condition_referring_to_later_question():
-    text = edit(MINI, "        label: {en: Age}\n",
-                "        label: {en: Age}\n        relevant: \"'cat' in pets\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Age}\n",
+        "        label: {en: Age}\n        relevant: \"'cat' in pets\"\n",
+    )
     assert only_problem(text) == (
         f"{NAME}:{line_of(text, 'in pets')}: sections[0].questions[0].relevant: "
         "'pets' must be asked before this condition is used"
@@ -384,36 +471,53 @@ def test_condition_referring_to_later_question():
 
 
 def test_condition_referring_to_next_question_in_same_section():
-    text = edit(MINI, "        label: {en: Age}\n",
-                "        label: {en: Age}\n        relevant: \"colour == 'red'\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Age}\n",
+        "        label: {en: Age}\n        relevant: \"colour == 'red'\"\n",
+    )
     assert "'colour' must be asked before this condition is used" in only_problem(text)
 
 
 def test_question_cannot_be_relevant_on_itself_but_may_constrain_itself():
-    text = edit(MINI, "        label: {en: Age}\n",
-                "        label: {en: Age}\n        relevant: \"age > 1\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Age}\n",
+        '        label: {en: Age}\n        relevant: "age > 1"\n',
+    )
     assert "'age' must be asked before" in only_problem(text)
-    text = edit(MINI, "        label: {en: Age}\n",
-                "        label: {en: Age}\n        constraints:\n"
-                "          - {check: \"age != 50\", message: {en: Not fifty}}\n")
+    text = edit(
+        MINI,
+        "        label: {en: Age}\n",
+        "        label: {en: Age}\n        constraints:\n"
+        '          - {check: "age != 50", message: {en: Not fifty}}\n',
+    )
     assert load(text).question("age").constraints[0].check.source == "age != 50"
 
 
 def test_section_relevance_cannot_use_its_own_questions():
-    text = edit(MINI, "    title: {en: Second}\n",
-                "    title: {en: Second}\n    relevant: \"'cat' in pets\"\n")
-    assert only_problem(text).startswith(
-        f"{NAME}:{line_of(text, 'in pets')}: sections[1].relevant: "
-        "'pets' must be asked before"
+    text = edit(
+        MINI,
+        "    title: {en: Second}\n",
+        "    title: {en: Second}\n    relevant: \"'cat' in pets\"\n",
     )
-    text = edit(MINI, "    title: {en: Second}\n",
-                "    title: {en: Second}\n    relevant: \"colour == 'red'\"\n")
+    assert only_problem(text).startswith(
+        f"{NAME}:{line_of(text, 'in pets')}: sections[1].relevant: 'pets' must be asked before"
+    )
+    text = edit(
+        MINI,
+        "    title: {en: Second}\n",
+        "    title: {en: Second}\n    relevant: \"colour == 'red'\"\n",
+    )
     assert load(text).section("second").relevant is not None
 
 
 def test_unsafe_condition_in_file_is_reported():
-    text = edit(MINI, "        label: {en: Colour}\n",
-                "        label: {en: Colour}\n        relevant: \"__import__('os')\"\n")
+    text = edit(
+        MINI,
+        "        label: {en: Colour}\n",
+        "        label: {en: Colour}\n        relevant: \"__import__('os')\"\n",
+    )
     problem = only_problem(text)
     assert problem.startswith(
         f"{NAME}:{line_of(text, '__import__')}: sections[0].questions[1].relevant: "
@@ -466,11 +570,9 @@ def test_text_missing_in_a_declared_language():
 
 
 def test_text_in_an_undeclared_language():
-    text = edit(BILINGUAL, "title: {en: Only, fr: Seule}",
-                "title: {en: Only, fr: Seule, es: Sola}")
+    text = edit(BILINGUAL, "title: {en: Only, fr: Seule}", "title: {en: Only, fr: Seule, es: Sola}")
     assert only_problem(text) == (
-        f"{NAME}:{line_of(text, 'Sola')}: sections[0].title.es: "
-        "language 'es' is not in `languages`"
+        f"{NAME}:{line_of(text, 'Sola')}: sections[0].title.es: language 'es' is not in `languages`"
     )
 
 
@@ -491,8 +593,7 @@ def test_bad_yaml_indentation_names_the_line():
 def test_invalid_time_zone():
     text = edit(MINI, "timezone: Europe/Brussels", "timezone: Europe/Brusels")
     assert only_problem(text) == (
-        f"{NAME}:{line_of(text, 'timezone')}: schedule.timezone: "
-        "unknown time zone 'Europe/Brusels'"
+        f"{NAME}:{line_of(text, 'timezone')}: schedule.timezone: unknown time zone 'Europe/Brusels'"
     )
 
 
@@ -535,9 +636,11 @@ def test_several_problems_are_all_reported():
     text = edit(text, "timezone: Europe/Brussels", "timezone: Nowhere/City")
     text = edit(text, "type: integer", "type: number")
     text = edit(text, "label: {en: Colour}", "label: Colour")
-    text = edit(text, "        label: {en: Pets}\n",
-                "        label: {en: Pets}\n        relevant: \"colour == 'green'\"\n"
-                "        colours: 3\n")
+    text = edit(
+        text,
+        "        label: {en: Pets}\n",
+        "        label: {en: Pets}\n        relevant: \"colour == 'green'\"\n        colours: 3\n",
+    )
     problems = problems_of(text)
     expected = {
         f"{NAME}:{line_of(text, 'Nowhere')}: schedule.timezone: unknown time zone 'Nowhere/City'",
@@ -620,8 +723,9 @@ def test_fingerprint_changes_with_content():
     changed_text = edit(MINI, "label: {en: Age}", "label: {en: 'How old are you?'}")
     changed_code = edit(MINI, "code: cat", "code: bird")
     changed_schedule = edit(MINI, "grace_minutes: 60", "grace_minutes: 30")
-    prints = {schema.fingerprint(item) for item in (MINI, changed_text, changed_code,
-                                                    changed_schedule)}
+    prints = {
+        schema.fingerprint(item) for item in (MINI, changed_text, changed_code, changed_schedule)
+    }
     assert len(prints) == 4
 
 
@@ -629,3 +733,29 @@ def test_fingerprint_of_shipped_file_is_stable():
     text = SHIPPED.read_text(encoding="utf-8")
     assert schema.fingerprint(text) == schema.fingerprint(text)
     assert re.fullmatch(r"[0-9a-f]{64}", schema.fingerprint(text))
+
+
+# -- problems do not hide or invent other problems --------------------------------------------
+
+
+def test_broken_question_does_not_cause_false_order_errors():
+    # `colour` comes before section `second`; only the broken type of `age` is wrong.
+    text = edit(MINI, "type: integer", "type: bogus")
+    text = edit(
+        text,
+        "    title: {en: Second}\n",
+        "    title: {en: Second}\n    relevant: \"colour == 'red'\"\n",
+    )
+    problems = problems_of(text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(
+        f"{NAME}:{line_of(text, 'type: bogus')}: sections[0].questions[0].type: "
+        "unknown question type 'bogus'"
+    )
+
+
+def test_unknown_key_with_a_block_value_names_the_line_of_the_key():
+    text = edit(MINI, "        min: 10\n", "        min: 10\n        extra:\n          a: 1\n")
+    assert only_problem(text) == (
+        f"{NAME}:{line_of(text, 'extra:')}: sections[0].questions[0].extra: unknown key 'extra'"
+    )

@@ -1,0 +1,112 @@
+"""Shared fixtures: every database test runs on SQLite and, when configured, PostgreSQL.
+
+Under CI=true a test that needs PostgreSQL or the browser fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from survey import create_app
+from survey.catalog import load_questionnaire
+from survey.cli import migrate
+from survey.models import Base
+from survey.settings import PROJECT_ROOT, Settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
+WE_OWN_IT = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where everything must run."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class Clock:
+    """The app's clock in tests: a fixed instant that a test moves on purpose."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database of each kind, made once per test session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.db'}"
+    else:
+        if not POSTGRES_URL:
+            unavailable("SURVEY_TEST_DATABASE_URL is not set")
+        url = str(POSTGRES_URL)
+        try:
+            _reset_postgres(url)
+        except Exception as error:  # noqa: BLE001 - any failure to connect
+            unavailable(f"PostgreSQL at SURVEY_TEST_DATABASE_URL is unreachable: {error}")
+    app = create_app(_settings(url, tmp_path_factory.mktemp("instance")))
+    migrate(app)
+    app.extensions["survey_db"].dispose()
+    return url
+
+
+def _settings(url: str, instance: Path) -> Settings:
+    return Settings(
+        instance_path=instance,
+        database_url=url,
+        secret_key="test-secret-key",
+        ratelimit_storage_url="memory://",
+        trusted_proxies=0,
+        questionnaires_path=PROJECT_ROOT / "questionnaires",
+        exports_path=instance / "exports",
+        secure_cookies=False,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Mid-collection by default: the survey is open, far from its deadline."""
+    return Clock(datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a clean database holding the shipped questionnaire."""
+    flask_app = create_app(_settings(database_url, tmp_path), clock=clock)
+    flask_app.config["TESTING"] = True
+    db = flask_app.extensions["survey_db"]
+    with db.writing() as session:
+        load_questionnaire(session, WE_OWN_IT)
+    yield flask_app
+    with db.writing() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
