@@ -192,6 +192,8 @@ def load_text(text: str, source_name: str) -> Questionnaire:
         raise QuestionnaireError([f"{source_name}{where}: not valid YAML: {reason}"]) from None
     lines = _line_numbers(document) if document is not None else {}
     builder = _Builder(source_name, lines)
+    for path, line in _duplicate_keys(document) if document is not None else []:
+        builder.problems.append(f"{source_name}:{line}: {builder.describe(path)}: key given twice")
     questionnaire = builder.build(data)
     if builder.problems:
         raise QuestionnaireError(builder.problems)
@@ -207,10 +209,12 @@ def fingerprint(text: str) -> str:
 
 
 def _line_numbers(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """The line of every key and item, so problems can name where they are."""
     lines = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             lines.update(_line_numbers(value, (*path, key.value)))
+            lines[(*path, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
             lines.update(_line_numbers(value, (*path, index)))
@@ -271,6 +275,8 @@ class _Builder:
         for language, text in value.items():
             if language not in self.languages:
                 self.problem((*path, language), f"language {language!r} is not in `languages`")
+            elif text is not None and not isinstance(text, str):
+                self.problem((*path, language), f"must be text; put {text!r} in quotes")
             elif not isinstance(text, str) or not text.strip():
                 self.problem((*path, language), "empty text")
             else:
@@ -311,8 +317,10 @@ class _Builder:
         if "slug" in top and (not isinstance(slug, str) or not _SLUG.match(slug)):
             self.problem(("slug",), "must be lower-case letters, digits and hyphens")
         languages = top.get("languages")
-        if isinstance(languages, list) and languages and all(
-            isinstance(item, str) and _LANGUAGE.match(item) for item in languages
+        if (
+            isinstance(languages, list)
+            and languages
+            and all(isinstance(item, str) and _LANGUAGE.match(item) for item in languages)
         ):
             self.languages = tuple(languages)
         elif "languages" in top:
@@ -401,7 +409,15 @@ class _Builder:
                     self.section_of.setdefault(q_id, str(section_id))
         sections = []
         for section_path, data, section_id, questions in raw_sections:
-            first = len(self.questions)
+            first_id = next(
+                (
+                    q.get("id")
+                    for q in questions
+                    if isinstance(q, dict) and q.get("id") in self.order
+                ),
+                None,
+            )
+            first = self.order[first_id] if first_id is not None else len(self.order)
             built = [
                 self.question(raw, (*section_path, "questions", q_index), str(section_id))
                 for q_index, raw in enumerate(questions)
@@ -421,8 +437,11 @@ class _Builder:
         for question_id in self.questions:
             other = f"{question_id}_other"
             if other in self.questions and self.questions[question_id].other_choices:
-                self.problem(("sections",), f"question id {other!r} clashes with the "
-                             f"other-specify column of {question_id!r}")
+                self.problem(
+                    ("sections",),
+                    f"question id {other!r} clashes with the "
+                    f"other-specify column of {question_id!r}",
+                )
         return sections
 
     def question(self, raw: Any, path: tuple[Any, ...], section_id: str) -> Question | None:
@@ -627,3 +646,21 @@ class _Builder:
                     self.problem(path, f"{value!r} is not a code of {side.name!r}")
                     ok = False
         return ok
+
+
+def _duplicate_keys(
+    node: yaml.Node, path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], int]]:
+    """Keys given twice in one mapping (YAML would silently keep only the last)."""
+    found: list[tuple[tuple[Any, ...], int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                found.append(((*path, key.value), key.start_mark.line + 1))
+            seen.add(key.value)
+            found.extend(_duplicate_keys(value, (*path, key.value)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            found.extend(_duplicate_keys(value, (*path, index)))
+    return found
