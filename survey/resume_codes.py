@@ -7,6 +7,7 @@ that does not depend on the secret key keeps codes working if the key is rotated
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -18,6 +19,16 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 def generate() -> str:
     """A new random code, formatted for people."""
     return format_code("".join(secrets.choice(ALPHABET) for _ in range(LENGTH)))
+
+
+def from_seed(key: str, seed: str) -> str:
+    """The code a start form's random seed stands for: the same seed always gives the same
+    code (so a double click starts one response), and without the key the seed reveals nothing.
+    """
+    digest = hmac.new(key.encode(), f"resume-code:{seed}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big") >> (64 - 5 * LENGTH)
+    chars = [ALPHABET[(number >> (5 * index)) & 31] for index in reversed(range(LENGTH))]
+    return format_code("".join(chars))
 
 
 def format_code(code: str) -> str:

@@ -7,6 +7,7 @@ one unit of work; the rules themselves live there.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -206,7 +207,7 @@ def _welcome(
     status: int = 200,
     resume_code: str = "",
 ) -> Page:
-    token = _start_serializer().dumps(resume_codes.generate())
+    token = _start_serializer().dumps(secrets.token_urlsafe(16))
     continue_url = _where_to_continue(survey, progress) if progress else None
     return (
         _page(
@@ -235,12 +236,14 @@ def start(slug: str) -> Page:
             errors = {"consent": _("Tick the box to agree before you start.")}
             return _welcome(survey, questionnaire, None, errors)
         try:
-            code = _start_serializer().loads(
+            seed = _start_serializer().loads(
                 request.form.get("start_token", ""), max_age=START_TOKEN_MAX_AGE
             )
         except BadSignature:
-            code = None
-        if not isinstance(code, str) or resume_codes.normalize(code) != code:
+            seed = None
+        if isinstance(seed, str):
+            code = resume_codes.from_seed(current_app.config["SECRET_KEY"], seed)
+        else:
             code = resume_codes.generate()
         try:
             response = start_response(
