@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey.db import Database
-from survey.extensions import babel, csrf
+from survey.extensions import babel, csrf, limiter
 from survey.i18n import current_language, language_name, select_locale, text
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
@@ -42,6 +42,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE="en",
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         SURVEY_SETTINGS=settings,
         SURVEY_CLOCK=clock,
     )
@@ -62,6 +63,7 @@ def create_app(
 
 def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         text=text,

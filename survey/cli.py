@@ -250,5 +250,18 @@ cli = FlaskGroup(
 
 
 def main() -> None:
-    """Entry point of the `survey` console script."""
-    cli.main(args=sys.argv[1:], prog_name="survey")
+    """Entry point of the `survey` console script: exit 1 with one line on any user mistake."""
+    try:
+        result = cli.main(args=sys.argv[1:], prog_name="survey", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        hint = ""
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            hint = f" (see `{error.ctx.command_path} --help`)"
+        click.echo(f"Error: {error.format_message()}{hint}", err=True)
+        sys.exit(1)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

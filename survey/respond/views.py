@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from survey import resume_codes
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
+from survey.extensions import limiter
 from survey.i18n import current_language
 from survey.models import Survey
 from survey.questionnaire import flow
@@ -56,6 +57,10 @@ bp = Blueprint("respond", __name__, template_folder="templates")
 CODES_KEY = "resume_codes"
 CHANNEL_KEY = "channel"
 START_TOKEN_MAX_AGE = 24 * 3600
+# Generous enough for a class or a cooperative behind one address, tight enough to stop
+# scripts that guess resume codes or flood the database with empty responses.
+RESUME_LIMIT = "30 per minute;300 per hour"
+START_LIMIT = "30 per minute;600 per hour"
 _CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 Page = str | tuple[str, int] | HTTPResponse
@@ -226,6 +231,7 @@ def _welcome(
 
 
 @bp.post("/s/<slug>/start")
+@limiter.limit(START_LIMIT)
 def start(slug: str) -> Page:
     with _db().writing() as db_session:
         survey, questionnaire = _survey(db_session, slug)
@@ -455,6 +461,7 @@ def screened_out(slug: str) -> Page:
 
 
 @bp.get("/s/<slug>/resume")
+@limiter.limit(RESUME_LIMIT)
 def resume_form(slug: str) -> Page:
     """The welcome page's "resume with a code" form lands here (GET, so no token needed)."""
     entered = request.args.get("code", "")
@@ -468,6 +475,7 @@ def resume_form(slug: str) -> Page:
 
 
 @bp.get("/s/<slug>/resume/<code>")
+@limiter.limit(RESUME_LIMIT)
 def resume(slug: str, code: str) -> Page:
     with _db().reading() as db_session:
         survey, questionnaire = _survey(db_session, slug)
