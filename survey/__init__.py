@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from survey.assets import register_static_versions
 from survey.db import Database
 from survey.extensions import babel, csrf, limiter
 from survey.i18n import current_language, language_name, select_locale, text
@@ -54,6 +55,7 @@ def create_app(
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
     register_extensions(app)
+    register_static_versions(app)
     register_blueprints(app)
     register_error_pages(app)
     register_security_headers(app)
