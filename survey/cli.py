@@ -167,9 +167,7 @@ def validate_command(files: tuple[Path, ...]) -> None:
 
 
 @questionnaire_group.command("load")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 @_database_errors
 def load_command(files: tuple[Path, ...]) -> None:

@@ -1,0 +1,164 @@
+"""Submitting exactly once; forms without a CSRF token and oversized bodies store nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.respond.helpers import (
+    BASE,
+    completed_sections,
+    location,
+    only_response,
+    responses,
+    stored,
+    text_of,
+)
+from tests.respondent import NOT_INVOLVED_ANSWERS, Respondent
+
+
+def submitted(client) -> Respondent:
+    person = Respondent(client)
+    person.start()
+    person.answer_all(NOT_INVOLVED_ANSWERS)
+    assert location(person.submit()).endswith(f"{BASE}/thanks")
+    return person
+
+
+def welcome_form(person: Respondent) -> dict[str, str]:
+    page = person.get(BASE).get_data(as_text=True)
+    start_token = re.search(r'name="start_token" value="([^"]+)"', page)
+    assert start_token
+    return {"consent": "yes", "start_token": start_token.group(1)}
+
+
+# -- exactly once ------------------------------------------------------------------------------
+
+
+def test_second_submit_changes_nothing(app, client, clock):
+    person = submitted(client)
+    first = only_response(app)
+    clock.now += timedelta(minutes=5)
+    again = person.post(f"{BASE}/submit", {})
+    assert location(again).endswith(f"{BASE}/thanks")
+    second = only_response(app)
+    assert second.status == "complete"
+    assert second.submitted_at == first.submitted_at
+
+
+def test_replayed_section_post_after_submit_changes_nothing(app, client, clock):
+    person = submitted(client)
+    before = stored(app)
+    clock.now += timedelta(minutes=5)
+    replay = person.post(f"{BASE}/p/future", {"help_needed": ["finance"], "recommend": "0"})
+    assert location(replay).endswith(f"{BASE}/thanks")
+    replay = person.post(f"{BASE}/p/involvement", {"involvement": "member"})
+    assert location(replay).endswith(f"{BASE}/thanks")
+    assert stored(app) == before
+    assert only_response(app).updated_at < clock.now
+
+
+def test_back_to_a_section_after_submit_goes_to_thanks(client):
+    person = submitted(client)
+    for path in ("/p/about_you", "/p/future", "/review"):
+        assert location(person.get(BASE + path)).endswith(f"{BASE}/thanks")
+
+
+def test_double_click_on_start_makes_one_response(app, client):
+    person = Respondent(client)
+    form = welcome_form(person)
+    assert person.post(f"{BASE}/start", form).status_code == 302
+    assert person.post(f"{BASE}/start", form).status_code == 302
+    assert len(responses(app)) == 1
+
+
+def test_start_sent_twice_before_the_first_answer_arrives_makes_one_response(app):
+    # The second click leaves the browser before the first response sets the cookie.
+    first = Respondent(app.test_client())
+    form = welcome_form(first)
+    second = Respondent(app.test_client())
+    second.client.set_cookie("session", first.client.get_cookie("session").value)
+    second.token = first.token
+    assert first.post(f"{BASE}/start", form).status_code == 302
+    assert second.post(f"{BASE}/start", form).status_code == 302
+    assert len(responses(app)) == 1
+
+
+def test_submit_before_every_section_is_complete_is_refused(app, client):
+    person = Respondent(client)
+    person.start()
+    person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])
+    person.get(f"{BASE}/review")
+    assert location(person.post(f"{BASE}/submit", {})).endswith(f"{BASE}/review")
+    response = only_response(app)
+    assert response.status == "in_progress"
+    assert response.submitted_at is None
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+
+
+def assert_csrf_refused(response) -> None:
+    assert response.status_code == 400
+    assert "nothing was saved" in text_of(response)
+
+
+def test_start_without_csrf_token_is_refused(app, client):
+    person = Respondent(client)
+    form = welcome_form(person)
+    assert_csrf_refused(client.post(f"{BASE}/start", data=form))
+    assert_csrf_refused(client.post(f"{BASE}/start", data={**form, "csrf_token": "forged"}))
+    assert responses(app) == []
+
+
+def test_section_save_without_csrf_token_is_refused(app, client):
+    person = Respondent(client)
+    person.start()
+    person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])
+    before = stored(app)
+    person.get(f"{BASE}/p/involvement")
+    assert_csrf_refused(client.post(f"{BASE}/p/involvement", data={"involvement": "member"}))
+    assert_csrf_refused(
+        client.post(
+            f"{BASE}/p/about_you", data={"age": "44", "country": "FR", "situation": ["employee"]}
+        )
+    )
+    assert stored(app) == before
+    assert "involvement" not in completed_sections(app)
+
+
+def test_submit_without_csrf_token_is_refused(app, client):
+    person = Respondent(client)
+    person.start()
+    person.answer_all(NOT_INVOLVED_ANSWERS)
+    person.get(f"{BASE}/review")
+    assert_csrf_refused(client.post(f"{BASE}/submit"))
+    response = only_response(app)
+    assert response.status == "in_progress"
+    assert response.submitted_at is None
+
+
+# -- request size ------------------------------------------------------------------------------
+
+TOO_BIG = "x" * (1024 * 1024 + 1)
+
+
+def test_oversized_section_post_gets_413_and_stores_nothing(app, client):
+    person = Respondent(client)
+    person.start()
+    person.get(f"{BASE}/p/about_you")
+    response = person.post(
+        f"{BASE}/p/about_you", {**NOT_INVOLVED_ANSWERS["about_you"], "padding": TOO_BIG}
+    )
+    assert response.status_code == 413
+    assert "too large" in text_of(response)
+    assert stored(app) == {}
+    assert completed_sections(app) == set()
+
+
+def test_oversized_start_gets_413_and_creates_nothing(app, client):
+    person = Respondent(client)
+    form = welcome_form(person)
+    response = person.post(f"{BASE}/start", {**form, "padding": TOO_BIG})
+    assert response.status_code == 413
+    assert responses(app) == []
