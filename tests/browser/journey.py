@@ -1,0 +1,73 @@
+"""Small steps of a respondent's journey, done the way a person does them in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.respondent import SLUG
+
+PHONE_WIDTH = 360
+
+
+def welcome_url(base: str) -> str:
+    return f"{base}/s/{SLUG}"
+
+
+def assert_fits_the_phone(page: Page) -> None:
+    """No sideways scrolling at 360 px."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{page.url} scrolls sideways: {width}px wide"
+
+
+def label_for(page: Page, element_id: str) -> Any:
+    return page.locator(f'label[for="{element_id}"]')
+
+
+def start(page: Page, base: str) -> None:
+    """Welcome page → tick consent by its label → first section."""
+    page.goto(welcome_url(base))
+    label_for(page, "f-consent").check()
+    page.get_by_role("button", name="Start the survey").click()
+    expect(page.locator("h1")).to_have_text("About you")
+
+
+def expect_section(page: Page, title: str, number: int, total: int) -> None:
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".progress")).to_have_text(f"Section {number} of {total}")
+
+
+def fill_section(page: Page, answers: dict[str, Any]) -> None:
+    """Answer each question by clicking labels or typing, in the order of `answers`."""
+    for field, value in answers.items():
+        if isinstance(value, list):
+            for code in value:
+                label_for(page, f"f-{field}-{code}").check()
+            continue
+        choice = page.locator(f'[id="f-{field}-{value}"]')
+        if choice.count():
+            label_for(page, f"f-{field}-{value}").check()
+            continue
+        control = page.locator(f'[id="f-{field}"]')
+        if control.evaluate("el => el.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+
+
+def next_page(page: Page) -> None:
+    page.get_by_role("button", name="Next").click()
+
+
+def review_and_submit(page: Page) -> None:
+    expect(page.locator("h1")).to_have_text("Check your answers before you submit")
+    assert_fits_the_phone(page)
+    page.get_by_role("button", name="Submit my answers").click()
+    expect(page.locator("h1")).to_have_text("Thank you, your answers were submitted")
+    assert_fits_the_phone(page)
+
+
+def resume_code(page: Page) -> str:
+    box = page.get_by_role("complementary", name="Your resume code")
+    return box.locator(".code").inner_text().strip()

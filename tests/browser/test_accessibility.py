@@ -1,0 +1,104 @@
+"""axe-core on every respondent page: no serious or critical violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.journey import (
+    expect_section,
+    fill_section,
+    label_for,
+    next_page,
+    start,
+    welcome_url,
+)
+from tests.respondent import MEMBER_ANSWERS, SLUG
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+
+
+class Audit:
+    """Runs axe on each page it is shown and keeps the serious and critical violations."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+        self.found: list[str] = []
+
+    def __call__(self, page: Page, name: str) -> None:
+        page.wait_for_load_state("load")
+        results = self.axe.run(page).response
+        assert results.get("passes"), f"axe did not run on {name}: {results}"
+        violations: list[dict[str, Any]] = results["violations"]
+        for violation in violations:
+            if violation.get("impact") in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:5]
+                self.found.append(
+                    f"{name} ({page.url}): [{violation['impact']}] {violation['id']}: "
+                    f"{violation['help']} at {targets}"
+                )
+
+    def assert_clean(self) -> None:
+        assert not self.found, "axe found:\n" + "\n".join(self.found)
+
+
+@pytest.fixture
+def audit() -> Audit:
+    return Audit()
+
+
+def test_every_page_of_the_member_journey(page, live_server, audit):
+    page.goto(welcome_url(live_server))
+    audit(page, "welcome")
+    page.get_by_role("button", name="Start the survey").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    audit(page, "welcome with the consent error")
+
+    label_for(page, "f-consent").check()
+    page.get_by_role("button", name="Start the survey").click()
+    expect_section(page, "About you", 1, 4)
+    next_page(page)
+    expect(page.locator(".error-summary")).to_be_focused()
+    audit(page, "about_you with errors")
+
+    for section_id, answers in MEMBER_ANSWERS.items():
+        expect(page.locator(".progress")).to_be_visible()
+        fill_section(page, answers)  # reveals the conditional questions and other boxes
+        audit(page, section_id)
+        next_page(page)
+
+    expect(page.locator("h1")).to_have_text("Check your answers before you submit")
+    audit(page, "review")
+    page.get_by_role("button", name="Submit my answers").click()
+    expect(page.locator("h1")).to_have_text("Thank you, your answers were submitted")
+    audit(page, "thanks")
+    audit.assert_clean()
+
+
+def test_end_and_error_pages(page, live_server, audit):
+    start(page, live_server)
+    fill_section(page, {"age": "15"})
+    next_page(page)
+    expect(page.locator("main")).to_contain_text("for people aged 16 and over")
+    audit(page, "screened out")
+
+    page.context.clear_cookies()
+    page.goto(welcome_url(live_server))
+    page.get_by_label("Resume code").fill("not-a-code")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    audit(page, "resume code error")
+
+    page.goto(f"{welcome_url(live_server)}/resume/AAAA-BBBB-CCCC")
+    expect(page.locator(".error-summary")).to_contain_text("No answers were found")
+    audit(page, "unknown resume code")
+
+    response = page.goto(f"{live_server}/s/{SLUG}/no-such-page")
+    assert response is not None and response.status == 404
+    audit(page, "404")
+    audit.assert_clean()
