@@ -39,7 +39,16 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
-_TOP_KEYS = {"slug", "languages", "title", "intro", "schedule", "consent", "sections"}
+_TOP_KEYS = {
+    "slug",
+    "languages",
+    "title",
+    "short_title",
+    "intro",
+    "schedule",
+    "consent",
+    "sections",
+}
 _SECTION_KEYS = {"id", "title", "intro", "relevant", "questions"}
 _COMMON_KEYS = {
     "id",
@@ -152,8 +161,13 @@ class Questionnaire:
     consent_version: str
     consent_label: Text
     sections: tuple[Section, ...]
-    fingerprint: str = ""
+    short_title: Text | None = None
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def name(self) -> Text:
+        """The short title where there is one (page titles, header), else the title."""
+        return self.short_title or self.title
 
     @property
     def default_language(self) -> str:
@@ -162,6 +176,9 @@ class Questionnaire:
     def questions(self) -> Iterator[Question]:
         for section in self.sections:
             yield from section.questions
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._questions
 
     def question(self, question_id: str) -> Question:
         return self._questions[question_id]
@@ -326,6 +343,7 @@ class _Builder:
         elif "languages" in top:
             self.problem(("languages",), "must be a list of language codes such as [en, fr]")
         title = self.text(top.get("title"), ("title",))
+        short_title = self.text(top.get("short_title"), ("short_title",), required=False)
         intro = self.text(top.get("intro"), ("intro",), required=False)
         schedule = self.schedule(top.get("schedule"), ("schedule",))
         consent = self.mapping(top.get("consent"), ("consent",), {"version", "label"})
@@ -340,6 +358,7 @@ class _Builder:
             slug=str(slug),
             languages=self.languages,
             title=title or {},
+            short_title=short_title,
             intro=intro or {},
             schedule=schedule,
             consent_version=str(consent_version),

@@ -151,3 +151,13 @@ def earlier_answers(
         for name in question.relevant.question_ids()
     }
     return {name: answers[name] for name in sorted(named - own) if name in answers}
+
+
+def field_label(questionnaire: Questionnaire, field: str) -> str:
+    """The question a form field belongs to (a matrix row's question; "Please specify" boxes
+    named as such), so an error-summary line makes sense on its own."""
+    question_id = field.partition("__")[0]
+    if not questionnaire.has_question(question_id) and question_id.endswith("_other"):
+        question = questionnaire.question(question_id.removesuffix("_other"))
+        return f"{text(question.label)} ({_('Please specify')})"
+    return text(questionnaire.question(question_id).label)

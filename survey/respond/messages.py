@@ -55,8 +55,7 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
 
 
 def _question_type(field: str, questionnaire: Questionnaire) -> str | None:
-    question_id = field.split("__")[0]
-    try:
-        return questionnaire.question(question_id).type
-    except KeyError:
+    question_id = field.partition("__")[0]
+    if not questionnaire.has_question(question_id):
         return None
+    return questionnaire.question(question_id).type

@@ -174,6 +174,14 @@ def _problems(questionnaire: Questionnaire, problems: list[Problem]) -> dict[str
     return {problem.field: problem_message(problem, questionnaire) for problem in problems}
 
 
+def _summary(questionnaire: Questionnaire, errors: dict[str, str]) -> dict[str, str]:
+    """Error-summary lines: each message after the question it is about, so it stands alone."""
+    return {
+        field: f"{display.field_label(questionnaire, field)} — {message}"
+        for field, message in errors.items()
+    }
+
+
 # -- pages -------------------------------------------------------------------------------------
 
 
@@ -357,6 +365,7 @@ def _section_page(
         back_url=back_url,
         returning=request.args.get("return") == "review",
         anchors=display.anchors(current),
+        summary=_summary(questionnaire, errors),
         earlier_answers=display.earlier_answers(questionnaire, progress.answers, current),
         resume_code=_saved_code(survey.slug),
     )

@@ -90,12 +90,16 @@
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when.getTime()) || el.nextElementSibling && el.nextElementSibling.classList.contains("local-time")) { return; }
       var lang = document.documentElement.lang || undefined;
-      var text = new Intl.DateTimeFormat(lang, {
+      var own = (navigator.languages || []).filter(function (tag) {
+        return lang && tag.split("-")[0] === lang;
+      })[0];
+      var text = new Intl.DateTimeFormat(own || lang, {
         dateStyle: "long", timeStyle: "short", timeZone: zone
       }).format(when);
       var span = document.createElement("span");
       span.className = "local-time";
-      span.textContent = "(" + text + ", " + zone + ")";
+      var label = el.getAttribute("data-local-label");
+      span.textContent = (label ? label + " " : "") + text + " (" + zone + ")";
       el.insertAdjacentElement("afterend", span);
     });
   }

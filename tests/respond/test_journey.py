@@ -151,7 +151,10 @@ def assert_error_page(response, expected_messages: dict[str, str]) -> str:
         beside = re.search(rf'<p class="error-message" id="e-{re.escape(field)}">(.*?)</p>', raw)
         assert beside, f"no message beside {field}"
         assert message in text_of_fragment(beside.group(1))
-        assert message in [text_of_fragment(text) for _a, text in links]
+        # The summary line names the question, so it makes sense away from the field.
+        assert any(
+            text_of_fragment(text).endswith(f" — {message}") for _a, text in links
+        ), links
     return raw
 
 
@@ -174,6 +177,8 @@ def test_invalid_about_you_shows_errors_keeps_input_and_saves_nothing(app, clien
         response,
         {"age": "Enter a whole number, like 25.", "situation_other": "Please specify your answer."},
     )
+    assert "How old are you? — Enter a whole number, like 25." in html.unescape(raw)
+    assert "(Please specify) — Please specify your answer." in html.unescape(raw)
     assert 'value="abc"' in raw
     assert '<option value="FR" selected>' in raw
     assert 'value="Genderfluid"' in raw
