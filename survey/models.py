@@ -142,30 +142,27 @@ class Response(Base):
     )
 
 
-class Answer(Base):
-    """One answer (or other-specify text) of a response, keyed by question id."""
+class _AnswerColumns:
+    """The columns of one stored answer, keyed by response and question id."""
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Answer(_AnswerColumns, Base):
+    """One answer (or other-specify text) of a response."""
 
     __tablename__ = "answers"
 
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
-    )
-    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    section_id: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Any] = mapped_column(JSON)
 
-
-class PersonalAnswer(Base):
+class PersonalAnswer(_AnswerColumns, Base):
     """An answer to a question marked personal (such as an email), kept apart from the rest."""
 
     __tablename__ = "personal_answers"
-
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
-    )
-    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    section_id: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Any] = mapped_column(JSON)
 
 
 class SectionProgress(Base):

@@ -67,13 +67,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             _reset_postgres(url)
         except Exception as error:  # noqa: BLE001 - any failure to connect
             unavailable(f"PostgreSQL at SURVEY_TEST_DATABASE_URL is unreachable: {error}")
-    app = create_app(_settings(url, tmp_path_factory.mktemp("instance")))
+    app = create_app(make_settings(url, tmp_path_factory.mktemp("instance")))
     migrate(app)
     app.extensions["survey_db"].dispose()
     return url
 
 
-def _settings(url: str, instance: Path) -> Settings:
+def make_settings(url: str, instance: Path) -> Settings:
     return Settings(
         instance_path=instance,
         database_url=url,
@@ -95,7 +95,7 @@ def clock() -> Clock:
 @pytest.fixture
 def app(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Flask]:
     """The app on a clean database holding the shipped questionnaire."""
-    flask_app = create_app(_settings(database_url, tmp_path), clock=clock)
+    flask_app = create_app(make_settings(database_url, tmp_path), clock=clock)
     flask_app.config["TESTING"] = True
     db = flask_app.extensions["survey_db"]
     with db.writing() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from survey import create_app
-from survey.settings import PROJECT_ROOT, Settings
+from tests.conftest import make_settings
 
 
 def test_healthz_is_ok_when_the_database_answers(client):
@@ -22,16 +22,7 @@ def test_healthz_is_ok_when_the_database_answers(client):
     ],
 )
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path, unreachable):
-    settings = Settings(
-        instance_path=tmp_path,
-        database_url=unreachable.format(tmp=tmp_path),
-        secret_key="test-secret-key",
-        ratelimit_storage_url="memory://",
-        trusted_proxies=0,
-        questionnaires_path=PROJECT_ROOT / "questionnaires",
-        exports_path=tmp_path / "exports",
-        secure_cookies=False,
-    )
+    settings = make_settings(unreachable.format(tmp=tmp_path), tmp_path)
     app = create_app(settings)
     try:
         response = app.test_client().get("/healthz")
