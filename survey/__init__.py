@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey.assets import register_static_versions
 from survey.db import Database
-from survey.extensions import babel, csrf, limiter
+from survey.extensions import babel, csrf, limiter, login_manager
 from survey.i18n import current_language, language_name, select_locale, text
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
@@ -66,6 +66,7 @@ def create_app(
 def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         text=text,
@@ -78,11 +79,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from survey.admin.views import bp as admin_bp
     from survey.health import bp as health_bp
     from survey.respond.views import bp as respond_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -90,6 +93,7 @@ def register_error_pages(app: Flask) -> None:
 
     messages = {
         400: _("The form could not be read. Go back, reload the page and try again."),
+        403: _("You do not have access to this page. Ask an admin if you need it."),
         404: _("There is no page at this address. Check the link you followed."),
         405: _("This page cannot be used that way."),
         413: _("What you sent is too large. Shorten your answers and try again."),

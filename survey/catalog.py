@@ -81,8 +81,14 @@ def latest_version(session: Session, survey: Survey) -> QuestionnaireVersion | N
     )
 
 
-def find_survey(session: Session, slug: str) -> Survey | None:
-    return session.scalar(select(Survey).where(Survey.slug == slug))
+def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Survey | None:
+    """The survey with `slug`; `lock` = "share" for a respondent's write, "update" for an
+    admin's schedule change, so the two are ordered by the database (PostgreSQL row locks;
+    SQLite serialises writers with BEGIN IMMEDIATE already)."""
+    query = select(Survey).where(Survey.slug == slug)
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share")
+    return session.scalar(query)
 
 
 def all_surveys(session: Session) -> list[Survey]:

@@ -14,26 +14,40 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from survey import accounts, deadlines
 from survey.catalog import (
     all_surveys,
+    find_survey,
     latest_version,
     load_questionnaire,
     questionnaire_files,
     schedule_of,
 )
+from survey.models import Survey
 from survey.questionnaire.schema import QuestionnaireError, load_file
 from survey.schedule import state_at, to_local
 from survey.settings import PROJECT_ROOT, Settings, SettingsError
 
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(init_command)
-    app.cli.add_command(serve_command)
-    app.cli.add_command(questionnaire_group)
+    for command in (
+        init_command,
+        serve_command,
+        questionnaire_group,
+        user_group,
+        schedule_command,
+        close_command,
+        reopen_command,
+    ):
+        app.cli.add_command(command)
 
 
 def _db() -> Any:
     return current_app.extensions["survey_db"]
+
+
+def _clock() -> Any:
+    return current_app.config["SURVEY_CLOCK"]()
 
 
 def _settings() -> Settings:
@@ -94,18 +108,41 @@ def _database_errors(function: Any) -> Any:
 
 
 @click.command("init")
+@click.option(
+    "--admin-email",
+    default="admin@example.org",
+    show_default=True,
+    help="Email of the first admin, made only when there is no admin yet.",
+)
 @with_appcontext
 @_database_errors
-def init_command() -> None:
-    """Migrate the database to the newest schema and load every questionnaire."""
+def init_command(admin_email: str) -> None:
+    """Migrate to the newest schema, load every questionnaire, create a first admin if none."""
     migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("database is at the newest migration")
     folder = _settings().questionnaires_path
     files = questionnaire_files(folder)
-    if not files:
+    if files:
+        _load_files(files)
+    else:
         click.echo(f"no questionnaire files in {folder}")
-        return
-    _load_files(files)
+    with _db().writing() as session:
+        if accounts.count_admins(session) > 0:
+            return
+        password = accounts.generate_password()
+        try:
+            accounts.create_user(
+                session,
+                email=admin_email,
+                role="admin",
+                password=password,
+                actor=None,
+                now=_clock(),
+            )
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"first admin: {admin_email.strip().lower()}")
+    click.echo(f"password (shown once, change it after signing in): {password}")
 
 
 @click.command("serve")
@@ -184,7 +221,7 @@ def list_command() -> None:
 
     from survey.models import Response
 
-    now = current_app.config["SURVEY_CLOCK"]()
+    now = _clock()
     with _db().reading() as session:
         surveys = all_surveys(session)
         if not surveys:
@@ -198,8 +235,16 @@ def list_command() -> None:
                 )
             )
         }
-        header = ("slug", "version", "status", "opens", "closes", "complete", "partial",
-                  "screened_out")
+        header = (
+            "slug",
+            "version",
+            "status",
+            "opens",
+            "closes",
+            "complete",
+            "partial",
+            "screened_out",
+        )
         rows = [header]
         for survey in surveys:
             version = latest_version(session, survey)
@@ -219,6 +264,142 @@ def list_command() -> None:
     widths = [max(len(row[index]) for row in rows) for index in range(len(header))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage the accounts of admins and researchers."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "researcher"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+@_database_errors
+def user_add_command(email: str, role: str, password_stdin: bool) -> None:
+    """Add an account; prints a generated password once unless --password-stdin is given."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = accounts.generate_password()
+    with _db().writing() as session:
+        try:
+            user = accounts.create_user(
+                session, email=email, role=role, password=password, actor=None, now=_clock()
+            )
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        address = user.email
+    click.echo(f"{role} {address} added")
+    if not password_stdin:
+        click.echo(f"password (shown once): {password}")
+
+
+def _survey_for_update(session: Any, slug: str) -> Survey:
+    survey = find_survey(session, slug, lock="update")
+    if survey is None:
+        raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
+    return survey
+
+
+def _time_option(text: str | None, timezone: str, current: Any) -> Any:
+    if text is None:
+        return current
+    if text.strip().lower() in ("", "none"):
+        return None
+    return deadlines.parse_time(text, timezone)
+
+
+@click.command("schedule")
+@click.argument("slug")
+@click.option(
+    "--opens-at", help="ISO 8601; without an offset, in the survey's zone; 'none' = at once."
+)
+@click.option(
+    "--closes-at", help="ISO 8601; without an offset, in the survey's zone; 'none' = never."
+)
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Brussels.")
+@click.option("--grace-minutes", type=int, help="Minutes people who started may still finish.")
+@click.option("--contact", help="Whom respondents may write to (shown on the closed page).")
+@with_appcontext
+@_database_errors
+def schedule_command(
+    slug: str,
+    opens_at: str | None,
+    closes_at: str | None,
+    timezone: str | None,
+    grace_minutes: int | None,
+    contact: str | None,
+) -> None:
+    """Change a survey's schedule; only the options given change."""
+    with _db().writing() as session:
+        survey = _survey_for_update(session, slug)
+        zone = timezone or survey.timezone
+        try:
+            deadlines.update_schedule(
+                session,
+                survey,
+                actor=None,
+                now=_clock(),
+                opens_at=_time_option(opens_at, zone, survey.opens_at),
+                closes_at=_time_option(closes_at, zone, survey.closes_at),
+                timezone=zone,
+                grace_minutes=survey.grace_minutes if grace_minutes is None else grace_minutes,
+                contact=survey.contact if contact is None else contact,
+            )
+        except deadlines.ScheduleError as error:
+            raise click.ClickException(str(error)) from None
+        _echo_schedule(survey)
+
+
+@click.command("close")
+@click.argument("slug")
+@with_appcontext
+@_database_errors
+def close_command(slug: str) -> None:
+    """Close a survey now: no new responses; those started may finish within the grace period."""
+    with _db().writing() as session:
+        survey = _survey_for_update(session, slug)
+        try:
+            deadlines.close_now(session, survey, actor=None, now=_clock())
+        except deadlines.ScheduleError as error:
+            raise click.ClickException(str(error)) from None
+        _echo_schedule(survey)
+
+
+@click.command("reopen")
+@click.argument("slug")
+@click.option(
+    "--closes-at", required=True, help="ISO 8601; without an offset, in the survey's zone."
+)
+@with_appcontext
+@_database_errors
+def reopen_command(slug: str, closes_at: str) -> None:
+    """Open a survey again (or extend it) until --closes-at."""
+    with _db().writing() as session:
+        survey = _survey_for_update(session, slug)
+        try:
+            deadlines.reopen(
+                session,
+                survey,
+                actor=None,
+                now=_clock(),
+                closes_at=deadlines.parse_time(closes_at, survey.timezone),
+            )
+        except deadlines.ScheduleError as error:
+            raise click.ClickException(str(error)) from None
+        _echo_schedule(survey)
+
+
+def _echo_schedule(survey: Survey) -> None:
+    schedule = schedule_of(survey)
+    click.echo(
+        f"{survey.slug}: {state_at(schedule, _clock()).value}; "
+        f"opens {_local(schedule.opens_at, survey.timezone) or 'at once'}; "
+        f"closes {_local(schedule.closes_at, survey.timezone) or 'never'}; "
+        f"grace {survey.grace_minutes} minutes"
+    )
 
 
 def _local(value: Any, timezone: str) -> str | None:

@@ -3,9 +3,14 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
 # Counts live in the limiter's storage (memory or Redis), never with responses.
 limiter = Limiter(key_func=get_remote_address, swallow_errors=True, headers_enabled=True)
+login_manager = LoginManager()
+login_manager.login_view = "admin.sign_in"
+login_manager.login_message = "Sign in to see this page."
+login_manager.session_protection = "strong"

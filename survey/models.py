@@ -30,6 +30,7 @@ NAMING_CONVENTION = {
 }
 
 STATUSES = ("in_progress", "complete", "screened_out")
+ROLES = ("admin", "researcher")
 
 
 def utcnow() -> datetime:
@@ -77,6 +78,8 @@ class Survey(Base):
     grace_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # True once an admin changed the schedule: reloading the file must not overwrite it.
     schedule_set_by_admin: Mapped[bool] = mapped_column(default=False)
+    # Whom respondents may write to (shown on the closed page); set by admins.
+    contact: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[QuestionnaireVersion]] = relationship(
@@ -176,3 +179,36 @@ class SectionProgress(Base):
     section_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reached_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+
+
+class User(Base):
+    """A person of the secretariat (admin) or of the research team (researcher)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'researcher')", name="role_known"),)
+
+
+class AuditEvent(Base):
+    """One change or sign-in: who, when, what, on what, and the state before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A copy of who it was (an email, or "command line"), kept if the account goes.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(254))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

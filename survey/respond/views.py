@@ -85,8 +85,12 @@ def _remember_channel() -> None:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _survey(db_session: Session, slug: str) -> tuple[Survey, Questionnaire]:
-    survey = find_survey(db_session, slug)
+def _survey(
+    db_session: Session, slug: str, *, writing: bool = False
+) -> tuple[Survey, Questionnaire]:
+    """The survey and its newest content; a write holds a share lock on the survey row, so an
+    admin's close waits for it, or it sees the close (the deadline is decided in the write)."""
+    survey = find_survey(db_session, slug, lock="share" if writing else None)
     version = latest_version(db_session, survey) if survey else None
     if survey is None or version is None:
         abort(404)
@@ -242,7 +246,7 @@ def _welcome(
 @limiter.limit(START_LIMIT)
 def start(slug: str) -> Page:
     with _db().writing() as db_session:
-        survey, questionnaire = _survey(db_session, slug)
+        survey, questionnaire = _survey(db_session, slug, writing=True)
         existing = _progress(db_session, survey)
         if existing is not None:
             return redirect(_where_to_continue(survey, existing))
@@ -278,7 +282,7 @@ def start(slug: str) -> Page:
 @bp.route("/s/<slug>/p/<section_id>", methods=["GET", "POST"])
 def section(slug: str, section_id: str) -> Page:
     with _db().writing() as db_session:
-        survey, _questionnaire = _survey(db_session, slug)
+        survey, _questionnaire = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
             return redirect(url_for("respond.welcome", slug=slug))
@@ -419,7 +423,7 @@ def submit_response(slug: str) -> Page:
     if request.method == "GET":
         return redirect(url_for("respond.review", slug=slug))
     with _db().writing() as db_session:
-        survey, _questionnaire = _survey(db_session, slug)
+        survey, _questionnaire = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
             return redirect(url_for("respond.welcome", slug=slug))

@@ -1,0 +1,185 @@
+"""Accounts of admins and researchers: argon2 password hashes, sign-in with throttling, roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.models import ROLES, User
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+FAILED_SIGN_IN_LIMIT = 5
+FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+# Verified when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why."""
+
+
+class SignInThrottled(AccountError):
+    """Too many failed sign-ins for one email: wait before trying again."""
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise AccountError(f"{email.strip()!r} is not a valid email address") from None
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"a password can have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def count_admins(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        or 0
+    )
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def create_user(
+    session: Session, *, email: str, role: str, password: str, actor: User | None, now: datetime
+) -> User:
+    """Add an account (audited); AccountError for a bad email, role, password or a duplicate."""
+    address = normalize_email(email)
+    if role not in ROLES:
+        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+    check_new_password(password)
+    user = User(
+        email=address,
+        password_hash=_hasher.hash(password),
+        role=role,
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(f"an account for {address} already exists") from None
+    audit.record(
+        session,
+        actor=actor,
+        action="user.add",
+        at=now,
+        target=address,
+        after={"email": address, "role": role, "active": True},
+    )
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
+    """The active user with these credentials, or None; every attempt is audited.
+
+    After FAILED_SIGN_IN_LIMIT failures for one email within FAILED_SIGN_IN_WINDOW, further
+    attempts are refused (SignInThrottled) without checking the password.
+    """
+    address = email.strip().lower()[:254]
+    failures = audit.count_since(
+        session, action="sign_in.failed", target=address, since=now - FAILED_SIGN_IN_WINDOW
+    )
+    if failures >= FAILED_SIGN_IN_LIMIT:
+        audit.record(
+            session,
+            actor=None,
+            action="sign_in.throttled",
+            at=now,
+            target=address,
+            actor_text=address,
+        )
+        raise SignInThrottled(address)
+    user = find_user(session, address)
+    if (
+        user is None
+        or not user.active
+        or not _verify(user.password_hash if user else None, password)
+    ):
+        audit.record(
+            session, actor=None, action="sign_in.failed", at=now, target=address, actor_text=address
+        )
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_sign_in_at = now
+    audit.record(session, actor=user, action="sign_in", at=now, target=address)
+    return user
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(session: Session, user: User, *, current: str, new: str, now: datetime) -> None:
+    if not _verify(user.password_hash, current):
+        raise AccountError("the current password is not right")
+    check_new_password(new)
+    user.password_hash = _hasher.hash(new)
+    user.password_changed_at = now
+    audit.record(session, actor=user, action="user.password", at=now, target=user.email)
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    role: str,
+    active: bool,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Change a role or (dis)able an account; the last active admin is never removed."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+    before = {"role": user.role, "active": user.active}
+    after = {"role": role, "active": active}
+    if before == after:
+        return
+    losing_admin = user.role == "admin" and user.active and (role != "admin" or not active)
+    if losing_admin and count_admins(session) <= 1:
+        raise AccountError("this is the last active admin; add another admin first")
+    user.role = role
+    user.active = active
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        at=now,
+        target=user.email,
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,408 @@
+"""Admin console pages. Each view translates HTTP into one call of accounts/deadlines/stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as HTTPResponse
+
+from survey import accounts, audit, deadlines
+from survey.admin.auth import Account, admin_required, staff_required
+from survey.admin.forms import (
+    CloseForm,
+    PasswordForm,
+    ReopenForm,
+    ScheduleForm,
+    SignInForm,
+    SignOutForm,
+    UserForm,
+    UserUpdateForm,
+)
+from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
+from survey.extensions import limiter
+from survey.models import Response, Survey, User
+from survey.respond.display import moment
+from survey.schedule import state_at, to_local
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+SIGN_IN_LIMIT = "10 per minute;100 per hour"
+AUDIT_PAGE_SIZE = 100
+
+Page = str | tuple[str, int] | HTTPResponse
+
+STATE_LABELS = {
+    "not_yet_open": "Not yet open",
+    "open": "Open",
+    "grace": "Closing (grace period)",
+    "closed": "Closed",
+}
+
+
+def _now() -> datetime:
+    return current_app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]
+
+
+def _db() -> Any:
+    return current_app.extensions["survey_db"]
+
+
+@bp.before_request
+def _admin_pages_are_english() -> None:
+    g.languages = ("en",)
+
+
+@bp.app_context_processor
+def _admin_context() -> dict[str, Any]:
+    return {"sign_out_form": SignOutForm(), "state_labels": STATE_LABELS}
+
+
+def _me(db_session: Session) -> User:
+    user = db_session.get(User, current_user.user_id)
+    if user is None:
+        abort(403)
+    return user
+
+
+def _survey_or_404(db_session: Session, slug: str, lock: str | None = None) -> Survey:
+    survey = find_survey(db_session, slug, lock=lock)
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _local_input(value: datetime | None, timezone: str) -> str:
+    """A stored UTC time as the admin types it: local wall-clock time in the survey's zone."""
+    return "" if value is None else to_local(value, timezone).strftime("%Y-%m-%dT%H:%M")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+        return target
+    return url_for("admin.surveys")
+
+
+# -- signing in --------------------------------------------------------------------------------
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def sign_in() -> Page:
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        with _db().writing() as db_session:
+            try:
+                user = accounts.authenticate(
+                    db_session, form.email.data or "", form.password.data or "", _now()
+                )
+            except accounts.SignInThrottled:
+                user = None
+                error = "Too many failed attempts for this account. Wait 15 minutes and try again."
+            else:
+                if user is None:
+                    error = "The email or the password is not right."
+            account = Account.of(user) if user is not None else None
+        if account is not None:
+            next_page = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session at every sign-in
+            login_user(account)
+            return redirect(next_page)
+    status = 200 if error is None else 401
+    return render_template("admin/sign_in.html", form=form, error=error), status
+
+
+@bp.post("/sign-out")
+def sign_out() -> Page:
+    if SignOutForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You are signed out.")
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff_required
+def password() -> Page:
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        with _db().writing() as db_session:
+            user = _me(db_session)
+            try:
+                accounts.change_password(
+                    db_session,
+                    user,
+                    current=form.current.data or "",
+                    new=form.new.data or "",
+                    now=_now(),
+                )
+            except accounts.AccountError as problem:
+                error = str(problem).capitalize() + "."
+            else:
+                account = Account.of(user)
+        if error is None:
+            login_user(account)
+            flash("Your password was changed.")
+            return redirect(url_for("admin.surveys"))
+    return render_template("admin/password.html", form=form, error=error)
+
+
+# -- surveys -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@staff_required
+def home() -> Page:
+    return redirect(url_for("admin.surveys"))
+
+
+@bp.get("/surveys")
+@staff_required
+def surveys() -> Page:
+    now = _now()
+    with _db().reading() as db_session:
+        counts = _status_counts(db_session)
+        rows = []
+        for survey in all_surveys(db_session):
+            version = latest_version(db_session, survey)
+            schedule = schedule_of(survey)
+            rows.append(
+                {
+                    "survey": survey,
+                    "title": questionnaire_of(version).name if version else {},
+                    "version": version.version if version else None,
+                    "state": state_at(schedule, now).value,
+                    "closes": moment(schedule.closes_at, schedule.timezone),
+                    "counts": counts.get(survey.id, {}),
+                }
+            )
+    return render_template("admin/surveys.html", rows=rows)
+
+
+def _status_counts(db_session: Session) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    for survey_id, status, number in db_session.execute(
+        select(Response.survey_id, Response.status, func.count()).group_by(
+            Response.survey_id, Response.status
+        )
+    ):
+        counts.setdefault(survey_id, {})[status] = number
+    return counts
+
+
+def _survey_page(template: str, survey: Survey, **context: Any) -> str:
+    now = _now()
+    schedule = schedule_of(survey)
+    return render_template(
+        template,
+        survey=survey,
+        state=state_at(schedule, now).value,
+        opens=moment(schedule.opens_at, schedule.timezone),
+        closes=moment(schedule.closes_at, schedule.timezone),
+        grace_ends=moment(schedule.grace_ends_at, schedule.timezone),
+        **context,
+    )
+
+
+@bp.get("/surveys/<slug>")
+@staff_required
+def dashboard(slug: str) -> Page:
+    from survey import stats
+
+    with _db().reading() as db_session:
+        survey = _survey_or_404(db_session, slug)
+        figures = stats.dashboard(db_session, survey)
+        return _survey_page("admin/dashboard.html", survey, figures=figures)
+
+
+@bp.route("/surveys/<slug>/schedule", methods=["GET", "POST"])
+@admin_required
+def schedule(slug: str) -> Page:
+    with _db().writing() as db_session:
+        survey = _survey_or_404(db_session, slug, lock="update")
+        form = ScheduleForm(
+            data={
+                "opens_at": _local_input(survey.opens_at, survey.timezone),
+                "closes_at": _local_input(survey.closes_at, survey.timezone),
+                "timezone": survey.timezone,
+                "grace_minutes": survey.grace_minutes,
+                "contact": survey.contact or "",
+            }
+            if request.method == "GET"
+            else None
+        )
+        error = None
+        if form.validate_on_submit():
+            timezone = form.timezone.data or survey.timezone
+            try:
+                deadlines.update_schedule(
+                    db_session,
+                    survey,
+                    actor=_me(db_session),
+                    now=_now(),
+                    opens_at=_optional_time(form.opens_at.data, timezone),
+                    closes_at=_optional_time(form.closes_at.data, timezone),
+                    timezone=timezone,
+                    grace_minutes=form.grace_minutes.data or 0,
+                    contact=form.contact.data,
+                )
+            except deadlines.ScheduleError as problem:
+                error = str(problem).capitalize() + "."
+            else:
+                flash("The schedule was saved.")
+                return redirect(url_for("admin.schedule", slug=slug))
+        status = 200 if error is None and not form.errors else 400
+        return _survey_page(
+            "admin/schedule.html",
+            survey,
+            form=form,
+            error=error,
+            close_form=CloseForm(),
+            reopen_form=ReopenForm(),
+        ), status
+
+
+def _optional_time(text: str | None, timezone: str) -> datetime | None:
+    return deadlines.parse_time(text, timezone) if text and text.strip() else None
+
+
+@bp.route("/surveys/<slug>/close", methods=["GET", "POST"])
+@admin_required
+def close(slug: str) -> Page:
+    form = CloseForm()
+    with _db().writing() as db_session:
+        survey = _survey_or_404(db_session, slug, lock="update")
+        if form.validate_on_submit():
+            try:
+                deadlines.close_now(db_session, survey, actor=_me(db_session), now=_now())
+            except deadlines.ScheduleError as problem:
+                flash(str(problem).capitalize() + ".")
+            else:
+                flash(f"{survey.slug} is closed: no new responses are accepted.")
+            return redirect(url_for("admin.schedule", slug=slug))
+        return _survey_page("admin/close.html", survey, form=form)
+
+
+@bp.route("/surveys/<slug>/reopen", methods=["GET", "POST"])
+@admin_required
+def reopen(slug: str) -> Page:
+    form = ReopenForm()
+    error = None
+    with _db().writing() as db_session:
+        survey = _survey_or_404(db_session, slug, lock="update")
+        if form.validate_on_submit():
+            try:
+                deadlines.reopen(
+                    db_session,
+                    survey,
+                    actor=_me(db_session),
+                    now=_now(),
+                    closes_at=deadlines.parse_time(form.closes_at.data or "", survey.timezone),
+                )
+            except deadlines.ScheduleError as problem:
+                error = str(problem).capitalize() + "."
+            else:
+                flash(f"{survey.slug} is open until the new closing time.")
+                return redirect(url_for("admin.schedule", slug=slug))
+        status = 200 if error is None and not form.errors else 400
+        return _survey_page("admin/reopen.html", survey, form=form, error=error), status
+
+
+# -- accounts and audit ------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users() -> Page:
+    form = UserForm()
+    error = None
+    created = None
+    with _db().writing() as db_session:
+        if form.validate_on_submit():
+            password_text = accounts.generate_password()
+            try:
+                user = accounts.create_user(
+                    db_session,
+                    email=form.email.data or "",
+                    role=form.role.data or "researcher",
+                    password=password_text,
+                    actor=_me(db_session),
+                    now=_now(),
+                )
+            except accounts.AccountError as problem:
+                error = str(problem).capitalize() + "."
+            else:
+                created = (user.email, password_text)
+                form = UserForm(formdata=None)
+        people = accounts.all_users(db_session)
+        forms = {
+            person.id: UserUpdateForm(
+                formdata=None, data={"role": person.role, "active": person.active}
+            )
+            for person in people
+        }
+        status = 200 if error is None and not form.errors else 400
+        return render_template(
+            "admin/users.html",
+            form=form,
+            people=people,
+            forms=forms,
+            error=error,
+            created=created,
+        ), status
+
+
+@bp.post("/users/<int:user_id>")
+@admin_required
+def update_user(user_id: int) -> Page:
+    form = UserUpdateForm()
+    with _db().writing() as db_session:
+        user = db_session.get(User, user_id)
+        if user is None:
+            abort(404)
+        if form.validate_on_submit():
+            try:
+                accounts.update_user(
+                    db_session,
+                    user,
+                    role=form.role.data or user.role,
+                    active=bool(form.active.data),
+                    actor=_me(db_session),
+                    now=_now(),
+                )
+            except accounts.AccountError as problem:
+                flash(str(problem).capitalize() + ".")
+            else:
+                flash(f"The account of {user.email} was saved.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log() -> Page:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with _db().reading() as db_session:
+        events = audit.recent(
+            db_session, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE
+        )
+        total = audit.count(db_session)
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    return render_template("admin/audit.html", events=events, page=page, pages=pages)

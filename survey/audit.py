@@ -1,0 +1,72 @@
+"""The audit log: every change an admin makes, every export, every sign-in and failed sign-in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.models import AuditEvent, User
+
+COMMAND_LINE = "command line"
+
+
+def actor_label(user: User | None) -> str:
+    return user.email if user is not None else COMMAND_LINE
+
+
+def record(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    at: datetime,
+    target: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_text: str | None = None,
+) -> AuditEvent:
+    """Add one event to the log (in the caller's transaction)."""
+    event = AuditEvent(
+        at=at,
+        actor_id=actor.id if actor is not None else None,
+        actor=actor_text or actor_label(actor),
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def recent(session: Session, *, limit: int = 200, offset: int = 0) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def count_since(session: Session, *, action: str, target: str, since: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == action,
+                AuditEvent.target == target,
+                AuditEvent.at >= since,
+            )
+        )
+        or 0
+    )

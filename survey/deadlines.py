@@ -1,0 +1,149 @@
+"""Changing a survey's schedule: set, close now, reopen. Each change is audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.catalog import schedule_of
+from survey.models import Survey, User
+from survey.schedule import LocalTimeError, State, local_to_utc, state_at, valid_timezone
+
+MAX_GRACE_MINUTES = 7 * 24 * 60
+
+
+class ScheduleError(ValueError):
+    """A schedule change that cannot be made; the message says why."""
+
+
+def parse_time(text: str, timezone: str) -> datetime:
+    """ISO 8601 text as an aware UTC time; without an offset it is read in `timezone`."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ScheduleError(
+            f"{text.strip()!r} is not a date and time; use e.g. 2027-05-26T00:00"
+        ) from None
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    try:
+        return local_to_utc(value, timezone)
+    except LocalTimeError as error:
+        raise ScheduleError(str(error)) from None
+
+
+def snapshot(survey: Survey) -> dict[str, Any]:
+    """The schedule as it goes into the audit log."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "opens_at": iso(survey.opens_at),
+        "closes_at": iso(survey.closes_at),
+        "timezone": survey.timezone,
+        "grace_minutes": survey.grace_minutes,
+        "contact": survey.contact,
+    }
+
+
+def update_schedule(
+    session: Session,
+    survey: Survey,
+    *,
+    actor: User | None,
+    now: datetime,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    timezone: str,
+    grace_minutes: int,
+    contact: str | None,
+) -> None:
+    """Set the whole schedule at once, after checking it makes sense."""
+    if not valid_timezone(timezone):
+        raise ScheduleError(f"{timezone!r} is not a time zone; use a name like Europe/Brussels")
+    if not 0 <= grace_minutes <= MAX_GRACE_MINUTES:
+        raise ScheduleError(f"the grace period must be from 0 to {MAX_GRACE_MINUTES} minutes")
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise ScheduleError("the closing time must be after the opening time")
+    contact = (contact or "").strip() or None
+    if contact is not None and len(contact) > 200:
+        raise ScheduleError("the contact can have at most 200 characters")
+    _change(
+        session,
+        survey,
+        actor=actor,
+        now=now,
+        action="schedule.change",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        timezone=timezone,
+        grace_minutes=grace_minutes,
+        contact=contact,
+    )
+
+
+def close_now(session: Session, survey: Survey, *, actor: User | None, now: datetime) -> None:
+    """No new responses from now on; people who started may finish within the grace period."""
+    state = state_at(schedule_of(survey), now)
+    if state in (State.GRACE, State.CLOSED):
+        raise ScheduleError(f"{survey.slug} is already closed")
+    # Closing a survey that has not opened yet: it never opens.
+    opens_at = survey.opens_at if survey.opens_at is not None and survey.opens_at < now else None
+    _change(
+        session,
+        survey,
+        actor=actor,
+        now=now,
+        action="survey.close",
+        opens_at=opens_at,
+        closes_at=now,
+    )
+
+
+def reopen(
+    session: Session, survey: Survey, *, actor: User | None, now: datetime, closes_at: datetime
+) -> None:
+    """Open again (or extend) until `closes_at`, which must be in the future."""
+    if closes_at <= now:
+        raise ScheduleError("the new closing time must be in the future")
+    opens_at = survey.opens_at
+    if opens_at is not None and opens_at >= closes_at:
+        opens_at = now
+    _change(
+        session,
+        survey,
+        actor=actor,
+        now=now,
+        action="survey.reopen",
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+
+
+def _change(
+    session: Session,
+    survey: Survey,
+    *,
+    actor: User | None,
+    now: datetime,
+    action: str,
+    **values: Any,
+) -> None:
+    before = snapshot(survey)
+    for name, value in values.items():
+        setattr(survey, name, value)
+    survey.schedule_set_by_admin = True
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        at=now,
+        target=f"survey:{survey.slug}",
+        before=before,
+        after=snapshot(survey),
+    )
