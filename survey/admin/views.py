@@ -69,9 +69,10 @@ def _admin_pages_are_english() -> None:
     g.languages = ("en",)
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _admin_context() -> dict[str, Any]:
-    return {"sign_out_form": SignOutForm(), "state_labels": STATE_LABELS}
+    # formdata=None: rendering (an error page too) must never read the request body.
+    return {"sign_out_form": SignOutForm(formdata=None), "state_labels": STATE_LABELS}
 
 
 def _me(db_session: Session) -> User:
