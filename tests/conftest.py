@@ -110,3 +110,24 @@ def app(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask, clock: Clock):
+    """Create an account: make_user("researcher") -> (email, password)."""
+    from survey import accounts
+
+    made = 0
+
+    def make(role: str = "admin", email: str | None = None) -> tuple[str, str]:
+        nonlocal made
+        made += 1
+        address = email or f"{role}{made}@example.org"
+        password = f"correct horse battery {made}"
+        with app.extensions["survey_db"].writing() as session:
+            accounts.create_user(
+                session, email=address, role=role, password=password, actor=None, now=clock.now
+            )
+        return address, password
+
+    return make
