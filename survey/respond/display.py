@@ -46,6 +46,7 @@ class Deadline:
     grace_ends: Moment | None
     remaining: str | None  # in the last 48 hours: "2 days", "5 hours"...
     in_grace: bool
+    target_iso: str  # the instant `remaining` counts down to
 
 
 def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
@@ -66,6 +67,7 @@ def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
         grace_ends=moment(schedule.grace_ends_at, schedule.timezone),
         remaining=remaining,
         in_grace=state is State.GRACE,
+        target_iso=(target or schedule.closes_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 
 

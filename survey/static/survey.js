@@ -104,6 +104,31 @@
     });
   }
 
+  function countdowns() {
+    var spans = document.querySelectorAll("[data-countdown]");
+    if (!spans.length || !window.Intl || !Intl.NumberFormat) { return; }
+    var lang = document.documentElement.lang || undefined;
+    function unit(name, value) {
+      try {
+        return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(value);
+      } catch (e) { return value + " " + name + (value === 1 ? "" : "s"); }
+    }
+    function tick() {
+      spans.forEach(function (span) {
+        var left = Math.max(0, new Date(span.getAttribute("data-countdown")).getTime() - Date.now());
+        var minutes = Math.floor(left / 60000);
+        var days = Math.floor(minutes / 1440), hours = Math.floor(minutes / 60) % 24;
+        var parts = [];
+        if (days) { parts.push(unit("day", days)); }
+        if (hours || days) { parts.push(unit("hour", hours)); }
+        if (!days) { parts.push(unit("minute", minutes % 60)); }
+        span.textContent = parts.join(" ");
+      });
+    }
+    tick();
+    window.setInterval(tick, 30000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-relevant], [data-other-of]")) { return; }
@@ -120,5 +145,6 @@
       });
     });
     localTimes();
+    countdowns();
   });
 }());

@@ -1,0 +1,101 @@
+"""What respondents read about the deadline: countdown, grace, closed and not-yet-open pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from survey import deadlines
+from survey.catalog import find_survey
+from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
+
+CLOSES_AT = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)  # 2027-05-26 00:00 in Brussels
+
+
+def page_text(response) -> str:
+    return html.unescape(
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    )
+
+
+def set_schedule(app, **changes) -> None:
+    with app.extensions["survey_db"].writing() as session:
+        survey = find_survey(session, SLUG)
+        values = {
+            "opens_at": survey.opens_at,
+            "closes_at": survey.closes_at,
+            "timezone": survey.timezone,
+            "grace_minutes": survey.grace_minutes,
+            "contact": survey.contact,
+            **changes,
+        }
+        deadlines.update_schedule(session, survey, actor=None, now=values["closes_at"], **values)
+
+
+def test_deadline_shown_in_survey_zone_with_offset_on_welcome_and_sections(client):
+    person = Respondent(client)
+    welcome = page_text(person.get(f"/s/{SLUG}"))
+    assert "Answer before: 26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)" in welcome
+    person.start()
+    section = person.get(f"/s/{SLUG}/p/about_you")
+    assert "26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)" in page_text(section)
+    assert 'datetime="2027-05-25T22:00:00Z"' in section.get_data(as_text=True)
+
+
+def test_countdown_appears_only_in_the_last_48_hours(client, clock):
+    clock.now = CLOSES_AT - timedelta(hours=49)
+    assert "closes in" not in page_text(client.get(f"/s/{SLUG}"))
+    clock.now = CLOSES_AT - timedelta(hours=5)
+    response = client.get(f"/s/{SLUG}")
+    assert "The survey closes in 5 hours." in page_text(response)
+    assert 'data-countdown="2027-05-25T22:00:00Z"' in response.get_data(as_text=True)
+
+
+def test_a_person_in_the_grace_period_is_told_how_long_is_left(client, clock):
+    person = Respondent(client)
+    clock.now = CLOSES_AT - timedelta(minutes=10)
+    person.start()
+    person.save("about_you", MEMBER_ANSWERS["about_you"])
+    clock.now = CLOSES_AT + timedelta(minutes=15)
+    text = page_text(person.get(f"/s/{SLUG}/p/involvement"))
+    assert "you have 45 minutes left to finish and submit" in text
+
+
+def test_closed_page_says_when_it_closed_and_whom_to_contact(app, client, clock):
+    set_schedule(app, contact="survey@cicopa.example")
+    clock.now = CLOSES_AT + timedelta(hours=2)
+    response = client.get(f"/s/{SLUG}")
+    text = page_text(response)
+    assert "This survey is closed" in text
+    assert "It closed on 26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)" in text
+    assert 'href="mailto:survey@cicopa.example"' in response.get_data(as_text=True)
+    assert "Start the survey" not in text
+
+
+def test_a_new_person_during_the_grace_period_cannot_start(client, clock):
+    clock.now = CLOSES_AT + timedelta(minutes=1)
+    person = Respondent(client)
+    text = page_text(person.get(f"/s/{SLUG}"))
+    assert "This survey is closed" in text
+    assert "Start the survey" not in text
+
+
+def test_saved_answers_are_kept_and_said_so_after_the_close(app, client, clock):
+    person = Respondent(client)
+    person.start()
+    person.save("about_you", MEMBER_ANSWERS["about_you"])
+    clock.now = CLOSES_AT + timedelta(hours=3)
+    response = person.get(f"/s/{SLUG}/p/involvement")
+    assert response.status_code == 403
+    assert "The answers you saved before the close are kept." in page_text(response)
+    assert "The answers you saved before the close are kept." in page_text(person.get(f"/s/{SLUG}"))
+
+
+def test_not_yet_open_page_gives_the_opening_time(app, client, clock):
+    set_schedule(app, opens_at=datetime(2027, 2, 1, 8, 0, tzinfo=UTC))
+    clock.now = datetime(2027, 1, 20, tzinfo=UTC)
+    text = page_text(client.get(f"/s/{SLUG}"))
+    assert "This survey is not open yet" in text
+    assert "It opens on 1 February 2027, 09:00 (Europe/Brussels, UTC+01:00)" in text
+    assert "Start the survey" not in text
