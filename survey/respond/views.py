@@ -350,11 +350,6 @@ def _section_page(
         if previous
         else url_for("respond.welcome", slug=survey.slug)
     )
-    shown = {
-        question.id
-        for question in current.questions
-        if flow.question_applies(question, {**progress.answers, **_typed(values)}, year)
-    }
     return _page(
         "respond/section.html",
         survey,
@@ -365,7 +360,6 @@ def _section_page(
         total=total,
         values=values,
         errors=errors,
-        shown=shown,
         back_url=back_url,
         returning=request.args.get("return") == "review",
         anchors=display.anchors(current),
@@ -373,17 +367,6 @@ def _section_page(
         earlier_answers=display.earlier_answers(questionnaire, progress.answers, current),
         resume_code=_saved_code(survey.slug),
     )
-
-
-def _typed(values: dict[str, list[str]]) -> dict[str, Any]:
-    """Raw form values good enough to decide which questions to show before JavaScript runs."""
-    typed: dict[str, Any] = {}
-    for key, items in values.items():
-        if len(items) == 1:
-            typed[key] = int(items[0]) if items[0].lstrip("-").isdigit() else items[0]
-        else:
-            typed[key] = items
-    return typed
 
 
 @bp.get("/s/<slug>/review")
