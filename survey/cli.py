@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from survey import accounts, deadlines
+from survey import accounts, audit, deadlines
 from survey.catalog import (
     all_surveys,
     find_survey,
@@ -38,6 +38,8 @@ def register_commands(app: Flask) -> None:
         schedule_command,
         close_command,
         reopen_command,
+        withdraw_command,
+        backup_command,
     ):
         app.cli.add_command(command)
 
@@ -390,6 +392,47 @@ def reopen_command(slug: str, closes_at: str) -> None:
         except deadlines.ScheduleError as error:
             raise click.ClickException(str(error)) from None
         _echo_schedule(survey)
+
+
+@click.command("withdraw")
+@click.argument("code")
+@with_appcontext
+@_database_errors
+def withdraw_command(code: str) -> None:
+    """Erase one respondent's response and personal data, found by their resume code."""
+    from survey import responses, resume_codes
+
+    normalized = resume_codes.normalize(code)
+    if normalized is None:
+        raise click.ClickException("a resume code has 12 letters and digits, e.g. K7QF-3MZP-9XWA")
+    with _db().writing() as session:
+        response = responses.find_any_by_code(session, normalized)
+        if response is None:
+            raise click.ClickException("no response has this resume code")
+        responses.withdraw(session, response)
+        audit.record(
+            session,
+            actor=None,
+            action="response.withdraw",
+            at=_clock(),
+            target=f"response:{response.id}",
+        )
+    click.echo(f"response {response.id} and its personal data were erased")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@_database_errors
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH, while the app keeps serving."""
+    from survey.backup import BackupError, backup
+
+    try:
+        written = backup(_db().engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {written}")
 
 
 def _echo_schedule(survey: Survey) -> None:

@@ -252,3 +252,18 @@ def submit(session: Session, survey: Survey, progress: Progress, now: datetime) 
     ).rowcount
     session.refresh(response)
     return done == 1
+
+
+def withdraw(session: Session, response: Response) -> None:
+    """Erase a response with its answers, personal data and progress (data-protection request)."""
+    for model in (Answer, PersonalAnswer, SectionProgress):
+        session.execute(delete(model).where(model.response_id == response.id))
+    session.execute(delete(Response).where(Response.id == response.id))
+    session.flush()
+
+
+def find_any_by_code(session: Session, code: str) -> Response | None:
+    """The response with this resume code, whatever its survey (for the command line)."""
+    return session.scalar(
+        select(Response).where(Response.resume_code_hash == resume_codes.code_hash(code))
+    )

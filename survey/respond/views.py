@@ -27,7 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
-from survey import resume_codes
+from survey import audit, resume_codes
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
 from survey.extensions import limiter
 from survey.i18n import current_language
@@ -49,6 +49,7 @@ from survey.responses import (
     save_section,
     start_response,
     submit,
+    withdraw,
 )
 from survey.schedule import State, state_at
 
@@ -445,8 +446,7 @@ def screened_out(slug: str) -> Page:
         progress = _progress(db_session, survey)
         if progress is None or progress.response.status != "screened_out":
             return redirect(url_for("respond.welcome", slug=slug))
-        message = display.screen_out_message(progress.questionnaire, progress.answers,
-                                             _now().year)
+        message = display.screen_out_message(progress.questionnaire, progress.answers, _now().year)
         return _page(
             "respond/screened_out.html",
             survey,
@@ -482,3 +482,42 @@ def resume(slug: str, code: str) -> Page:
             return _welcome(survey, questionnaire, None, {"code": error}, 404, code[:40])
         _remember_code(slug, normalized)
         return redirect(_where_to_continue(survey, load_progress(db_session, response)))
+
+
+@bp.route("/s/<slug>/withdraw", methods=["GET", "POST"])
+@limiter.limit(RESUME_LIMIT, methods=["POST"])
+def withdraw_answers(slug: str) -> Page:
+    """Delete my answers: needs the resume code and a tick to confirm."""
+    with _db().writing() as db_session:
+        survey, questionnaire = _survey(db_session, slug)
+        errors: dict[str, str] = {}
+        entered = request.form.get("code", _saved_code(slug) or "")[:40]
+        if request.method == "POST":
+            code = resume_codes.normalize(entered)
+            response = find_by_code(db_session, survey, code) if code else None
+            if response is None:
+                errors["code"] = _(
+                    "No answers were found for this resume code. Check the code and try again."
+                )
+            if request.form.get("confirm") != "yes":
+                errors["confirm"] = _("Tick the box to confirm that your answers are deleted.")
+            if response is not None and not errors:
+                withdraw(db_session, response)
+                audit.record(
+                    db_session,
+                    actor=None,
+                    action="response.withdraw",
+                    at=_now(),
+                    target=f"response:{response.id}",
+                    actor_text="respondent",
+                )
+                _forget_code(slug)
+                return _page("respond/withdrawn.html", survey, questionnaire)
+        return _page(
+            "respond/withdraw.html",
+            survey,
+            questionnaire,
+            errors=errors,
+            entered=entered,
+            anchors={"code": "f-code", "confirm": "f-confirm"},
+        ), (400 if errors else 200)
