@@ -40,6 +40,11 @@ def normalize_email(email: str) -> str:
         raise AccountError(f"{email.strip()!r} is not a valid email address") from None
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
@@ -73,8 +78,7 @@ def create_user(
 ) -> User:
     """Add an account (audited); AccountError for a bad email, role, password or a duplicate."""
     address = normalize_email(email)
-    if role not in ROLES:
-        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+    _check_role(role)
     check_new_password(password)
     user = User(
         email=address,
@@ -163,8 +167,7 @@ def update_user(
     now: datetime,
 ) -> None:
     """Change a role or (dis)able an account; the last active admin is never removed."""
-    if role not in ROLES:
-        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+    _check_role(role)
     before = {"role": user.role, "active": user.active}
     after = {"role": role, "active": active}
     if before == after:

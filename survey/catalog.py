@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from survey.models import QuestionnaireVersion, Survey
@@ -81,14 +81,29 @@ def latest_version(session: Session, survey: Survey) -> QuestionnaireVersion | N
     )
 
 
+# Namespace of the PostgreSQL advisory locks that order respondents' writes and schedule changes.
+SURVEY_LOCK_NAMESPACE = 0x5355
+
+
 def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Survey | None:
-    """The survey with `slug`; `lock` = "share" for a respondent's write, "update" for an
-    admin's schedule change, so the two are ordered by the database (PostgreSQL row locks;
-    SQLite serialises writers with BEGIN IMMEDIATE already)."""
-    query = select(Survey).where(Survey.slug == slug)
-    if lock is not None:
-        query = query.with_for_update(read=lock == "share")
-    return session.scalar(query)
+    """The survey with `slug`, optionally locked for this transaction.
+
+    `lock="share"` for a respondent's write, `lock="update"` for a schedule change: a change
+    waits for the writes under way and later writes see it. On PostgreSQL this is a
+    transaction-scoped advisory lock (fairly queued, unlike row share locks, which let a
+    steady stream of readers starve a waiting writer); SQLite already serialises writers
+    with BEGIN IMMEDIATE.
+    """
+    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None or lock is None or session.get_bind().dialect.name != "postgresql":
+        return survey
+    function = "pg_advisory_xact_lock_shared" if lock == "share" else "pg_advisory_xact_lock"
+    session.execute(
+        text(f"SELECT {function}(:namespace, :survey_id)"),
+        {"namespace": SURVEY_LOCK_NAMESPACE, "survey_id": survey.id},
+    )
+    session.refresh(survey)  # as committed by whoever held the lock before us
+    return survey
 
 
 def all_surveys(session: Session) -> list[Survey]:

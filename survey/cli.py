@@ -275,14 +275,14 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "researcher"]), required=True)
+@click.option("--role", required=True, help="admin or researcher")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 @_database_errors
 def user_add_command(email: str, role: str, password_stdin: bool) -> None:
     """Add an account; prints a generated password once unless --password-stdin is given."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = accounts.generate_password()
     with _db().writing() as session:

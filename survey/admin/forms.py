@@ -10,6 +10,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -23,8 +24,13 @@ from survey.models import ROLES
 LOCAL_TIME_HINT = "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(available_timezones()) if "/" in name or name == "UTC"]
+def timezone_choices() -> list[SelectChoice]:
+    names = sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+    return [SelectChoice(name) for name in names]
+
+
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role, role.capitalize()) for role in ROLES]
 
 
 class SignInForm(FlaskForm):
@@ -85,12 +91,12 @@ class ReopenForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES])
+    role = SelectField("Role", choices=role_choices())
     submit = SubmitField("Add account")
 
 
 class UserUpdateForm(FlaskForm):
-    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES])
+    role = SelectField("Role", choices=role_choices())
     active = BooleanField("Active")
     submit = SubmitField("Save")
 

@@ -51,7 +51,7 @@ from survey.responses import (
     submit,
     withdraw,
 )
-from survey.schedule import State, state_at
+from survey.schedule import State, may_continue, state_at
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -89,7 +89,7 @@ def _remember_channel() -> None:
 def _survey(
     db_session: Session, slug: str, *, writing: bool = False
 ) -> tuple[Survey, Questionnaire]:
-    """The survey and its newest content; a write holds a share lock on the survey row, so an
+    """The survey and its newest content; a write holds a shared lock on the survey, so an
     admin's close waits for it, or it sees the close (the deadline is decided in the write)."""
     survey = find_survey(db_session, slug, lock="share" if writing else None)
     version = latest_version(db_session, survey) if survey else None
@@ -297,7 +297,7 @@ def section(slug: str, section_id: str) -> Page:
         now = _now()
         if not flow.section_applies(current, progress.answers, now.year):
             return redirect(_where_to_continue(survey, progress))
-        if state_at(schedule_of(survey), now) not in (State.OPEN, State.GRACE):
+        if not may_continue(schedule_of(survey), now):
             return _closed(survey, questionnaire, progress)
         if request.method == "GET":
             mark_reached(db_session, progress.response, current.id, now)
@@ -380,7 +380,10 @@ def review(slug: str) -> Page:
         finished = _finished_redirect(survey, progress)
         if finished is not None:
             return finished
-        year = _now().year
+        now = _now()
+        if not may_continue(schedule_of(survey), now):
+            return _closed(survey, progress.questionnaire, progress)
+        year = now.year
         questionnaire = progress.questionnaire
         sections = [
             (
