@@ -90,8 +90,23 @@ def _survey_or_404(db_session: Session, slug: str, lock: str | None = None) -> S
 
 
 def _local_input(value: datetime | None, timezone: str) -> str:
-    """A stored UTC time as the admin types it: local wall-clock time in the survey's zone."""
-    return "" if value is None else to_local(value, timezone).strftime("%Y-%m-%dT%H:%M")
+    """A stored UTC time as the admin types it: wall-clock time in the survey's zone, with the
+    UTC offset only where the wall-clock time alone is ambiguous (the hour repeated in autumn)."""
+    if value is None:
+        return ""
+    local = to_local(value, timezone)
+    wall_clock = local.strftime("%Y-%m-%dT%H:%M")
+    try:
+        deadlines.parse_time(wall_clock, timezone)
+    except deadlines.ScheduleError:
+        return local.isoformat(timespec="minutes")
+    return wall_clock
+
+
+def _sentence(problem: Exception) -> str:
+    """A domain error's reason as a sentence (keeping names such as Europe/Brussels intact)."""
+    message = str(problem)
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 def _safe_next(target: str | None) -> str:
@@ -156,7 +171,7 @@ def password() -> Page:
                     now=_now(),
                 )
             except accounts.AccountError as problem:
-                error = str(problem).capitalize() + "."
+                error = _sentence(problem)
             else:
                 account = Account.of(user)
         if error is None:
@@ -227,11 +242,22 @@ def _survey_page(template: str, survey: Survey, **context: Any) -> str:
 @staff_required
 def dashboard(slug: str) -> Page:
     from survey import stats
+    from survey.admin import charts
 
     with _db().reading() as db_session:
         survey = _survey_or_404(db_session, slug)
-        figures = stats.dashboard(db_session, survey)
-        return _survey_page("admin/dashboard.html", survey, figures=figures)
+        version = latest_version(db_session, survey)
+        questionnaire = questionnaire_of(version) if version is not None else None
+        figures = stats.dashboard(db_session, survey, questionnaire, language="en")
+        return _survey_page(
+            "admin/dashboard.html",
+            survey,
+            figures=figures,
+            charts=charts.dashboard_charts(figures),
+            number=charts.number,
+            percent=charts.percent,
+            duration=charts.duration,
+        )
 
 
 @bp.route("/surveys/<slug>/schedule", methods=["GET", "POST"])
@@ -266,7 +292,7 @@ def schedule(slug: str) -> Page:
                     contact=form.contact.data,
                 )
             except deadlines.ScheduleError as problem:
-                error = str(problem).capitalize() + "."
+                error = _sentence(problem)
             else:
                 flash("The schedule was saved.")
                 return redirect(url_for("admin.schedule", slug=slug))
@@ -295,7 +321,7 @@ def close(slug: str) -> Page:
             try:
                 deadlines.close_now(db_session, survey, actor=_me(db_session), now=_now())
             except deadlines.ScheduleError as problem:
-                flash(str(problem).capitalize() + ".")
+                flash(_sentence(problem))
             else:
                 flash(f"{survey.slug} is closed: no new responses are accepted.")
             return redirect(url_for("admin.schedule", slug=slug))
@@ -319,7 +345,7 @@ def reopen(slug: str) -> Page:
                     closes_at=deadlines.parse_time(form.closes_at.data or "", survey.timezone),
                 )
             except deadlines.ScheduleError as problem:
-                error = str(problem).capitalize() + "."
+                error = _sentence(problem)
             else:
                 flash(f"{survey.slug} is open until the new closing time.")
                 return redirect(url_for("admin.schedule", slug=slug))
@@ -349,7 +375,7 @@ def users() -> Page:
                     now=_now(),
                 )
             except accounts.AccountError as problem:
-                error = str(problem).capitalize() + "."
+                error = _sentence(problem)
             else:
                 created = (user.email, password_text)
                 form = UserForm(formdata=None)
@@ -390,7 +416,7 @@ def update_user(user_id: int) -> Page:
                     now=_now(),
                 )
             except accounts.AccountError as problem:
-                flash(str(problem).capitalize() + ".")
+                flash(_sentence(problem))
             else:
                 flash(f"The account of {user.email} was saved.")
     return redirect(url_for("admin.users"))

@@ -1,0 +1,349 @@
+"""How fast is the dashboard with many responses? SQL aggregates against a naive Python count.
+
+    .venv/bin/python benchmarks/dashboard_bench.py [--rows 100000] [--database-url URL]
+
+Fills a fresh database (a temporary SQLite file by default; any empty database given by
+--database-url, e.g. a throwaway PostgreSQL one) with synthetic responses by bulk inserts,
+then times:
+  * stats.dashboard (the aggregate queries), best and median of several runs;
+  * a full GET of the dashboard page through the test client, signed in as a researcher;
+  * the naive way, as a baseline: every response, answer and section row loaded into Python
+    and counted in loops;
+and prints the figures and the ratio naive / SQL. Both ways must agree on every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from survey import accounts, create_app, stats  # noqa: E402
+from survey.catalog import (  # noqa: E402
+    find_survey,
+    latest_version,
+    load_questionnaire,
+    questionnaire_of,
+)
+from survey.cli import migrate  # noqa: E402
+from survey.models import Answer, Response, SectionProgress  # noqa: E402
+from survey.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+SLUG = "we-own-it"
+QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
+EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
+CHUNK = 20_000
+COUNTRIES = ["FR", "ES", "IT", "AR", "BR", "KE", "IN", "JP", "CA", "MX", "CO", "SN", "PH", "DE"]
+COOP_TYPES = ["worker", "social", "producers", "multistakeholder", "platform", "other_new"]
+CHANNELS = [None, None, "newsletter", "facebook", "union", "cicopa-site", "whatsapp"]
+SECTIONS = [
+    "about_you",
+    "involvement",
+    "cooperative",
+    "starting",
+    "participation",
+    "future",
+    "contact",
+]
+FILLER = {  # more answers per response, as a real one has, that the dashboard must skip
+    "age": lambda chance: chance.randint(16, 35),
+    "gender": lambda chance: chance.choice(["woman", "man", "non_binary", "prefer_not"]),
+    "education": lambda chance: chance.choice(["secondary", "bachelor", "master_or_higher"]),
+    "situation": lambda chance: chance.sample(["employee", "student", "freelancer"], 2),
+    "involvement": lambda chance: chance.choice(["member", "founding", "interested", "none"]),
+    "sector": lambda chance: chance.choice(["digital", "construction", "care"]),
+    "recommend": lambda chance: chance.randint(0, 10),
+    "we_own_it": lambda chance: "We decide together. " * chance.randint(1, 4),
+}
+
+
+def make_app(database_url: str, instance: Path) -> Flask:
+    settings = Settings(
+        instance_path=instance,
+        database_url=database_url,
+        secret_key="benchmark",
+        ratelimit_storage_url="memory://",
+        trusted_proxies=0,
+        questionnaires_path=PROJECT_ROOT / "questionnaires",
+        exports_path=instance / "exports",
+        secure_cookies=False,
+    )
+    app = create_app(settings)
+    migrate(app)
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, QUESTIONNAIRE)
+        accounts.create_user(
+            session,
+            email=EMAIL,
+            role="researcher",
+            password=PASSWORD,
+            actor=None,
+            now=datetime.now(UTC),
+        )
+    return app
+
+
+def synthetic(rows: int, survey_id: int, version_id: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """Chunks of (responses, answers, section progress) rows for bulk inserts."""
+    chance = random.Random(seed)
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+    for number in range(rows):
+        response_id = secrets.token_hex(16)
+        started = start + timedelta(seconds=chance.randint(0, 60 * 86400))
+        status = chance.choices(["complete", "in_progress", "screened_out"], [6, 3, 1])[0]
+        submitted = (
+            started + timedelta(seconds=chance.randint(120, 3600)) if status == "complete" else None
+        )
+        responses.append(
+            {
+                "id": response_id,
+                "survey_id": survey_id,
+                "questionnaire_version_id": version_id,
+                "resume_code_hash": secrets.token_hex(32),
+                "status": status,
+                "late": False,
+                "language": "en",
+                "channel": chance.choice(CHANNELS),
+                "consent_version": "2027-1",
+                "started_at": started,
+                "updated_at": submitted or started,
+                "submitted_at": submitted,
+                "last_section": None,
+            }
+        )
+        values: dict[str, Any] = {"country": chance.choice(COUNTRIES)}
+        if chance.random() < 0.45:
+            values["coop_type"] = chance.choice(COOP_TYPES)
+        values.update({key: make(chance) for key, make in FILLER.items()})
+        answers.extend(
+            {"response_id": response_id, "question_id": key, "section_id": "x", "value": value}
+            for key, value in values.items()
+        )
+        depth = len(SECTIONS) if status == "complete" else chance.randint(1, len(SECTIONS))
+        done = depth if status == "complete" else chance.randint(0, depth)
+        progress.extend(
+            {
+                "response_id": response_id,
+                "section_id": section,
+                "reached_at": started,
+                "completed_at": started if position < done else None,
+            }
+            for position, section in enumerate(SECTIONS[:depth])
+        )
+        if len(responses) == CHUNK or number == rows - 1:
+            yield responses, answers, progress
+            responses, answers, progress = [], [], []
+
+
+def fill(app: Flask, rows: int) -> int:
+    db = app.extensions["survey_db"]
+    with db.reading() as session:
+        survey = find_survey(session, SLUG)
+        assert survey is not None
+        version = latest_version(session, survey)
+        assert version is not None
+        survey_id, version_id = survey.id, version.id
+    answer_rows = 0
+    for responses, answers, progress in synthetic(rows, survey_id, version_id, seed=2027):
+        with db.writing() as session:
+            session.execute(insert(Response), responses)
+            session.execute(insert(Answer), answers)
+            session.execute(insert(SectionProgress), progress)
+        answer_rows += len(answers)
+    return answer_rows
+
+
+def timed(action: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - began)
+    return times, result
+
+
+def with_stats(app: Flask) -> stats.Dashboard:
+    with app.app_context(), app.extensions["survey_db"].reading() as session:
+        survey = find_survey(session, SLUG)
+        assert survey is not None
+        version = latest_version(session, survey)
+        assert version is not None
+        return stats.dashboard(session, survey, questionnaire_of(version))
+
+
+def naive(app: Flask) -> dict[str, Any]:
+    """The baseline: every row of the survey into Python (plain tuples), counted in loops."""
+    with app.extensions["survey_db"].reading() as session:
+        survey = find_survey(session, SLUG)
+        assert survey is not None
+        responses = session.execute(
+            select(
+                Response.id,
+                Response.status,
+                Response.started_at,
+                Response.submitted_at,
+                Response.channel,
+            ).where(Response.survey_id == survey.id)
+        ).all()
+        ours = {response.id for response in responses}
+        answers = [
+            answer
+            for answer in session.execute(
+                select(Answer.response_id, Answer.question_id, Answer.value)
+            )
+            if answer.response_id in ours
+        ]
+        progress = [
+            row
+            for row in session.execute(
+                select(
+                    SectionProgress.response_id,
+                    SectionProgress.section_id,
+                    SectionProgress.completed_at,
+                )
+            )
+            if row.response_id in ours
+        ]
+    statuses: Counter[str] = Counter()
+    days: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    durations = []
+    for response in responses:
+        statuses[response.status] += 1
+        days[response.started_at.date().isoformat()] += 1
+        channels[response.channel or stats.NO_CHANNEL] += 1
+        if response.status == "complete" and response.submitted_at is not None:
+            durations.append((response.submitted_at - response.started_at).total_seconds())
+    countries: Counter[str] = Counter()
+    coop_types: Counter[str] = Counter()
+    for answer in answers:
+        if answer.question_id == "country":
+            countries[answer.value] += 1
+        elif answer.question_id == "coop_type":
+            coop_types[answer.value] += 1
+    reached: Counter[str] = Counter()
+    finished: Counter[str] = Counter()
+    for row in progress:
+        reached[row.section_id] += 1
+        if row.completed_at is not None:
+            finished[row.section_id] += 1
+    return {
+        "statuses": dict(statuses),
+        "median": statistics.median(durations) if durations else None,
+        "days": dict(days),
+        "channels": dict(channels),
+        "countries": dict(countries),
+        "coop_types": dict(coop_types),
+        "reached": dict(reached),
+        "finished": dict(finished),
+    }
+
+
+def agree(figures: stats.Dashboard, counted: dict[str, Any]) -> None:
+    """Both ways must give the same numbers."""
+    statuses = counted["statuses"]
+    assert figures.started == sum(statuses.values())
+    assert figures.completed == statuses.get("complete", 0)
+    assert figures.partial == statuses.get("in_progress", 0)
+    assert figures.screened_out == statuses.get("screened_out", 0)
+    assert figures.median_seconds is not None and counted["median"] is not None
+    assert abs(figures.median_seconds - counted["median"]) < 0.01
+    assert {item.key: item.count for item in figures.per_day if item.count} == counted["days"]
+    assert {item.label: item.count for item in figures.by_channel} == counted["channels"]
+    assert {item.key: item.count for item in figures.by_country} == counted["countries"]
+    assert {item.key: item.count for item in figures.by_coop_type if item.count} == counted[
+        "coop_types"
+    ]
+    for section in figures.drop_off:
+        assert section.reached == counted["reached"].get(section.section_id, 0)
+        assert section.finished == counted["finished"].get(section.section_id, 0)
+
+
+def page_client(app: Flask) -> Any:
+    client = app.test_client()
+    sign_in = client.get("/admin/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in)
+    assert token, "no CSRF token on the sign-in page"
+    answer = client.post(
+        "/admin/sign-in",
+        data={"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD},
+    )
+    assert answer.status_code == 302, answer.status_code
+    return client
+
+
+def describe(times: list[float]) -> str:
+    return f"best {min(times) * 1000:8.1f} ms, median {statistics.median(times) * 1000:8.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="responses (default 100000)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of the fast paths")
+    parser.add_argument(
+        "--database-url", help="an empty database to fill instead of a temporary SQLite file"
+    )
+    options = parser.parse_args()
+    if options.rows < 1:
+        parser.error("--rows must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="dashboard-bench-") as folder:
+        instance = Path(folder)
+        url = options.database_url or f"sqlite:///{instance / 'survey.db'}"
+        app = make_app(url, instance)
+        engine = app.extensions["survey_db"].engine
+        print(f"database: {engine.dialect.name}, {options.rows:,} responses")
+
+        began = time.perf_counter()
+        answer_rows = fill(app, options.rows)
+        print(
+            f"filled in {time.perf_counter() - began:.1f} s "
+            f"({answer_rows:,} answers, section progress for each response)"
+        )
+
+        sql_times, figures = timed(lambda: with_stats(app), options.runs)
+        print(f"stats.dashboard (SQL aggregates):  {describe(sql_times)}")
+
+        client = page_client(app)
+
+        def get_page() -> int:
+            response = client.get(f"/admin/surveys/{SLUG}")
+            assert response.status_code == 200, response.status_code
+            return len(response.data)
+
+        page_times, size = timed(get_page, options.runs)
+        print(f"GET dashboard page (full request): {describe(page_times)}, {size:,} bytes")
+
+        naive_times, counted = timed(lambda: naive(app), 1)
+        print(f"naive (all rows into Python):      {naive_times[0] * 1000:8.1f} ms")
+        agree(figures, counted)
+        print("both ways give the same figures")
+        print(
+            f"naive / SQL: {naive_times[0] / min(sql_times):.1f}x "
+            f"(median completion {figures.median_seconds:.0f} s, "
+            f"completion rate {(figures.completion_rate or 0) * 100:.1f} %)"
+        )
+        app.extensions["survey_db"].dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

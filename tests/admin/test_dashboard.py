@@ -1,0 +1,617 @@
+"""The per-survey dashboard: its figures equal what the database holds, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+import secrets
+import statistics
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select
+
+from survey.admin import charts
+from survey.catalog import find_survey, latest_version
+from survey.models import Answer, QuestionnaireVersion, Response, SectionProgress, Survey
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
+from tests.staff import sign_in
+
+SLUG = "we-own-it"
+PAGE = f"/admin/surveys/{SLUG}"
+SECTIONS = [
+    ("about_you", "About you"),
+    ("involvement", "You and cooperatives"),
+    ("cooperative", "Your cooperative"),
+    ("starting", "Starting and running a cooperative"),
+    ("participation", "Participation and governance"),
+    ("future", "The future of work"),
+    ("contact", "Stay in touch"),
+]
+COOP_LABELS = [
+    "Worker cooperative",
+    "Social cooperative",
+    "Producers' or freelancers' cooperative",
+    "Multi-stakeholder cooperative",
+    "Platform cooperative",
+    "Another or new emerging form",
+]
+
+
+def at(day: int, hour: int = 12, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2027, 1, day, hour, minute, second, tzinfo=UTC)
+
+
+# -- reading the page --------------------------------------------------------------------------
+
+
+def plain(text: str) -> str:
+    """Figures keep a number and its unit together with no-break spaces; compare them as spaces."""
+    return text.replace("\u00a0", " ")
+
+
+def _clean(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+class Page:
+    """The dashboard as its figures: headline, tables (rows of cell texts) and charts."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def figure(self, name: str) -> str:
+        match = re.search(rf'id="figure-{name}"><dt>[^<]*</dt><dd>([^<]*)</dd>', self.markup)
+        assert match, f"no figure {name}"
+        return plain(html.unescape(match.group(1)))
+
+    def headline(self) -> dict[str, str]:
+        names = ["started", "completed", "partial", "screened-out", "completion-rate"]
+        return {name: self.figure(name) for name in [*names, "median-time"]}
+
+    def table(self, table_id: str) -> list[list[str]]:
+        match = re.search(rf'<table class="table" id="{table_id}">(.*?)</table>', self.markup, re.S)
+        assert match, f"no table {table_id}"
+        assert "<caption>" in match.group(1)
+        body = re.search(r"<tbody>(.*?)</tbody>", match.group(1), re.S)
+        assert body
+        return [
+            [_clean(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+        ]
+
+    def counts(self, table_id: str) -> list[tuple[str, int]]:
+        return [(label, int(value.replace(",", ""))) for label, value in self.table(table_id)]
+
+    def chart(self, chart_id: str) -> list[tuple[str, str, int]]:
+        """(label, series, value) of every bar of the chart."""
+        match = re.search(rf'<svg [^>]*id="{chart_id}"[^>]*>(.*?)</svg>', self.markup, re.S)
+        assert match, f"no chart {chart_id}"
+        return [
+            (html.unescape(label), html.unescape(series or ""), int(value))
+            for label, series, value in re.findall(
+                r'<g class="bar" data-label="([^"]*)"(?: data-series="([^"]*)")? '
+                r'data-value="(\d+)">',
+                match.group(1),
+            )
+        ]
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline(),
+            "per_day": self.counts("table-per-day"),
+            "country": self.counts("table-by-country"),
+            "coop_type": self.counts("table-by-coop-type"),
+            "channel": self.counts("table-by-channel"),
+            "drop_off": [
+                (title, int(reached), int(finished))
+                for title, reached, finished in self.table("table-drop-off")
+            ],
+        }
+
+
+@pytest.fixture
+def researcher(app: Flask, make_user):
+    """A client signed in as a researcher."""
+    client = app.test_client()
+    email, password = make_user("researcher")
+    assert sign_in(client, email, password).status_code == 302
+    return client
+
+
+def dashboard(client) -> Page:
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    return Page(response.get_data(as_text=True))
+
+
+# -- writing a data set directly -----------------------------------------------------------------
+
+
+def survey_ids(app: Flask, slug: str = SLUG) -> tuple[int, int]:
+    with app.extensions["survey_db"].reading() as session:
+        survey = find_survey(session, slug)
+        assert survey is not None
+        version = latest_version(session, survey)
+        assert version is not None
+        return survey.id, version.id
+
+
+def add_other_survey(app: Flask) -> tuple[int, int]:
+    """A second survey whose responses must never count on the first one's dashboard."""
+    with app.extensions["survey_db"].writing() as session:
+        survey = Survey(slug="other", default_language="en", timezone="UTC")
+        session.add(survey)
+        session.flush()
+        version = QuestionnaireVersion(
+            survey_id=survey.id, version=1, fingerprint="x", source="", source_name="x.yaml"
+        )
+        session.add(version)
+        session.flush()
+        return survey.id, version.id
+
+
+def add_response(
+    session,
+    ids: tuple[int, int],
+    *,
+    status: str = "in_progress",
+    started: datetime,
+    seconds: int | None = None,
+    channel: str | None = None,
+    answers: dict[str, Any] | None = None,
+    reached: list[str] = (),  # type: ignore[assignment]
+    finished: list[str] = (),  # type: ignore[assignment]
+) -> None:
+    survey_id, version_id = ids
+    response_id = secrets.token_hex(16)
+    submitted = started + timedelta(seconds=seconds) if status == "complete" else None
+    session.add(
+        Response(
+            id=response_id,
+            survey_id=survey_id,
+            questionnaire_version_id=version_id,
+            resume_code_hash=secrets.token_hex(32),
+            status=status,
+            language="en",
+            channel=channel,
+            consent_version="2027-1",
+            started_at=started,
+            updated_at=submitted or started,
+            submitted_at=submitted,
+        )
+    )
+    session.flush()
+    for question_id, value in (answers or {}).items():
+        session.add(
+            Answer(response_id=response_id, question_id=question_id, section_id="x", value=value)
+        )
+    for section_id in reached:
+        session.add(
+            SectionProgress(
+                response_id=response_id,
+                section_id=section_id,
+                reached_at=started,
+                completed_at=started if section_id in finished else None,
+            )
+        )
+    session.flush()
+
+
+MEMBER_PATH = [
+    "about_you",
+    "involvement",
+    "cooperative",
+    "starting",
+    "participation",
+    "future",
+    "contact",
+]
+NOT_INVOLVED_PATH = ["about_you", "involvement", "future", "contact"]
+
+
+def test_the_page_shows_exactly_the_figures_of_a_known_data_set(app, researcher):
+    ids = survey_ids(app)
+    other = add_other_survey(app)
+    with app.extensions["survey_db"].writing() as session:
+        member = {"country": "FR", "coop_type": "worker", "age": 20}
+
+        def complete(started, seconds, path, **kwargs):
+            add_response(
+                session,
+                ids,
+                status="complete",
+                started=started,
+                seconds=seconds,
+                reached=path,
+                finished=path,
+                **kwargs,
+            )
+
+        complete(at(10, 9), 600, MEMBER_PATH, channel="newsletter", answers=member)
+        complete(
+            at(10, 23, 59, 30), 1200, MEMBER_PATH, answers={"country": "AR", "coop_type": "social"}
+        )
+        complete(
+            at(12, 8),
+            3725,
+            NOT_INVOLVED_PATH,
+            channel="newsletter",
+            answers={"country": "FR", "involvement": "none"},
+        )
+        complete(at(12, 10), 1800, NOT_INVOLVED_PATH, channel="facebook", answers={"country": "FR"})
+        add_response(
+            session,
+            ids,
+            started=at(12, 11),
+            channel="facebook",
+            answers={"country": "KE", "coop_type": "worker"},
+            reached=["about_you", "involvement", "cooperative"],
+            finished=["about_you", "involvement"],
+        )
+        add_response(
+            session,
+            ids,
+            status="screened_out",
+            started=at(13, 0, 0, 1),
+            answers={"country": "AR", "age": 12},
+            reached=["about_you"],
+            finished=["about_you"],
+        )
+        add_response(
+            session, ids, started=at(13, 23, 59, 59), channel="newsletter", reached=["about_you"]
+        )
+        # Not this survey's: never counted.
+        add_response(
+            session,
+            other,
+            status="complete",
+            started=at(11),
+            seconds=5,
+            channel="newsletter",
+            answers={"country": "FR", "coop_type": "worker"},
+            reached=["about_you"],
+            finished=["about_you"],
+        )
+
+    page = dashboard(researcher)
+
+    assert page.headline() == {
+        "started": "7",
+        "completed": "4",
+        "partial": "2",
+        "screened-out": "1",
+        "completion-rate": "66.7 %",  # 4 / (7 - 1)
+        "median-time": "25 min 00 s",  # 600, 1200, 1800, 3725 -> (1200 + 1800) / 2
+    }
+    assert page.counts("table-per-day") == [
+        ("2027-01-10", 2),
+        ("2027-01-11", 0),
+        ("2027-01-12", 3),
+        ("2027-01-13", 2),
+    ]
+    assert page.counts("table-by-country") == [("France", 3), ("Argentina", 2), ("Kenya", 1)]
+    assert page.counts("table-by-coop-type") == list(
+        zip(COOP_LABELS, [2, 1, 0, 0, 0, 0], strict=True)
+    )
+    assert page.counts("table-by-channel") == [("newsletter", 3), ("facebook", 2), ("(none)", 2)]
+    assert page.table("table-drop-off") == [
+        [title, reached, finished]
+        for (_, title), reached, finished in zip(
+            SECTIONS,
+            ["7", "5", "3", "2", "2", "4", "4"],
+            ["6", "5", "2", "2", "2", "4", "4"],
+            strict=True,
+        )
+    ]
+    assert "Completion rate = completed ÷ (started − screened out)" in html.unescape(page.markup)
+    assert "in UTC" in page.markup
+
+
+def test_an_odd_number_of_complete_responses_has_the_middle_one_as_median(app, researcher):
+    ids = survey_ids(app)
+    with app.extensions["survey_db"].writing() as session:
+        for seconds in (3 * 3600 + 61, 59, 7200, 45, 100000):
+            add_response(session, ids, status="complete", started=at(14), seconds=seconds)
+    assert dashboard(researcher).figure("median-time") == "2 h 00 min 00 s"
+
+
+def test_figures_from_real_journeys_through_the_app(app, clock, researcher):
+    """Responses made by people answering over HTTP, on two days, from two links."""
+
+    def person(query: str = "") -> Respondent:
+        respondent = Respondent(app.test_client())
+        assert respondent.start(query).status_code == 302
+        return respondent
+
+    clock.now = at(10, 9)
+    ana = person("?via=newsletter")
+    ana.answer_all(MEMBER_ANSWERS)  # Argentina, worker cooperative
+    clock.now = at(10, 9, 12)
+    assert ana.submit().status_code == 302
+
+    clock.now = at(11, 15)
+    ben = person()
+    ben.answer_all(NOT_INVOLVED_ANSWERS)  # Kenya
+    clock.now = at(11, 15, 4)
+    assert ben.submit().status_code == 302
+
+    clock.now = at(11, 16)
+    chloe = person("?via=facebook")
+    chloe.answer_all(
+        {
+            "about_you": {**MEMBER_ANSWERS["about_you"], "country": "FR"},
+            "involvement": {"involvement": "member"},
+        }
+    )
+    assert chloe.get("/s/we-own-it/p/cooperative").status_code == 200  # reached, left
+
+    clock.now = at(11, 17)
+    dan = person("?via=facebook")
+    assert dan.save("about_you", {"age": "12"}).status_code in (200, 302)
+
+    page = dashboard(researcher)
+    assert page.headline() == {
+        "started": "4",
+        "completed": "2",
+        "partial": "1",
+        "screened-out": "1",
+        "completion-rate": "66.7 %",
+        "median-time": "8 min 00 s",  # (12 + 4) / 2 minutes
+    }
+    assert page.counts("table-per-day") == [("2027-01-10", 1), ("2027-01-11", 3)]
+    assert page.counts("table-by-country") == [("Argentina", 1), ("France", 1), ("Kenya", 1)]
+    assert page.counts("table-by-coop-type") == list(
+        zip(COOP_LABELS, [1, 0, 0, 0, 0, 0], strict=True)
+    )
+    assert page.counts("table-by-channel") == [("facebook", 2), ("newsletter", 1), ("(none)", 1)]
+    assert [row[1:] for row in page.table("table-drop-off")] == [
+        ["4", "4"],
+        ["3", "3"],
+        ["2", "1"],
+        ["1", "1"],
+        ["1", "1"],
+        ["2", "2"],
+        ["2", "2"],
+    ]
+
+
+def naive_figures(app: Flask) -> dict[str, Any]:
+    """The same figures counted the slow, obvious way from every row of the survey."""
+    survey_id, _ = survey_ids(app)
+    with app.extensions["survey_db"].reading() as session:
+        rows = list(session.scalars(select(Response).where(Response.survey_id == survey_id)))
+        answers = {
+            (answer.response_id, answer.question_id): answer.value
+            for answer in session.scalars(select(Answer))
+        }
+        progress = list(session.scalars(select(SectionProgress)))
+    ours = {row.id for row in rows}
+    statuses = Counter(row.status for row in rows)
+    durations = [
+        (row.submitted_at - row.started_at).total_seconds()
+        for row in rows
+        if row.status == "complete" and row.submitted_at
+    ]
+    eligible = len(rows) - statuses["screened_out"]
+    days = Counter(row.started_at.date() for row in rows)
+    first, last = min(days), max(days)
+    countries = Counter(
+        value for (rid, qid), value in answers.items() if qid == "country" and rid in ours
+    )
+    coop = Counter(
+        value for (rid, qid), value in answers.items() if qid == "coop_type" and rid in ours
+    )
+    channels = Counter(row.channel or "(none)" for row in rows)
+    reached = Counter(item.section_id for item in progress if item.response_id in ours)
+    finished = Counter(
+        item.section_id for item in progress if item.response_id in ours and item.completed_at
+    )
+    names = {"FR": "France", "AR": "Argentina", "KE": "Kenya", "JP": "Japan", "BR": "Brazil"}
+    codes = ["worker", "social", "producers", "multistakeholder", "platform", "other_new"]
+    return {
+        "headline": {
+            "started": charts.number(len(rows)),
+            "completed": charts.number(statuses["complete"]),
+            "partial": charts.number(statuses["in_progress"]),
+            "screened-out": charts.number(statuses["screened_out"]),
+            "completion-rate": plain(charts.percent(statuses["complete"] / eligible)),
+            "median-time": plain(charts.duration(statistics.median(durations))),
+        },
+        "per_day": [
+            ((first + timedelta(days=n)).isoformat(), days[first + timedelta(days=n)])
+            for n in range((last - first).days + 1)
+        ],
+        "country": sorted(
+            ((names[code], number) for code, number in countries.items()),
+            key=lambda item: (-item[1], item[0]),
+        ),
+        "coop_type": [(label, coop[code]) for label, code in zip(COOP_LABELS, codes, strict=True)],
+        "channel": sorted(
+            channels.items(), key=lambda item: (-item[1], item[0] == "(none)", item[0])
+        ),
+        "drop_off": [(title, reached[sid], finished[sid]) for sid, title in SECTIONS],
+    }
+
+
+def test_the_figures_equal_a_row_by_row_count_of_the_database(app, researcher):
+    ids = survey_ids(app)
+    other = add_other_survey(app)
+    chance = random.Random(20270115)
+    with app.extensions["survey_db"].writing() as session:
+        for number in range(120):
+            status = chance.choice(["complete", "complete", "in_progress", "screened_out"])
+            answers: dict[str, Any] = {}
+            if chance.random() < 0.9:
+                answers["country"] = chance.choice(["FR", "AR", "KE", "JP", "BR"])
+            if chance.random() < 0.5:
+                answers["coop_type"] = chance.choice(["worker", "social", "platform"])
+            depth = chance.randint(1, len(SECTIONS))
+            path = [sid for sid, _ in SECTIONS[:depth]]
+            add_response(
+                session,
+                other if number % 10 == 0 else ids,
+                status=status,
+                started=at(3) + timedelta(minutes=chance.randint(0, 60 * 24 * 9)),
+                seconds=2 * chance.randint(30, 4000),  # even: a median of two is whole
+                channel=chance.choice([None, "newsletter", "facebook", "union"]),
+                answers=answers,
+                reached=path,
+                finished=path[: chance.randint(0, depth)],
+            )
+    assert dashboard(researcher).figures() == naive_figures(app)
+
+
+# -- charts and tables ---------------------------------------------------------------------------
+
+
+def test_every_chart_shows_the_numbers_of_its_table(app, researcher):
+    ids = survey_ids(app)
+    with app.extensions["survey_db"].writing() as session:
+        for index, country in enumerate(["FR", "FR", "AR", "JP"]):
+            add_response(
+                session,
+                ids,
+                status="complete",
+                started=at(5 + index % 2),
+                seconds=60,
+                channel=["a", None][index % 2],
+                answers={"country": country, "coop_type": "platform"},
+                reached=["about_you", "involvement"],
+                finished=["about_you"],
+            )
+    page = dashboard(researcher)
+    for name in ("per-day", "by-country", "by-coop-type", "by-channel"):
+        table = page.counts(f"table-{name}")
+        assert table, name
+        assert [(label, value) for label, _, value in page.chart(f"chart-{name}")] == table
+    drop_off = page.chart("chart-drop-off")
+    assert [
+        (title, int(reached), int(finished))
+        for title, reached, finished in page.table("table-drop-off")
+    ] == [
+        (label, value, finished)
+        for (label, _, value), (_, _, finished) in zip(drop_off[::2], drop_off[1::2], strict=True)
+    ]
+    assert {series for _, series, _ in drop_off} == {"Reached", "Finished"}
+
+
+def test_the_page_is_readable_without_javascript_and_styles_only_from_the_stylesheet(
+    app, researcher
+):
+    ids = survey_ids(app)
+    with app.extensions["survey_db"].writing() as session:
+        add_response(session, ids, started=at(5), channel="<b>x</b>", reached=["about_you"])
+    response = researcher.get(PAGE)
+    markup = response.get_data(as_text=True)
+    main = markup.split('<main id="main"', 1)[1]
+    assert "<script" not in main.lower()  # the figures and charts need no JavaScript
+    assert "style=" not in markup.lower()
+    assert "<b>x</b>" not in markup and "&lt;b&gt;x&lt;/b&gt;" in markup
+    for chart_id in ("per-day", "by-country", "by-coop-type", "by-channel", "drop-off"):
+        svg = re.search(rf'<svg [^>]*id="chart-{chart_id}"[^>]*>', markup)
+        assert svg, chart_id
+        assert 'role="img"' in svg.group(0)
+        assert f'aria-labelledby="chart-{chart_id}-title chart-{chart_id}-desc"' in svg.group(0)
+        assert f'<title id="chart-{chart_id}-title">' in markup
+        assert f'<desc id="chart-{chart_id}-desc">' in markup
+    assert markup.count('<div class="table-wrap">') == 5
+    assert "style-src 'self'" in response.headers.get("Content-Security-Policy", "")
+
+
+def test_a_survey_without_responses_shows_zeros(researcher):
+    page = dashboard(researcher)
+    assert page.headline() == {
+        "started": "0",
+        "completed": "0",
+        "partial": "0",
+        "screened-out": "0",
+        "completion-rate": "–",
+        "median-time": "–",
+    }
+    assert page.table("table-per-day") == [["No responses yet."]]
+    assert page.chart("chart-per-day") == []
+    assert [row[1:] for row in page.table("table-drop-off")] == [["0", "0"]] * len(SECTIONS)
+
+
+def test_chart_text_is_escaped_and_scales_with_its_column():
+    svg = charts.bar_chart("c", "T<1>", "D&", ['"><script>'], [charts.Series("S", [3])])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'viewBox="0 0 400 ' in svg and 'width="100%"' in svg
+    assert "T&lt;1&gt;" in svg and "D&amp;" in svg
+    columns = charts.column_chart("d", "t", "d", ["2027-01-01", "2027-01-02"], [0, 5])
+    assert columns.count('<g class="bar"') == 2
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, "–"), (0, "0 s"), (59.4, "59 s"), (60, "1 min 00 s"), (3725, "1 h 02 min 05 s")],
+)
+def test_durations_read_in_words(seconds, shown):
+    assert plain(charts.duration(seconds)) == shown
+
+
+# -- access and speed ----------------------------------------------------------------------------
+
+
+def test_anonymous_people_are_sent_to_sign_in(client):
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert "/admin/sign-in" in response.headers["Location"]
+
+
+def test_an_unknown_survey_is_not_found(researcher):
+    assert researcher.get("/admin/surveys/no-such-survey").status_code == 404
+
+
+def test_the_number_of_queries_does_not_grow_with_the_responses(app, researcher):
+    ids = survey_ids(app)
+    engine = app.extensions["survey_db"].engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def fill(number: int, offset: int) -> None:
+        with app.extensions["survey_db"].writing() as session:
+            for index in range(offset, offset + number):
+                add_response(
+                    session,
+                    ids,
+                    status=["complete", "in_progress"][index % 2],
+                    started=at(1 + index % 20),
+                    seconds=60 + index,
+                    channel=f"c{index % 7}",
+                    answers={"country": ["FR", "KE", "JP"][index % 3], "coop_type": "worker"},
+                    reached=["about_you"],
+                    finished=["about_you"],
+                )
+
+    def queries() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            dashboard(researcher)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len([item for item in statements if item.lstrip().upper().startswith("SELECT")])
+
+    fill(5, 0)
+    dashboard(researcher)  # warm caches
+    few = queries()
+    fill(45, 5)
+    many = queries()
+    assert few == many
+    assert many <= 12
+
+
+def test_dates_are_utc_days_whatever_the_clock_zone(app, researcher):
+    ids = survey_ids(app)
+    with app.extensions["survey_db"].writing() as session:
+        brussels_midnight = datetime(2027, 1, 20, 23, 30, tzinfo=UTC)  # 00:30 in Brussels
+        add_response(session, ids, started=brussels_midnight)
+    assert dashboard(researcher).counts("table-per-day") == [(date(2027, 1, 20).isoformat(), 1)]
