@@ -212,3 +212,33 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(254))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+EXPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class ExportJob(Base):
+    """An export made in the background for the Exports page: who asked, with which options,
+    how far it is, and the file it wrote (under the exports folder)."""
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(254))
+    options: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int | None]
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    size_bytes: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state_known"),
+    )

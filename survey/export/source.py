@@ -1,0 +1,191 @@
+"""Responses read from the database for an export: filtered in SQL, streamed in batches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, select, tuple_
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from survey.catalog import questionnaire_of
+from survey.export.flatten import ResponseRecord
+from survey.models import (
+    Answer,
+    PersonalAnswer,
+    QuestionnaireVersion,
+    Response,
+    SectionProgress,
+    Survey,
+)
+from survey.questionnaire.schema import Questionnaire
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export; the same options for the command line, the web page and the audit log."""
+
+    format: str = "csv"
+    labels: bool = False
+    language: str | None = None  # None: the survey's default language
+    include_partial: bool = False
+    include_screened_out: bool = False
+    since: datetime | None = None  # responses started at or after this instant
+    channel: str | None = None
+    country: str | None = None
+    with_personal_data: bool = False
+
+    def statuses(self) -> list[str]:
+        result = ["complete"]
+        if self.include_partial:
+            result.append("in_progress")
+        if self.include_screened_out:
+            result.append("screened_out")
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        """The options as plain values (audit log, `about` sheet, README of a study package)."""
+        values = asdict(self)
+        values["since"] = self.since.isoformat() if self.since else None
+        return values
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Every stored version of a survey's questionnaire, oldest first."""
+
+    numbers: dict[int, int]  # version id -> version number
+    questionnaires: dict[int, Questionnaire]  # version id -> content
+
+    def ordered(self) -> list[Questionnaire]:
+        return [self.questionnaires[key] for key in sorted(self.numbers, key=self.numbers.get)]
+
+    @property
+    def latest(self) -> Questionnaire:
+        return self.ordered()[-1]
+
+
+def versions_of(session: Session, survey: Survey) -> Versions:
+    stored = list(
+        session.scalars(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.survey_id == survey.id)
+            .order_by(QuestionnaireVersion.version)
+        )
+    )
+    return Versions(
+        numbers={item.id: item.version for item in stored},
+        questionnaires={item.id: questionnaire_of(item) for item in stored},
+    )
+
+
+def _selected(survey: Survey, options: ExportOptions) -> Select[Any]:
+    query = select(Response).where(
+        Response.survey_id == survey.id, Response.status.in_(options.statuses())
+    )
+    if options.since is not None:
+        query = query.where(Response.started_at >= options.since)
+    if options.channel:
+        query = query.where(Response.channel == options.channel)
+    if options.country:
+        query = query.where(
+            exists().where(
+                Answer.response_id == Response.id,
+                Answer.question_id == "country",
+                # JSON is stored as text on both databases: the code in double quotes.
+                cast(Answer.value, String) == json.dumps(options.country.upper()),
+            )
+        )
+    return query
+
+
+def count(session: Session, survey: Survey, options: ExportOptions) -> int:
+    query = _selected(survey, options).with_only_columns(func.count(Response.id))
+    return session.scalar(query.order_by(None)) or 0
+
+
+def status_counts(session: Session, survey: Survey, options: ExportOptions) -> dict[str, int]:
+    query = (
+        _selected(survey, options)
+        .with_only_columns(Response.status, func.count(Response.id))
+        .group_by(Response.status)
+        .order_by(None)
+    )
+    return {status: number for status, number in session.execute(query)}
+
+
+def records(
+    session: Session,
+    survey: Survey,
+    options: ExportOptions,
+    versions: Versions,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[tuple[ResponseRecord, Questionnaire]]:
+    """Each selected response with the questionnaire it was answered under, oldest first.
+
+    Keyset pagination on (started_at, id) keeps memory flat and every query fast, however many
+    responses there are.
+    """
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = _selected(survey, options).order_by(Response.started_at, Response.id)
+        if after is not None:
+            query = query.where(tuple_(Response.started_at, Response.id) > after)
+        batch = list(session.scalars(query.limit(batch_size)))
+        if not batch:
+            return
+        ids = [response.id for response in batch]
+        answers = _answers(session, Answer, ids)
+        if options.with_personal_data:
+            for response_id, values in _answers(session, PersonalAnswer, ids).items():
+                answers.setdefault(response_id, {}).update(values)
+        completed = _completed(session, ids)
+        for response in batch:
+            yield (
+                ResponseRecord(
+                    response_id=response.id,
+                    status=response.status,
+                    late=response.late,
+                    language=response.language,
+                    channel=response.channel,
+                    questionnaire_version=versions.numbers[response.questionnaire_version_id],
+                    consent_version=response.consent_version,
+                    started_at=response.started_at,
+                    submitted_at=response.submitted_at,
+                    last_section=response.last_section,
+                    answers=answers.get(response.id, {}),
+                    completed_sections=frozenset(completed.get(response.id, ())),
+                ),
+                versions.questionnaires[response.questionnaire_version_id],
+            )
+        last = batch[-1]
+        after = (last.started_at, last.id)
+        session.expunge_all()  # keep the identity map from growing with the export
+
+
+def _answers(
+    session: Session, model: type[Answer] | type[PersonalAnswer], ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = {}
+    query = select(model.response_id, model.question_id, model.value).where(
+        model.response_id.in_(ids)
+    )
+    for response_id, question_id, value in session.execute(query):
+        result.setdefault(response_id, {})[question_id] = value
+    return result
+
+
+def _completed(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    query = select(SectionProgress.response_id, SectionProgress.section_id).where(
+        SectionProgress.response_id.in_(ids), SectionProgress.completed_at.is_not(None)
+    )
+    for response_id, section_id in session.execute(query):
+        result.setdefault(response_id, []).append(section_id)
+    return result
