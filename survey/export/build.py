@@ -147,9 +147,11 @@ def prepare(
         versions.ordered(), with_personal_data=options.with_personal_data
     )
 
+    make_row = flatten.row_maker(export_columns)
+
     def rows() -> Iterator[list[Any]]:
         for record, questionnaire in source.records(session, survey, options, versions):
-            yield flatten.row(record, questionnaire, export_columns)
+            yield make_row(record, questionnaire)
 
     return Export(
         survey_slug=survey.slug,

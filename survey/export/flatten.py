@@ -7,7 +7,7 @@ version keeps its column and a download never changes the meaning of a column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -234,44 +234,89 @@ def _joined(first: Text, second: Text) -> Text:
     return {language: f"{text}: {second.get(language, '')}" for language, text in first.items()}
 
 
-def row(
-    record: ResponseRecord,
-    questionnaire: Questionnaire,
-    export_columns: Sequence[Column],
-) -> list[Any]:
-    """One response as values, column by column: codes, 0/1, numbers, text; None = empty.
+RowMaker = Callable[[ResponseRecord, Questionnaire], list[Any]]
+
+
+def row_maker(export_columns: Sequence[Column]) -> RowMaker:
+    """A function that turns one response into its values, column by column: codes, 0/1,
+    numbers, text; None = empty.
 
     A question that did not apply (under the version the person answered) is empty in all its
     columns. Dummies are 0/1 once the question was answered (its section saved); empty before.
+    The plan of each column is worked out once here, and which questions apply is computed
+    once per distinct set of answers that conditions read, so a large export stays fast.
     """
-    year = record.started_at.year
-    applying = _applying_questions(questionnaire, record.answers, year)
-    answers = record.answers
-    values: list[Any] = []
+    plan: list[tuple[str, str, str]] = []
     for column in export_columns:
-        if column.kind == "meta":
-            values.append(_meta_value(column.name, record))
-            continue
         question_id = column.question_id or ""
-        if question_id not in applying:
-            values.append(None)
-            continue
-        value = answers.get(question_id)
-        if column.kind == "dummy":
-            section_id = applying[question_id]
-            if section_id not in record.completed_sections and value is None:
-                values.append(None)
+        sub_code = column.name[len(question_id) + 2 :] if column.kind in ("dummy", "matrix") else ""
+        plan.append((column.kind, column.name, question_id if column.kind != "meta" else ""))
+        if sub_code:
+            plan[-1] = (column.kind, sub_code, question_id)
+    applying_cache: dict[tuple[Any, ...], dict[str, str]] = {}
+    # Keyed by id(); holding the questionnaire here keeps that id from being reused.
+    inputs: dict[int, tuple[Questionnaire, tuple[str, ...]]] = {}
+
+    def make(record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
+        answers = record.answers
+        year = record.started_at.year
+        known = inputs.get(id(questionnaire))
+        if known is None:
+            known = inputs[id(questionnaire)] = (questionnaire, _condition_inputs(questionnaire))
+        key = (id(questionnaire), year, *(_frozen(answers.get(name)) for name in known[1]))
+        applying = applying_cache.get(key)
+        if applying is None:
+            applying = applying_cache[key] = _applying_questions(questionnaire, answers, year)
+        values: list[Any] = []
+        append = values.append
+        for kind, name, question_id in plan:
+            if kind == "meta":
+                append(_meta_value(name, record))
+            elif question_id not in applying:
+                append(None)
+            elif kind == "dummy":
+                value = answers.get(question_id)
+                if value is None and applying[question_id] not in record.completed_sections:
+                    append(None)
+                else:
+                    append(1 if isinstance(value, list) and name in value else 0)
+            elif kind == "matrix":
+                value = answers.get(question_id)
+                append(value.get(name) if isinstance(value, dict) else None)
+            elif kind == "other":
+                append(answers.get(name))
             else:
-                code = column.name[len(question_id) + 2 :]
-                values.append(1 if isinstance(value, list) and code in value else 0)
-        elif column.kind == "matrix":
-            row_code = column.name[len(question_id) + 2 :]
-            values.append(value.get(row_code) if isinstance(value, dict) else None)
-        elif column.kind == "other":
-            values.append(answers.get(column.name))
-        else:
-            values.append(value)
-    return values
+                append(answers.get(question_id))
+        return values
+
+    return make
+
+
+def row(
+    record: ResponseRecord, questionnaire: Questionnaire, export_columns: Sequence[Column]
+) -> list[Any]:
+    """One response as values (see row_maker; for a single row)."""
+    return row_maker(export_columns)(record, questionnaire)
+
+
+def _condition_inputs(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The question ids that section and question conditions read."""
+    found: set[str] = set()
+    for section in questionnaire.sections:
+        if section.relevant is not None:
+            found |= section.relevant.question_ids()
+        for question in section.questions:
+            if question.relevant is not None:
+                found |= question.relevant.question_ids()
+    return tuple(sorted(found))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
 
 
 def _applying_questions(
