@@ -73,16 +73,7 @@ FILLER = {  # more answers per response, as a real one has, that the dashboard m
 
 
 def make_app(database_url: str, instance: Path) -> Flask:
-    settings = Settings(
-        instance_path=instance,
-        database_url=database_url,
-        secret_key="benchmark",
-        ratelimit_storage_url="memory://",
-        trusted_proxies=0,
-        questionnaires_path=PROJECT_ROOT / "questionnaires",
-        exports_path=instance / "exports",
-        secure_cookies=False,
-    )
+    settings = Settings.for_folder(instance, database_url, "benchmark")
     app = create_app(settings)
     migrate(app)
     with app.extensions["survey_db"].writing() as session:

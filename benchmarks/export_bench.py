@@ -52,16 +52,7 @@ COUNTRIES = sorted(COUNTRY_CODES)
 
 
 def settings_for(database_url: str, instance: Path) -> Settings:
-    return Settings(
-        instance_path=instance,
-        database_url=database_url,
-        secret_key="benchmark",
-        ratelimit_storage_url="memory://",
-        trusted_proxies=0,
-        questionnaires_path=PROJECT_ROOT / "questionnaires",
-        exports_path=instance / "exports",
-        secure_cookies=False,
-    )
+    return Settings.for_folder(instance, database_url, "benchmark")
 
 
 # -- synthetic data ----------------------------------------------------------------------------

@@ -27,6 +27,21 @@ class Settings:
     secure_cookies: bool
 
     @classmethod
+    def for_folder(cls, instance: Path, database_url: str, secret_key: str) -> Settings:
+        """Settings for a self-contained folder (tests, benchmarks): nothing from the
+        environment, exports inside the folder, the shipped questionnaires."""
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key=secret_key,
+            ratelimit_storage_url="memory://",
+            trusted_proxies=0,
+            questionnaires_path=PROJECT_ROOT / "questionnaires",
+            exports_path=instance / "exports",
+            secure_cookies=False,
+        )
+
+    @classmethod
     def from_environment(
         cls, environ: Mapping[str, str] | None = None, instance_path: Path | None = None
     ) -> Settings:

@@ -74,16 +74,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def make_settings(url: str, instance: Path) -> Settings:
-    return Settings(
-        instance_path=instance,
-        database_url=url,
-        secret_key="test-secret-key",
-        ratelimit_storage_url="memory://",
-        trusted_proxies=0,
-        questionnaires_path=PROJECT_ROOT / "questionnaires",
-        exports_path=instance / "exports",
-        secure_cookies=False,
-    )
+    return Settings.for_folder(instance, url, "test-secret-key")
 
 
 @pytest.fixture
