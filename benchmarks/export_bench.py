@@ -223,16 +223,31 @@ def measure(database_url: str, instance: Path, fmt: str, out: Path) -> dict[str,
         rows = export.total
     seconds = time.perf_counter() - began
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"format": fmt, "seconds": seconds, "rows": rows, "peak_mib": peak_kib / 1024,
-            "bytes": out.stat().st_size}
+    return {
+        "format": fmt,
+        "seconds": seconds,
+        "rows": rows,
+        "peak_mib": peak_kib / 1024,
+        "bytes": out.stat().st_size,
+    }
 
 
 def run_child(database_url: str, instance: Path, fmt: str, folder: Path) -> dict[str, Any]:
     extension = "xlsx" if fmt == "baseline" else fmt
     out = folder / f"{fmt}.{extension}"
     completed = subprocess.run(
-        [sys.executable, __file__, "--measure", fmt, "--database-url", database_url,
-         "--instance", str(instance), "--out", str(out)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            fmt,
+            "--database-url",
+            database_url,
+            "--instance",
+            str(instance),
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -107,8 +107,15 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
-        return render(400, str(_("This form has expired or was not sent from this site. "
-                                 "Reload the page and send it again; nothing was saved.")))
+        return render(
+            400,
+            str(
+                _(
+                    "This form has expired or was not sent from this site. "
+                    "Reload the page and send it again; nothing was saved."
+                )
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response | tuple[str, int]:

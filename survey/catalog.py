@@ -111,9 +111,9 @@ def all_surveys(session: Session) -> list[Survey]:
 
 
 def version_count(session: Session, survey: Survey) -> int:
-    return session.scalar(
-        select(func.count()).where(QuestionnaireVersion.survey_id == survey.id)
-    ) or 0
+    return (
+        session.scalar(select(func.count()).where(QuestionnaireVersion.survey_id == survey.id)) or 0
+    )
 
 
 def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:

@@ -40,6 +40,8 @@ def register_commands(app: Flask) -> None:
         reopen_command,
         withdraw_command,
         backup_command,
+        export_command,
+        export_run_command,
     ):
         app.cli.add_command(command)
 
@@ -435,6 +437,135 @@ def backup_command(path: Path) -> None:
     click.echo(f"backup written to {written}")
 
 
+class _ProgressBar:
+    """A click progress bar, made when the number of rows is known (a terminal only)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="exporting", show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _export_format(name: str) -> str:
+    from survey.export.build import FORMATS
+    from survey.export.writers import WRITERS
+
+    available = [item for item in FORMATS if item in WRITERS]
+    if name not in available:
+        raise click.ClickException(f"format {name!r} is not one of: {', '.join(available)}")
+    return name
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option(
+    "--format",
+    "export_format",
+    help="csv, csv-excel, xlsx, sav, dta, parquet or zip (the formats installed).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File to write, or a folder for a new file (default: the exports folder).",
+)
+@click.option("--labels", is_flag=True, help="Labels instead of codes.")
+@click.option("--include-partial", is_flag=True, help="Add responses not submitted.")
+@click.option("--include-screened-out", is_flag=True, help="Add screened-out responses.")
+@click.option(
+    "--since", help="Responses started at or after; ISO 8601, without offset in the survey's zone."
+)
+@click.option("--channel", help="Only responses that came through this ?via= tag.")
+@click.option("--country", help="Only respondents in this country (ISO 3166 code, e.g. AR).")
+@click.option("--language", help="Language of the labels (default: the survey's default).")
+@click.option(
+    "--with-personal-data", is_flag=True, help="Add personal data (email); written to the log."
+)
+@with_appcontext
+@_database_errors
+def export_command(
+    slug: str,
+    export_format: str | None,
+    output: Path | None,
+    labels: bool,
+    include_partial: bool,
+    include_screened_out: bool,
+    since: str | None,
+    channel: str | None,
+    country: str | None,
+    language: str | None,
+    with_personal_data: bool,
+) -> None:
+    """Write a survey's responses to a file and print its path."""
+    from survey.export.build import ExportError
+    from survey.export.jobs import run_export
+    from survey.export.source import ExportOptions
+
+    if not export_format:
+        raise click.ClickException("choose a format with --format, e.g. --format csv")
+    export_format = _export_format(export_format)
+    if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
+        raise click.ClickException(f"{country!r} is not a two-letter country code, e.g. AR")
+    with _db().reading() as session:
+        survey = find_survey(session, slug)
+        if survey is None:
+            raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
+        timezone = survey.timezone
+    try:
+        since_time = deadlines.parse_time(since, timezone) if since is not None else None
+    except deadlines.ScheduleError as error:
+        raise click.ClickException(f"--since: {error}") from None
+    options = ExportOptions(
+        format=export_format,
+        labels=labels,
+        language=language or None,
+        include_partial=include_partial,
+        include_screened_out=include_screened_out,
+        since=since_time,
+        channel=channel or None,
+        country=country.strip().upper() if country else None,
+        with_personal_data=with_personal_data,
+    )
+    target = output if output is not None else _settings().exports_path
+    if output is None:
+        target.mkdir(parents=True, exist_ok=True)
+    bar = _ProgressBar() if sys.stdout.isatty() else None
+    try:
+        path = run_export(_db(), slug, options, target, actor=None, now=_clock(), progress=bar)
+    except (ExportError, OSError) as error:
+        raise click.ClickException(str(error).strip().splitlines()[0]) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(str(path))
+
+
+@click.command("export-run", hidden=True)
+@click.argument("job_id")
+@with_appcontext
+def export_run_command(job_id: str) -> None:
+    """Run one export job of the Exports page (started by the web app, in the background)."""
+    from survey.export.jobs import JobError, run_job
+
+    try:
+        state = run_job(_db(), _settings().exports_path, job_id, _clock)
+    except JobError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"export job {job_id}: {state}")
+
+
 def _echo_schedule(survey: Survey) -> None:
     schedule = schedule_of(survey)
     click.echo(
@@ -487,3 +618,7 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -233,8 +233,12 @@ def submit(session: Session, survey: Survey, progress: Progress, now: datetime) 
         return False
     if response.status != "in_progress":
         raise ResponseFinished(response.id)
-    if flow.first_incomplete(progress.questionnaire, progress.answers, progress.completed,
-                             now.year) is not None:
+    if (
+        flow.first_incomplete(
+            progress.questionnaire, progress.answers, progress.completed, now.year
+        )
+        is not None
+    ):
         raise ResponseError("some sections are not complete yet")
     survey_schedule = schedule_of(survey)
     if not schedule.may_continue(survey_schedule, now):

@@ -10,15 +10,17 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from survey.deadlines import MAX_GRACE_MINUTES
+from survey.i18n import language_name
 from survey.models import ROLES
 
 LOCAL_TIME_HINT = "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
@@ -103,3 +105,70 @@ class UserUpdateForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out")
+
+
+EXPORT_FORMAT_NAMES = {
+    "csv": "CSV",
+    "csv-excel": "CSV for Excel",
+    "xlsx": "Excel (.xlsx)",
+    "sav": "SPSS (.sav)",
+    "dta": "Stata (.dta)",
+    "parquet": "Parquet",
+    "zip": "Study package (.zip)",
+}
+
+
+def export_format_choices() -> list[SelectChoice]:
+    """The formats that can be written here (a writer is installed for each)."""
+    from survey.export.build import FORMATS
+    from survey.export.writers import WRITERS
+
+    return [
+        SelectChoice(name, EXPORT_FORMAT_NAMES.get(name, name))
+        for name in FORMATS
+        if name in WRITERS
+    ]
+
+
+class ExportForm(FlaskForm):
+    format = SelectField("Format", validators=[DataRequired()])
+    values = RadioField(
+        "Values",
+        choices=[SelectChoice("codes", "Codes"), SelectChoice("labels", "Labels")],
+        default="codes",
+        validators=[DataRequired()],
+    )
+    language = SelectField("Label language", validators=[DataRequired()])
+    include_partial = BooleanField("Include partial responses")
+    include_screened_out = BooleanField("Include screened-out responses")
+    since = StringField(
+        "Started since",
+        validators=[Optional(), Length(max=40)],
+        description="Leave empty for all responses. " + LOCAL_TIME_HINT,
+    )
+    channel = StringField(
+        "Channel",
+        validators=[Optional(), Length(max=64)],
+        description="Only responses that came through this ?via= tag; leave empty for all.",
+    )
+    country = StringField(
+        "Country",
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z]{2}$", message="Use a two-letter country code, e.g. AR."),
+        ],
+        description="Two-letter ISO code, e.g. AR; leave empty for all.",
+    )
+    with_personal_data = BooleanField("Include personal data (email)")
+    submit = SubmitField("Start export")
+
+    def __init__(self, *args: object, languages: tuple[str, ...] = ("en",), **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.format.choices = export_format_choices()
+        self.language.choices = [
+            SelectChoice(code, f"{language_name(code)} ({code})") for code in languages
+        ]
+
+
+class DeleteExportForm(FlaskForm):
+    submit = SubmitField("Delete")

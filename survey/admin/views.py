@@ -12,9 +12,11 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -27,6 +29,8 @@ from survey import accounts, audit, deadlines
 from survey.admin.auth import Account, admin_required, staff_required
 from survey.admin.forms import (
     CloseForm,
+    DeleteExportForm,
+    ExportForm,
     PasswordForm,
     ReopenForm,
     ScheduleForm,
@@ -37,7 +41,7 @@ from survey.admin.forms import (
 )
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
 from survey.extensions import limiter
-from survey.models import Response, Survey, User
+from survey.models import ExportJob, Response, Survey, User
 from survey.respond.display import moment
 from survey.schedule import state_at, to_local
 
@@ -433,3 +437,192 @@ def audit_log() -> Page:
         total = audit.count(db_session)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     return render_template("admin/audit.html", events=events, page=page, pages=pages)
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+EXPORT_STATE_LABELS = {
+    "queued": "Waiting to start",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+}
+
+
+def _exports_path() -> Any:
+    return current_app.config["SURVEY_SETTINGS"].exports_path.resolve()
+
+
+def _may_touch(job: ExportJob) -> bool:
+    """Admins reach every export; a researcher only their own, and never personal data."""
+    if current_user.is_admin:
+        return True
+    if (job.options or {}).get("with_personal_data"):
+        return False
+    return job.created_by_id == current_user.user_id
+
+
+def _job_or_404(db_session: Session, job_id: str) -> ExportJob:
+    job = db_session.get(ExportJob, job_id) if len(job_id) <= 32 else None
+    if job is None:
+        abort(404)
+    return job
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.1f} KB"
+    return f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
+    from survey.admin.forms import EXPORT_FORMAT_NAMES
+    from survey.export.jobs import is_stale, summary
+
+    rows = []
+    for job in jobs:
+        stale = is_stale(job, now)
+        fmt = job.options.get("format", "")
+        state = EXPORT_STATE_LABELS.get(job.state, job.state)
+        if job.rows_total is not None:
+            progress = f"{job.rows_done:,} of {job.rows_total:,} rows"
+        elif job.state in ("queued", "running"):
+            progress = "counting rows"
+        else:
+            progress = ""
+        rows.append(
+            {
+                "job": job,
+                "format": EXPORT_FORMAT_NAMES.get(fmt, fmt),
+                "summary": summary(job.options),
+                "state": "Stopped (no progress for hours)" if stale else state,
+                "active": job.state in ("queued", "running") and not stale,
+                "progress": progress,
+                "size": _size(job.size_bytes),
+                "may_download": job.state == "done" and _may_touch(job),
+                "may_delete": _may_touch(job) and (job.state in ("done", "failed") or stale),
+            }
+        )
+    return rows
+
+
+@bp.route("/surveys/<slug>/exports", methods=["GET", "POST"])
+@staff_required
+def exports(slug: str) -> Page:
+    from survey.export import jobs
+    from survey.export.source import ExportOptions
+
+    db = _db()
+    with db.reading() as db_session:
+        survey = _survey_or_404(db_session, slug)
+        version = latest_version(db_session, survey)
+        languages = questionnaire_of(version).languages if version else (survey.default_language,)
+    form = ExportForm(languages=languages, data={"language": languages[0], "values": "codes"})
+    if request.method == "POST" and form.with_personal_data.data and not current_user.is_admin:
+        abort(403)  # personal data is for admins only; the form never offers it to researchers
+    if form.validate_on_submit():
+        since = None
+        if form.since.data and form.since.data.strip():
+            try:
+                since = deadlines.parse_time(form.since.data, survey.timezone)
+            except deadlines.ScheduleError as problem:
+                form.since.errors = [*form.since.errors, _sentence(problem)]
+        if not form.errors:
+            options = ExportOptions(
+                format=form.format.data or "csv",
+                labels=form.values.data == "labels",
+                language=form.language.data or None,
+                include_partial=bool(form.include_partial.data),
+                include_screened_out=bool(form.include_screened_out.data),
+                since=since,
+                channel=(form.channel.data or "").strip() or None,
+                country=(form.country.data or "").strip().upper() or None,
+                with_personal_data=bool(form.with_personal_data.data) and current_user.is_admin,
+            )
+            now = _now()
+            with db.reading() as db_session:
+                actor = _me(db_session)
+            job_id = jobs.create_job(db, survey, options, actor, now)
+            try:
+                jobs.start_job_process(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+            except OSError as problem:
+                current_app.logger.error("export job %s could not start: %s", job_id, problem)
+                jobs.fail_job(db, job_id, "the export process could not start", now)
+                flash("The export could not start. Try again, or ask an admin to check the logs.")
+            else:
+                flash("The export has started. It goes on if you leave this page.")
+            return redirect(url_for("admin.exports", slug=slug), 303)
+    now = _now()
+    rows = _export_rows(jobs.jobs_of(db, survey), now)
+    return _survey_page(
+        "admin/exports.html",
+        survey,
+        form=form,
+        rows=rows,
+        refresh=any(row["active"] for row in rows),
+        delete_form=DeleteExportForm(formdata=None),
+    ), 400 if form.errors else 200
+
+
+@bp.get("/exports/<job_id>/download")
+@staff_required
+def export_download(job_id: str) -> Page:
+    from survey.export.jobs import job_file
+
+    with _db().writing() as db_session:
+        job = _job_or_404(db_session, job_id)
+        if not _may_touch(job):
+            abort(403)
+        path = job_file(_exports_path(), job.file_name) if job.state == "done" else None
+        if path is None or not path.is_file():
+            abort(404)
+        survey = db_session.get(Survey, job.survey_id)
+        audit.record(
+            db_session,
+            actor=_me(db_session),
+            action="export.download",
+            at=_now(),
+            target=f"survey:{survey.slug if survey else job.survey_id}",
+            after={"job": job.id, "file": job.file_name},
+        )
+    response = send_from_directory(_exports_path(), path.name, as_attachment=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/exports/<job_id>/progress")
+@staff_required
+def export_progress(job_id: str) -> Page:
+    with _db().reading() as db_session:
+        job = _job_or_404(db_session, job_id)
+        return jsonify(state=job.state, rows_done=job.rows_done, rows_total=job.rows_total)
+
+
+@bp.post("/exports/<job_id>/delete")
+@staff_required
+def export_delete(job_id: str) -> Page:
+    from survey.export import jobs
+
+    form = DeleteExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = _db()
+    with db.reading() as db_session:
+        job = _job_or_404(db_session, job_id)
+        if not _may_touch(job):
+            abort(403)
+        survey = db_session.get(Survey, job.survey_id)
+        actor = _me(db_session)
+    try:
+        jobs.delete_job(db, _exports_path(), job_id, actor, _now())
+    except jobs.JobError as problem:
+        flash(_sentence(problem))
+    else:
+        flash("The export was deleted.")
+    if survey is None:
+        return redirect(url_for("admin.surveys"), 303)
+    return redirect(url_for("admin.exports", slug=survey.slug), 303)

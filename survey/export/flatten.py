@@ -105,10 +105,17 @@ METADATA: tuple[Column, ...] = (
 def columns(versions: Sequence[Questionnaire], *, with_personal_data: bool = False) -> list[Column]:
     """Every column of an export over all `versions` (oldest first)."""
     result = list(METADATA)
+    section_relevance = {
+        question.id: section.relevant.source
+        for questionnaire in versions
+        for section in questionnaire.sections
+        for question in section.questions
+        if section.relevant is not None
+    }
     for question in merged_questions(versions):
         if question.personal and not with_personal_data:
             continue
-        result.extend(_question_columns(question))
+        result.extend(_question_columns(question, section_relevance.get(question.id)))
     return result
 
 
@@ -142,13 +149,21 @@ def merged_questions(versions: Sequence[Questionnaire]) -> list[Question]:
 
 
 def _merge(known: list[Choice], newer: Sequence[Choice]) -> list[Choice]:
+    """Choices of all versions: a known choice keeps its place and number (newest label); a new
+    one is added at the end with its number, or, if an earlier choice has that number, the
+    next number free."""
     by_code = {item.code: index for index, item in enumerate(known)}
     result = list(known)
+    used = {item.number for item in known}
     for item in newer:
         if item.code in by_code:
-            result[by_code[item.code]] = item  # newest label, same number
+            index = by_code[item.code]
+            result[index] = _with(item, number=result[index].number)
         else:
+            if item.number in used:
+                item = _with(item, number=max(used) + 1)
             by_code[item.code] = len(result)
+            used.add(item.number)
             result.append(item)
     return result
 
@@ -159,8 +174,12 @@ def _with(question: Question, **changes: Any) -> Question:
     return replace(question, **changes)
 
 
-def _question_columns(question: Question) -> list[Column]:
+def _question_columns(question: Question, section_relevance: str | None = None) -> list[Column]:
     relevance = question.relevant.source if question.relevant is not None else None
+    if section_relevance and relevance:
+        relevance = f"({section_relevance}) and ({relevance})"
+    elif section_relevance:
+        relevance = section_relevance
     common = {
         "question_id": question.id,
         "personal": question.personal,
@@ -257,6 +276,16 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
     # Keyed by id(); holding the questionnaire here keeps that id from being reused.
     inputs: dict[int, tuple[Questionnaire, tuple[str, ...]]] = {}
 
+    offered_cache: dict[tuple[int, str], frozenset[Any]] = {}
+
+    def offered(questionnaire: Questionnaire, question_id: str) -> frozenset[Any]:
+        key = (id(questionnaire), question_id)
+        codes = offered_cache.get(key)
+        if codes is None:
+            question = questionnaire.question(question_id)
+            codes = offered_cache[key] = frozenset(choice.code for choice in question.choices)
+        return codes
+
     def make(record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
         answers = record.answers
         year = record.started_at.year
@@ -276,8 +305,10 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
                 append(None)
             elif kind == "dummy":
                 value = answers.get(question_id)
-                if value is None and applying[question_id] not in record.completed_sections:
-                    append(None)
+                if (
+                    value is None and applying[question_id] not in record.completed_sections
+                ) or name not in offered(questionnaire, question_id):
+                    append(None)  # not answered yet, or a choice this version did not offer
                 else:
                     append(1 if isinstance(value, list) and name in value else 0)
             elif kind == "matrix":

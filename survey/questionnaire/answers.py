@@ -87,8 +87,10 @@ def _screen_out(
         if not found and value is not None:
             values[question.id] = value
             working[question.id] = value
-        if question.screen_out and not found and question.screen_out.when.evaluate(
-            working, current_year
+        if (
+            question.screen_out
+            and not found
+            and question.screen_out.when.evaluate(working, current_year)
         ):
             return SectionResult(values, [], screened_out=question.screen_out)
     return None

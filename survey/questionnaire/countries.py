@@ -25,9 +25,7 @@ def country_names(language: str) -> tuple[tuple[str, str], ...]:
         territories = {}
     pairs = []
     for country in pycountry.countries:
-        name = territories.get(country.alpha_2) or getattr(
-            country, "common_name", country.name
-        )
+        name = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
         pairs.append((country.alpha_2, name))
     return tuple(sorted(pairs, key=lambda pair: _sort_key(pair[1])))
 

@@ -59,9 +59,7 @@ def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
     if target is not None and state in (State.OPEN, State.GRACE):
         left = target - now
         if left.total_seconds() <= 48 * 3600:
-            remaining = format_timedelta(
-                left, threshold=1.5, locale=str(get_locale() or "en")
-            )
+            remaining = format_timedelta(left, threshold=1.5, locale=str(get_locale() or "en"))
     return Deadline(
         closes=closes,
         grace_ends=moment(schedule.grace_ends_at, schedule.timezone),

@@ -37,8 +37,9 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
         case "choice":
             return _("Select one of the answers shown.")
         case "exclusive":
-            return _("'%(label)s' cannot be combined with other answers.",
-                     label=text(params["label"]))
+            return _(
+                "'%(label)s' cannot be combined with other answers.", label=text(params["label"])
+            )
         case "max_choices":
             return _("Select at most %(max)s answers.", max=params["max"])
         case "other_required":

@@ -152,9 +152,7 @@ def assert_error_page(response, expected_messages: dict[str, str]) -> str:
         assert beside, f"no message beside {field}"
         assert message in text_of_fragment(beside.group(1))
         # The summary line names the question, so it makes sense away from the field.
-        assert any(
-            text_of_fragment(text).endswith(f" — {message}") for _a, text in links
-        ), links
+        assert any(text_of_fragment(text).endswith(f" — {message}") for _a, text in links), links
     return raw
 
 

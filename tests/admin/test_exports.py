@@ -1,0 +1,334 @@
+"""The Exports page: a background export in a process of its own, its progress, downloads and
+deletion, who may reach which file, personal data for admins only, all in the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from survey.models import AuditEvent, ExportJob
+from tests.admin.console import (
+    SIGN_IN,
+    SLUG,
+    SURVEY,
+    any_token,
+    audit_rows,
+    signed_in_client,
+    text_of,
+)
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
+from tests.staff import post_form
+
+EXPORTS = f"{SURVEY}/exports"
+WAIT_SECONDS = 30
+
+
+@pytest.fixture
+def answered(app) -> None:
+    """Two complete responses (one with an email) and one partial."""
+    for answers in (MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS):
+        person = Respondent(app.test_client())
+        assert person.start().status_code == 302
+        person.answer_all(answers)
+        assert person.submit().status_code == 302
+    person = Respondent(app.test_client())
+    assert person.start().status_code == 302
+    assert person.save("about_you", MEMBER_ANSWERS["about_you"]).status_code == 302
+
+
+@pytest.fixture
+def researcher_a(app, make_user):
+    return make_user("researcher", "a@example.org")
+
+
+@pytest.fixture
+def researcher_b(app, make_user):
+    return make_user("researcher", "b@example.org")
+
+
+def jobs(app) -> list[ExportJob]:
+    with app.extensions["survey_db"].reading() as session:
+        return list(session.scalars(select(ExportJob).order_by(ExportJob.created_at)))
+
+
+def job_row(app, job_id: str) -> ExportJob | None:
+    with app.extensions["survey_db"].reading() as session:
+        return session.get(ExportJob, job_id)
+
+
+def wait_until_finished(app, job_id: str) -> ExportJob:
+    """Poll the database, as the page does, until the child process has finished the job."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        job = job_row(app, job_id)
+        assert job is not None
+        if job.state in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    log = app.config["SURVEY_SETTINGS"].instance_path / "export-jobs.log"
+    pytest.fail(f"export {job_id} did not finish: {log.read_text() if log.exists() else ''}")
+
+
+def start_export(client, **fields) -> str:
+    """POST the form; return the new job's id (the only job not there before)."""
+    app = client.application
+    before = {job.id for job in jobs(app)}
+    answer = post_form(
+        client, EXPORTS, {"format": "csv", "values": "codes", "language": "en", **fields}
+    )
+    assert answer.status_code == 303, text_of(answer)
+    assert answer.headers["Location"].endswith(EXPORTS)
+    [job_id] = {job.id for job in jobs(app)} - before
+    return job_id
+
+
+def finished_export(client, **fields) -> ExportJob:
+    job = wait_until_finished(client.application, start_export(client, **fields))
+    assert job.state == "done", job.error
+    return job
+
+
+def downloaded_rows(client, job_id: str) -> list[dict[str, str]]:
+    answer = client.get(f"/admin/exports/{job_id}/download")
+    try:
+        assert answer.status_code == 200, text_of(answer)
+        assert answer.headers["Content-Disposition"].startswith("attachment")
+        assert answer.headers["Cache-Control"] == "private, no-store"
+        return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    finally:
+        answer.close()  # the file is streamed
+
+
+def export_file(app, job: ExportJob) -> Path:
+    return app.config["SURVEY_SETTINGS"].exports_path / str(job.file_name)
+
+
+# -- running in the background -----------------------------------------------------------------
+
+
+def test_researcher_exports_in_the_background_and_downloads_the_csv(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    started = time.monotonic()
+    job_id = start_export(client)
+    assert time.monotonic() - started < 5, "the request does not wait for the export"
+    job = job_row(app, job_id)
+    assert job.state in ("queued", "running"), "the POST returned before the export finished"
+    assert job.created_by == "a@example.org"
+
+    page = client.get(EXPORTS)
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh" content="3">' in page.get_data(as_text=True)
+
+    job = wait_until_finished(app, job_id)
+    assert job.state == "done", job.error
+    assert (job.rows_done, job.rows_total) == (2, 2)
+    assert job.file_name.startswith("we-own-it_") and job.file_name.endswith(".csv")
+    assert job.size_bytes == export_file(app, job).stat().st_size
+
+    rows = downloaded_rows(client, job_id)
+    assert sorted(row["country"] for row in rows) == ["AR", "KE"]
+    assert "email" not in rows[0]
+
+    page = text_of(client.get(EXPORTS))
+    assert 'http-equiv="refresh"' not in page
+    assert "a@example.org" in page and "Done" in page and "2 of 2 rows" in page
+    assert f"/admin/exports/{job_id}/download" in page
+
+    assert client.get(f"/admin/exports/{job_id}/progress").get_json() == {
+        "state": "done",
+        "rows_done": 2,
+        "rows_total": 2,
+    }
+
+
+def test_options_reach_the_export_and_the_audit_log(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(
+        client, values="labels", include_partial="y", since="2027-01-01T00:00", country="ar"
+    )
+    rows = downloaded_rows(client, job.id)
+    assert [row["country"] for row in rows] == ["Argentina", "Argentina"]
+    [event] = audit_rows(app, "export")
+    assert event.actor == "a@example.org"
+    assert event.target == f"survey:{SLUG}"
+    assert event.after["job"] == job.id
+    options = event.after["options"]
+    assert options["labels"] is True and options["include_partial"] is True
+    assert options["country"] == "AR"
+    assert options["since"] == "2026-12-31T23:00:00+00:00"  # Brussels time, stored in UTC
+    assert options["with_personal_data"] is False
+
+
+def test_the_export_survives_the_client_going_away(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    job_id = start_export(client)
+    assert job_row(app, job_id).state in ("queued", "running")
+    del client  # the page is closed: no further request is made
+    job = wait_until_finished(app, job_id)
+    assert job.state == "done", job.error
+    assert export_file(app, job).is_file()
+
+
+def test_bad_options_are_shown_and_start_nothing(app, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    for fields in (
+        {"since": "yesterday"},
+        {"country": "ARG"},
+        {"format": "docx"},
+        {"language": "xx"},
+    ):
+        answer = post_form(
+            client, EXPORTS, {"format": "csv", "values": "codes", "language": "en", **fields}
+        )
+        assert answer.status_code == 400, fields
+        assert "There is a problem" in text_of(answer)
+    assert jobs(app) == []
+    assert audit_rows(app, "export") == []
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+def test_admin_may_export_personal_data(app, answered, admin_client):
+    assert "Include personal data (email)" in text_of(admin_client.get(EXPORTS))
+    job = finished_export(admin_client, with_personal_data="y")
+    rows = downloaded_rows(admin_client, job.id)
+    assert sorted(row["email"] for row in rows) == ["", "ana@example.org"]
+    [event] = audit_rows(app, "export")
+    assert event.after["options"]["with_personal_data"] is True
+
+
+def test_researcher_is_never_offered_nor_given_personal_data(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    page = text_of(client.get(EXPORTS))
+    assert "Include personal data" not in page
+    assert 'name="with_personal_data"' not in page
+    forged = post_form(
+        client,
+        EXPORTS,
+        {"format": "csv", "values": "codes", "language": "en", "with_personal_data": "1"},
+    )
+    assert forged.status_code == 403
+    assert jobs(app) == []
+    assert audit_rows(app, "export") == []
+
+
+def test_researcher_cannot_download_an_admins_personal_data_even_if_once_theirs(
+    app, answered, make_user
+):
+    email, password = make_user("admin", "was-admin@example.org")
+    client = signed_in_client(app, email, password)
+    job = finished_export(client, with_personal_data="y")
+    # Demoted to researcher: the personal data they exported as an admin is out of reach.
+    from survey.models import User
+
+    with app.extensions["survey_db"].writing() as session:
+        session.execute(update(User).where(User.email == email).values(role="researcher"))
+    client = signed_in_client(app, email, password)
+    assert client.get(f"/admin/exports/{job.id}/download").status_code == 403
+
+
+# -- who reaches which file --------------------------------------------------------------------
+
+
+def test_researchers_reach_only_their_own_files_admins_reach_all(
+    app, answered, researcher_a, researcher_b, admin_client
+):
+    client_a = signed_in_client(app, *researcher_a)
+    client_b = signed_in_client(app, *researcher_b)
+    job = finished_export(client_a)
+    download = f"/admin/exports/{job.id}/download"
+    delete = f"/admin/exports/{job.id}/delete"
+
+    page_b = text_of(client_b.get(EXPORTS))
+    assert "a@example.org" in page_b, "the list says who made each export"
+    assert download not in page_b and delete not in page_b
+    assert client_b.get(download).status_code == 403
+    assert client_b.post(delete, data={"csrf_token": any_token(client_b)}).status_code == 403
+    assert job_row(app, job.id) is not None and export_file(app, job).is_file()
+
+    assert len(downloaded_rows(admin_client, job.id)) == 2
+    assert client_a.get("/admin/exports/nope/download").status_code == 404
+
+
+def test_delete_removes_the_file_and_the_row_and_is_logged(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(client)
+    path = export_file(app, job)
+    assert path.is_file()
+    answer = client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(EXPORTS)
+    assert job_row(app, job.id) is None
+    assert not path.exists()
+    [event] = audit_rows(app, "export.delete")
+    assert event.actor == "a@example.org"
+    assert event.before["job"] == job.id and event.before["file"] == job.file_name
+    assert client.get(f"/admin/exports/{job.id}/download").status_code == 404
+
+
+def test_admin_may_delete_a_researchers_export(app, answered, researcher_a, admin_client):
+    job = finished_export(signed_in_client(app, *researcher_a))
+    answer = admin_client.post(
+        f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(admin_client)}
+    )
+    assert answer.status_code == 303
+    assert job_row(app, job.id) is None
+    assert not export_file(app, job).exists()
+
+
+def test_a_file_is_served_only_from_its_stored_name_inside_the_exports_folder(
+    app, answered, admin_client, tmp_path
+):
+    job = finished_export(admin_client)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not an export")
+    for name in ("../secret.txt", str(secret), ".hidden.csv"):
+        with app.extensions["survey_db"].writing() as session:
+            session.execute(update(ExportJob).where(ExportJob.id == job.id).values(file_name=name))
+        assert admin_client.get(f"/admin/exports/{job.id}/download").status_code == 404
+
+
+# -- forms and access --------------------------------------------------------------------------
+
+
+def test_posts_need_the_csrf_token(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    answer = client.post(EXPORTS, data={"format": "csv", "values": "codes", "language": "en"})
+    assert answer.status_code == 400
+    assert jobs(app) == []
+    job = finished_export(client)
+    assert client.post(f"/admin/exports/{job.id}/delete").status_code == 400
+    assert job_row(app, job.id) is not None and export_file(app, job).is_file()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client):
+    for path in (EXPORTS, "/admin/exports/x/download", "/admin/exports/x/progress"):
+        answer = client.get(path)
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith(SIGN_IN)
+    assert client.post(EXPORTS).status_code in (302, 400)
+    assert jobs(app) == []
+
+
+def test_exports_tab_for_staff(app, researcher_a, admin_client):
+    client = signed_in_client(app, *researcher_a)
+    for who in (client, admin_client):
+        page = who.get(SURVEY).get_data(as_text=True)
+        assert f'href="{EXPORTS}"' in page and ">Exports<" in page
+    page = client.get(EXPORTS).get_data(as_text=True)
+    assert f'href="{EXPORTS}" aria-current="page"' in page
+
+
+def test_downloads_are_logged(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(client)
+    downloaded_rows(client, job.id)
+    events = [event for event in audit_rows(app) if event.action == "export.download"]
+    assert [(event.actor, event.after["job"]) for event in events] == [("a@example.org", job.id)]
+    assert isinstance(events[0], AuditEvent)

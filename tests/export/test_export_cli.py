@@ -1,0 +1,208 @@
+"""`survey export` as an admin types it: every installed format, the default folder, the audit
+log, bad input (exit 1, one line), and personal data only when asked for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from survey.export.build import EXTENSIONS, FORMATS
+from survey.export.writers import WRITERS
+from survey.models import AuditEvent
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
+
+SLUG = "we-own-it"
+INSTALLED = [name for name in FORMATS if name in WRITERS]
+
+
+def run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["export", *args])
+
+
+def exports_folder(app) -> Path:
+    return app.config["SURVEY_SETTINGS"].exports_path
+
+
+def complete(app, answers=MEMBER_ANSWERS) -> Respondent:
+    person = Respondent(app.test_client())
+    assert person.start().status_code == 302
+    person.answer_all(answers)
+    assert person.submit().status_code == 302
+    return person
+
+
+def partial(app) -> Respondent:
+    person = Respondent(app.test_client())
+    assert person.start().status_code == 302
+    assert person.save("about_you", MEMBER_ANSWERS["about_you"]).status_code == 302
+    return person
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def export_events(app) -> list[AuditEvent]:
+    with app.extensions["survey_db"].reading() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)
+            )
+        )
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("fmt", INSTALLED)
+def test_each_installed_format_is_written_to_output_and_its_path_printed(app, tmp_path, fmt):
+    complete(app)
+    target = tmp_path / f"answers.{EXTENSIONS[fmt]}"
+    result = run(app, SLUG, "--format", fmt, "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(target)
+    assert target.is_file() and target.stat().st_size > 0
+    assert not list(tmp_path.glob(".*.part")), "no temporary file is left behind"
+    if fmt.startswith("csv"):
+        rows = read_csv(target)
+        assert len(rows) == 1
+        assert rows[0]["country"] == "AR"
+
+
+def test_default_folder_and_names_made_from_slug_time_and_format(app, clock):
+    complete(app)
+    first = run(app, SLUG, "--format", "csv")
+    second = run(app, SLUG, "--format", "csv")  # the same second by the test clock
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    paths = [Path(first.output.strip()), Path(second.output.strip())]
+    assert paths[0] != paths[1], "two exports never share a file"
+    for path in paths:
+        assert path.parent == exports_folder(app)
+        assert path.is_file()
+        assert re.fullmatch(r"we-own-it_\d{8}T\d{6}Z(-\d+)?\.csv", path.name), path.name
+    assert paths[0].name == f"we-own-it_{clock.now:%Y%m%dT%H%M%SZ}.csv"
+    assert len(read_csv(paths[1])) == 1
+
+
+def test_output_folder_gets_a_new_file_in_it(app, tmp_path):
+    complete(app)
+    result = run(app, SLUG, "--format", "csv-excel", "--output", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path.parent == tmp_path
+    assert path.name.endswith("_excel.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_filters_partial_and_labels(app, tmp_path):
+    complete(app)
+    complete(app, NOT_INVOLVED_ANSWERS)
+    partial(app)
+    target = tmp_path / "all.csv"
+    assert run(app, SLUG, "--format", "csv", "--output", str(target)).exit_code == 0
+    assert len(read_csv(target)) == 2
+    result = run(
+        app, SLUG, "--format", "csv", "--output", str(target), "--include-partial", "--labels"
+    )
+    assert result.exit_code == 0, result.output
+    rows = read_csv(target)
+    assert len(rows) == 3
+    assert {row["country"] for row in rows} == {"Argentina", "Kenya"}
+    assert (
+        run(app, SLUG, "--format", "csv", "--output", str(target), "--country", "ke").exit_code == 0
+    )
+    assert [row["country"] for row in read_csv(target)] == ["KE"]
+    later = run(
+        app, SLUG, "--format", "csv", "--output", str(target), "--since", "2027-02-01T00:00"
+    )
+    assert later.exit_code == 0, later.output
+    assert read_csv(target) == []
+
+
+def test_every_export_is_in_the_audit_log_with_its_options(app, tmp_path, clock):
+    complete(app)
+    target = tmp_path / "a.csv"
+    result = run(
+        app,
+        SLUG,
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+        "--labels",
+        "--include-partial",
+        "--since",
+        "2027-01-01T00:00",
+        "--channel",
+        "newsletter",
+    )
+    assert result.exit_code == 0, result.output
+    [event] = export_events(app)
+    assert event.actor == "command line"
+    assert event.actor_id is None
+    assert event.at == clock.now
+    assert event.target == f"survey:{SLUG}"
+    options = event.after["options"]
+    assert options["format"] == "csv"
+    assert options["labels"] is True
+    assert options["include_partial"] is True
+    assert options["include_screened_out"] is False
+    assert options["channel"] == "newsletter"
+    assert options["with_personal_data"] is False
+    # Read in the survey's zone (Europe/Brussels, UTC+1 in January), stored in UTC.
+    assert options["since"] == "2026-12-31T23:00:00+00:00"
+    assert event.after["file"] == "a.csv"
+
+
+def test_personal_data_only_with_the_flag_and_logged(app, tmp_path):
+    complete(app)
+    without = tmp_path / "without.csv"
+    assert run(app, SLUG, "--format", "csv", "--output", str(without)).exit_code == 0
+    assert "email" not in read_csv(without)[0]
+    assert "ana@example.org" not in without.read_text(encoding="utf-8")
+
+    with_email = tmp_path / "with.csv"
+    result = run(app, SLUG, "--format", "csv", "--output", str(with_email), "--with-personal-data")
+    assert result.exit_code == 0, result.output
+    assert read_csv(with_email)[0]["email"] == "ana@example.org"
+    flags = [event.after["options"]["with_personal_data"] for event in export_events(app)]
+    assert flags == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["no-such-survey", "--format", "csv"], "no survey 'no-such-survey'"),
+        ([SLUG, "--format", "docx"], "format 'docx' is not one of"),
+        ([SLUG], "choose a format"),
+        ([SLUG, "--format", "csv", "--language", "xx"], "language 'xx'"),
+        ([SLUG, "--format", "csv", "--since", "yesterday"], "--since"),
+        ([SLUG, "--format", "csv", "--country", "ARG"], "two-letter country code"),
+        ([SLUG, "--format", "csv", "--output", "/nonexistent/folder/a.csv"], "does not exist"),
+    ],
+)
+def test_bad_input_exits_1_with_one_line_and_writes_nothing(app, args, reason):
+    complete(app)
+    result = run(app, *args)
+    assert reason in one_line_error(result)
+    folder = exports_folder(app)
+    assert not folder.exists() or not list(folder.iterdir())
+    assert export_events(app) == []
+
+
+def test_no_progress_bar_when_not_on_a_terminal(app, tmp_path):
+    complete(app)
+    result = run(app, SLUG, "--format", "csv", "--output", str(tmp_path / "x.csv"))
+    assert result.exit_code == 0
+    assert result.output == f"{tmp_path / 'x.csv'}\n"
