@@ -142,6 +142,8 @@ class Response(Base):
         ),
         CheckConstraint("NOT late OR status = 'complete'", name="late_only_when_complete"),
         Index("ix_responses_survey_status", "survey_id", "status"),
+        # Exports walk a survey's responses in (started_at, id) order, a batch at a time.
+        Index("ix_responses_survey_started", "survey_id", "started_at", "id"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from survey.questionnaire import flow
 from survey.questionnaire.countries import country_name
@@ -44,9 +44,9 @@ class Column:
         return bool(self.value_labels)
 
 
-@dataclass(frozen=True)
-class ResponseRecord:
-    """What the database holds for one response, as the row builder needs it."""
+class ResponseRecord(NamedTuple):
+    """What the database holds for one response, as the row builder needs it (a tuple: one
+    is made per response, and tuples are the cheapest to make)."""
 
     response_id: str
     status: str
@@ -256,71 +256,112 @@ def _joined(first: Text, second: Text) -> Text:
 RowMaker = Callable[[ResponseRecord, Questionnaire], list[Any]]
 
 
+# What each step of a row does under one questionnaire version, worked out once per version.
+_META, _EMPTY, _VALUE, _OTHER, _MATRIX, _DUMMIES = range(6)
+Step = tuple[int, str, str, Any]  # (action, name, question id, extra)
+
+
 def row_maker(export_columns: Sequence[Column]) -> RowMaker:
     """A function that turns one response into its values, column by column: codes, 0/1,
     numbers, text; None = empty.
 
     A question that did not apply (under the version the person answered) is empty in all its
-    columns. Dummies are 0/1 once the question was answered (its section saved); empty before.
-    The plan of each column is worked out once here, and which questions apply is computed
-    once per distinct set of answers that conditions read, so a large export stays fast.
+    columns; so is a choice that version did not offer. Dummies are 0/1 once the question was
+    answered (its section saved), empty before. The steps of a row are worked out once per
+    version (a question's dummies or matrix rows are one step), and which questions apply once
+    per distinct set of the answers that conditions read, so the work per response is a short
+    loop.
     """
-    plan: list[tuple[str, str, str]] = []
-    for column in export_columns:
-        question_id = column.question_id or ""
-        sub_code = column.name[len(question_id) + 2 :] if column.kind in ("dummy", "matrix") else ""
-        plan.append((column.kind, column.name, question_id if column.kind != "meta" else ""))
-        if sub_code:
-            plan[-1] = (column.kind, sub_code, question_id)
-    applying_cache: dict[tuple[Any, ...], dict[str, str]] = {}
-    # Keyed by id(); holding the questionnaire here keeps that id from being reused.
-    inputs: dict[int, tuple[Questionnaire, tuple[str, ...]]] = {}
+    plans: dict[int, tuple[Questionnaire, list[Step], tuple[str, ...]]] = {}
+    narrowed: dict[tuple[Any, ...], tuple[list[Step], dict[str, str]]] = {}
 
-    offered_cache: dict[tuple[int, str], frozenset[Any]] = {}
-
-    def offered(questionnaire: Questionnaire, question_id: str) -> frozenset[Any]:
-        key = (id(questionnaire), question_id)
-        codes = offered_cache.get(key)
-        if codes is None:
-            question = questionnaire.question(question_id)
-            codes = offered_cache[key] = frozenset(choice.code for choice in question.choices)
-        return codes
+    def plan_for(questionnaire: Questionnaire) -> tuple[list[Step], tuple[str, ...]]:
+        # Keyed by id(); holding the questionnaire in the entry keeps that id from being reused.
+        known = plans.get(id(questionnaire))
+        if known is None:
+            known = plans[id(questionnaire)] = (
+                questionnaire,
+                _steps(export_columns, questionnaire),
+                _condition_inputs(questionnaire),
+            )
+        return known[1], known[2]
 
     def make(record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
+        steps, inputs = plan_for(questionnaire)
         answers = record.answers
         year = record.started_at.year
-        known = inputs.get(id(questionnaire))
+        key = (id(questionnaire), year, *[_frozen(answers.get(name)) for name in inputs])
+        known = narrowed.get(key)
         if known is None:
-            known = inputs[id(questionnaire)] = (questionnaire, _condition_inputs(questionnaire))
-        key = (id(questionnaire), year, *(_frozen(answers.get(name)) for name in known[1]))
-        applying = applying_cache.get(key)
-        if applying is None:
-            applying = applying_cache[key] = _applying_questions(questionnaire, answers, year)
+            applying = _applying_questions(questionnaire, answers, year)
+            known = narrowed[key] = (_narrow(steps, applying), applying)
+        steps, applying = known
+        meta = _meta_values(record)
+        get = answers.get
         values: list[Any] = []
         append = values.append
-        for kind, name, question_id in plan:
-            if kind == "meta":
-                append(_meta_value(name, record))
-            elif question_id not in applying:
-                append(None)
-            elif kind == "dummy":
-                value = answers.get(question_id)
-                if (
-                    value is None and applying[question_id] not in record.completed_sections
-                ) or name not in offered(questionnaire, question_id):
-                    append(None)  # not answered yet, or a choice this version did not offer
+        for action, name, question_id, extra in steps:
+            if action == _EMPTY:
+                values += extra
+            elif action == _VALUE:
+                append(get(question_id))
+            elif action == _META:
+                append(meta[name])
+            elif action == _DUMMIES:
+                value = get(question_id)
+                if value is None and applying[question_id] not in record.completed_sections:
+                    values += [None] * len(extra)
                 else:
-                    append(1 if isinstance(value, list) and name in value else 0)
-            elif kind == "matrix":
-                value = answers.get(question_id)
-                append(value.get(name) if isinstance(value, dict) else None)
-            elif kind == "other":
-                append(answers.get(name))
+                    picked = value or ()
+                    values += [
+                        None if code is None else (1 if code in picked else 0) for code in extra
+                    ]
+            elif action == _MATRIX:
+                value = get(question_id)
+                values += [None] * len(extra) if value is None else [value.get(r) for r in extra]
             else:
-                append(answers.get(question_id))
+                append(get(name))
         return values
 
     return make
+
+
+def _steps(export_columns: Sequence[Column], questionnaire: Questionnaire) -> list[Step]:
+    """The steps that fill a row's columns in order, under one version."""
+    steps: list[Step] = []
+    for column in export_columns:
+        question_id = column.question_id or ""
+        code = column.name[len(question_id) + 2 :]
+        if column.kind == "meta":
+            steps.append((_META, column.name, "", None))
+        elif not questionnaire.has_question(question_id):
+            steps.append((_EMPTY, column.name, question_id, [None]))
+        elif column.kind in ("dummy", "matrix"):
+            action = _DUMMIES if column.kind == "dummy" else _MATRIX
+            if column.kind == "dummy":
+                offered = {str(item.code) for item in questionnaire.question(question_id).choices}
+                code = code if code in offered else None  # type: ignore[assignment]
+            if steps and steps[-1][0] == action and steps[-1][2] == question_id:
+                steps[-1][3].append(code)
+            else:
+                steps.append((action, column.name, question_id, [code]))
+        elif column.kind == "other":
+            steps.append((_OTHER, column.name, question_id, None))
+        else:
+            steps.append((_VALUE, column.name, question_id, None))
+    return steps
+
+
+def _narrow(steps: list[Step], applying: Mapping[str, str]) -> list[Step]:
+    """The steps for a response to which only the `applying` questions apply."""
+    result: list[Step] = []
+    for action, name, question_id, extra in steps:
+        if action != _META and question_id not in applying:
+            width = len(extra) if action in (_DUMMIES, _MATRIX, _EMPTY) else 1
+            result.append((_EMPTY, name, question_id, [None] * width))
+        else:
+            result.append((action, name, question_id, extra))
+    return result
 
 
 def row(
@@ -364,33 +405,24 @@ def _applying_questions(
     return result
 
 
-def _meta_value(name: str, record: ResponseRecord) -> Any:
-    match name:
-        case "response_id":
-            return record.response_id
-        case "status":
-            return EXPORT_STATUS.get(record.status, record.status)
-        case "late":
-            return 1 if record.late else 0
-        case "language":
-            return record.language
-        case "channel":
-            return record.channel
-        case "questionnaire_version":
-            return record.questionnaire_version
-        case "consent_version":
-            return record.consent_version
-        case "started_at":
-            return _iso(record.started_at)
-        case "submitted_at":
-            return _iso(record.submitted_at)
-        case "duration_seconds":
-            if record.submitted_at is None:
-                return None
-            return int((record.submitted_at - record.started_at).total_seconds())
-        case "last_section":
-            return record.last_section if record.status != "complete" else None
-    raise KeyError(name)
+def _meta_values(record: ResponseRecord) -> dict[str, Any]:
+    """The metadata columns of one response."""
+    submitted = record.submitted_at
+    return {
+        "response_id": record.response_id,
+        "status": EXPORT_STATUS.get(record.status, record.status),
+        "late": 1 if record.late else 0,
+        "language": record.language,
+        "channel": record.channel,
+        "questionnaire_version": record.questionnaire_version,
+        "consent_version": record.consent_version,
+        "started_at": _iso(record.started_at),
+        "submitted_at": _iso(submitted),
+        "duration_seconds": (
+            int((submitted - record.started_at).total_seconds()) if submitted else None
+        ),
+        "last_section": record.last_section if record.status != "complete" else None,
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -31,8 +31,21 @@ def write_csv(export: Export, path: Path, *, excel: bool = False) -> None:
     with path.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([column.name for column in export.columns])
+        texts = text_positions(export)
         for cells in export.cells():
-            writer.writerow(["" if cell is None else neutralise(cell) for cell in cells])
+            for index in texts:  # only where text can be; None is written as an empty field
+                cells[index] = neutralise(cells[index])
+            writer.writerow(cells)
+
+
+def text_positions(export: Export) -> list[int]:
+    """Columns whose cells can hold text (and so need neutralising)."""
+    labels = export.options.labels
+    return [
+        index
+        for index, column in enumerate(export.columns)
+        if not column.numeric or (labels and column.is_categorical and not column.boolean)
+    ]
 
 
 def write_csv_excel(export: Export, path: Path) -> None:
