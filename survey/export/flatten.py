@@ -7,7 +7,7 @@ version keeps its column and a download never changes the meaning of a column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -59,7 +59,7 @@ class ResponseRecord(NamedTuple):
     submitted_at: datetime | None
     last_section: str | None
     answers: Mapping[str, Any]
-    completed_sections: frozenset[str]
+    completed_sections: Collection[str]
 
 
 EXPORT_STATUS = {"complete": "complete", "in_progress": "partial", "screened_out": "screened_out"}
