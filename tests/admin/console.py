@@ -26,6 +26,17 @@ WRONG = "The email or the password is not right."
 CLOSED = "This survey is closed"
 
 
+# A schedule change and a reopening that the tests post (allowed or not).
+SCHEDULE_FORM = {
+    "opens_at": "",
+    "closes_at": "2027-06-01T12:00",
+    "timezone": "Europe/Brussels",
+    "grace_minutes": "5",
+    "contact": "someone@example.org",
+}
+REOPEN_FORM = {"closes_at": "2027-12-01T12:00"}
+
+
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
 

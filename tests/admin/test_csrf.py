@@ -5,7 +5,9 @@ from __future__ import annotations
 from tests.admin.console import (
     CLOSE,
     REOPEN,
+    REOPEN_FORM,
     SCHEDULE,
+    SCHEDULE_FORM,
     SIGN_IN,
     audit_rows,
     everything,
@@ -50,15 +52,9 @@ def test_schedule_close_reopen_users_without_token(app, admin_client, admin_acco
     admin_id = user_row(app, admin_account[0]).id
     before = everything(app)
     posts = {
-        SCHEDULE: {
-            "opens_at": "",
-            "closes_at": "2027-06-01T12:00",
-            "timezone": "Europe/Brussels",
-            "grace_minutes": "5",
-            "contact": "someone@example.org",
-        },
+        SCHEDULE: SCHEDULE_FORM,
         CLOSE: {},
-        REOPEN: {"closes_at": "2027-12-01T12:00"},
+        REOPEN: REOPEN_FORM,
         "/admin/users": {"email": "new.person@example.org", "role": "researcher"},
         f"/admin/users/{admin_id}": {"role": "researcher"},
     }

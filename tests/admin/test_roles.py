@@ -7,7 +7,9 @@ import pytest
 from tests.admin.console import (
     CLOSE,
     REOPEN,
+    REOPEN_FORM,
     SCHEDULE,
+    SCHEDULE_FORM,
     SIGN_IN,
     SURVEY,
     any_token,
@@ -21,15 +23,9 @@ ADMIN_PAGES = [SCHEDULE, CLOSE, REOPEN, "/admin/users", "/admin/audit"]
 
 # What each admin-only POST would do if it were allowed.
 ADMIN_POSTS = {
-    SCHEDULE: {
-        "opens_at": "",
-        "closes_at": "2027-06-01T12:00",
-        "timezone": "Europe/Brussels",
-        "grace_minutes": "5",
-        "contact": "someone@example.org",
-    },
+    SCHEDULE: SCHEDULE_FORM,
     CLOSE: {},
-    REOPEN: {"closes_at": "2027-12-01T12:00"},
+    REOPEN: REOPEN_FORM,
     "/admin/users": {"email": "new.person@example.org", "role": "admin"},
 }
 
