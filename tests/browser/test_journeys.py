@@ -33,6 +33,17 @@ TITLES = {
 }
 
 
+def fill_revealing(page, answers, question_id: str, other_choice_id: str) -> None:
+    """Fill a section in which `question_id` appears only once the answer that asks for it is
+    picked: hidden at first, still hidden after `other_choice_id`, shown after `answers`."""
+    block = page.locator(f"#q-{question_id}")
+    expect(block).to_be_hidden()
+    label_for(page, other_choice_id).check()
+    expect(block).to_be_hidden()
+    fill_section(page, answers)
+    expect(block).to_be_visible()
+
+
 def test_member_answers_every_section_on_a_phone(page, live_server, offsite_requests):
     page.goto(welcome_url(live_server))
     assert_fits_the_phone(page)
@@ -56,12 +67,7 @@ def test_member_answers_every_section_on_a_phone(page, live_server, offsite_requ
     # Your cooperative: "Which one?" only once the cooperative is in a federation.
     expect_section(page, TITLES["cooperative"], 3, 7)
     assert_fits_the_phone(page)
-    federation_name = page.locator("#q-federation_name")
-    expect(federation_name).to_be_hidden()
-    label_for(page, "f-federation-no").check()
-    expect(federation_name).to_be_hidden()
-    fill_section(page, MEMBER_ANSWERS["cooperative"])
-    expect(federation_name).to_be_visible()
+    fill_revealing(page, MEMBER_ANSWERS["cooperative"], "federation_name", "f-federation-no")
     next_page(page)
 
     for number, section_id in enumerate(["starting", "participation", "future"], start=4):
@@ -73,12 +79,7 @@ def test_member_answers_every_section_on_a_phone(page, live_server, offsite_requ
     # Stay in touch: the email address is asked only of someone who agrees to a follow-up.
     expect_section(page, TITLES["contact"], 7, 7)
     assert_fits_the_phone(page)
-    email = page.locator("#q-email")
-    expect(email).to_be_hidden()
-    label_for(page, "f-follow_up-no").check()
-    expect(email).to_be_hidden()
-    fill_section(page, MEMBER_ANSWERS["contact"])
-    expect(email).to_be_visible()
+    fill_revealing(page, MEMBER_ANSWERS["contact"], "email", "f-follow_up-no")
     next_page(page)
 
     review = page.locator("main")
