@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,8 +22,13 @@ FAILED_SIGN_IN_LIMIT = 5
 FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
 
 _hasher = PasswordHasher()
-# Verified when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so a wrong email takes as long as a wrong password
+    (made on first use: hashing is deliberately slow, and imports should not pay for it)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -143,7 +149,9 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
