@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, g, render_template
@@ -137,6 +137,14 @@ def register_cli(app: Flask) -> None:
 
 
 def get_db(app: Flask | None = None) -> Database:
+    """The app's database (the current app's when none is given)."""
     from flask import current_app
 
     return (app or current_app).extensions["survey_db"]  # type: ignore[no-any-return]
+
+
+def current_time() -> datetime:
+    """Now, by the app's clock (tests move it; otherwise UTC now)."""
+    from flask import current_app
+
+    return current_app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from survey import accounts, audit, deadlines
+from survey import accounts, audit, current_time, deadlines, get_db
 from survey.catalog import (
     all_surveys,
     find_survey,
@@ -46,14 +46,6 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _db() -> Any:
-    return current_app.extensions["survey_db"]
-
-
-def _clock() -> Any:
-    return current_app.config["SURVEY_CLOCK"]()
-
-
 def _settings() -> Settings:
     return current_app.config["SURVEY_SETTINGS"]  # type: ignore[no-any-return]
 
@@ -69,7 +61,7 @@ def alembic_config(connection: Any = None) -> AlembicConfig:
 
 def migrate(app: Flask) -> None:
     """Bring the database to the newest migration."""
-    engine = app.extensions["survey_db"].engine
+    engine = get_db(app).engine
     with engine.begin() as connection:
         alembic_command.upgrade(alembic_config(connection), "head")
 
@@ -79,7 +71,7 @@ def _load_files(paths: list[Path]) -> None:
     results = []
     for path in paths:
         try:
-            with _db().writing() as session:
+            with get_db().writing() as session:
                 results.append(load_questionnaire(session, path))
         except QuestionnaireError as error:
             problems.extend(error.problems)
@@ -130,7 +122,7 @@ def init_command(admin_email: str) -> None:
         _load_files(files)
     else:
         click.echo(f"no questionnaire files in {folder}")
-    with _db().writing() as session:
+    with get_db().writing() as session:
         if accounts.count_admins(session) > 0:
             return
         password = accounts.generate_password()
@@ -141,7 +133,7 @@ def init_command(admin_email: str) -> None:
                 role="admin",
                 password=password,
                 actor=None,
-                now=_clock(),
+                now=current_time(),
             )
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
@@ -225,8 +217,8 @@ def list_command() -> None:
 
     from survey.models import Response
 
-    now = _clock()
-    with _db().reading() as session:
+    now = current_time()
+    with get_db().reading() as session:
         surveys = all_surveys(session)
         if not surveys:
             click.echo("no questionnaires loaded; run `survey init`")
@@ -287,10 +279,10 @@ def user_add_command(email: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = accounts.generate_password()
-    with _db().writing() as session:
+    with get_db().writing() as session:
         try:
             user = accounts.create_user(
-                session, email=email, role=role, password=password, actor=None, now=_clock()
+                session, email=email, role=role, password=password, actor=None, now=current_time()
             )
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
@@ -337,7 +329,7 @@ def schedule_command(
     contact: str | None,
 ) -> None:
     """Change a survey's schedule; only the options given change."""
-    with _db().writing() as session:
+    with get_db().writing() as session:
         survey = _survey_for_update(session, slug)
         zone = timezone or survey.timezone
         try:
@@ -345,7 +337,7 @@ def schedule_command(
                 session,
                 survey,
                 actor=None,
-                now=_clock(),
+                now=current_time(),
                 opens_at=_time_option(opens_at, zone, survey.opens_at),
                 closes_at=_time_option(closes_at, zone, survey.closes_at),
                 timezone=zone,
@@ -363,10 +355,10 @@ def schedule_command(
 @_database_errors
 def close_command(slug: str) -> None:
     """Close a survey now: no new responses; those started may finish within the grace period."""
-    with _db().writing() as session:
+    with get_db().writing() as session:
         survey = _survey_for_update(session, slug)
         try:
-            deadlines.close_now(session, survey, actor=None, now=_clock())
+            deadlines.close_now(session, survey, actor=None, now=current_time())
         except deadlines.ScheduleError as error:
             raise click.ClickException(str(error)) from None
         _echo_schedule(survey)
@@ -381,14 +373,14 @@ def close_command(slug: str) -> None:
 @_database_errors
 def reopen_command(slug: str, closes_at: str) -> None:
     """Open a survey again (or extend it) until --closes-at."""
-    with _db().writing() as session:
+    with get_db().writing() as session:
         survey = _survey_for_update(session, slug)
         try:
             deadlines.reopen(
                 session,
                 survey,
                 actor=None,
-                now=_clock(),
+                now=current_time(),
                 closes_at=deadlines.parse_time(closes_at, survey.timezone),
             )
         except deadlines.ScheduleError as error:
@@ -407,7 +399,7 @@ def withdraw_command(code: str) -> None:
     normalized = resume_codes.normalize(code)
     if normalized is None:
         raise click.ClickException("a resume code has 12 letters and digits, e.g. K7QF-3MZP-9XWA")
-    with _db().writing() as session:
+    with get_db().writing() as session:
         response = responses.find_any_by_code(session, normalized)
         if response is None:
             raise click.ClickException("no response has this resume code")
@@ -416,7 +408,7 @@ def withdraw_command(code: str) -> None:
             session,
             actor=None,
             action="response.withdraw",
-            at=_clock(),
+            at=current_time(),
             target=f"response:{response.id}",
         )
     click.echo(f"response {response.id} and its personal data were erased")
@@ -431,7 +423,7 @@ def backup_command(path: Path) -> None:
     from survey.backup import BackupError, backup
 
     try:
-        written = backup(_db().engine, path)
+        written = backup(get_db().engine, path)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"backup written to {written}")
@@ -518,7 +510,7 @@ def export_command(
     export_format = _export_format(export_format)
     if country is not None and not (len(country.strip()) == 2 and country.strip().isalpha()):
         raise click.ClickException(f"{country!r} is not a two-letter country code, e.g. AR")
-    with _db().reading() as session:
+    with get_db().reading() as session:
         survey = find_survey(session, slug)
         if survey is None:
             raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
@@ -543,7 +535,9 @@ def export_command(
         target.mkdir(parents=True, exist_ok=True)
     bar = _ProgressBar() if sys.stdout.isatty() else None
     try:
-        path = run_export(_db(), slug, options, target, actor=None, now=_clock(), progress=bar)
+        path = run_export(
+            get_db(), slug, options, target, actor=None, now=current_time(), progress=bar
+        )
     except (ExportError, OSError) as error:
         raise click.ClickException(str(error).strip().splitlines()[0]) from None
     finally:
@@ -560,7 +554,7 @@ def export_run_command(job_id: str) -> None:
     from survey.export.jobs import JobError, run_job
 
     try:
-        state = run_job(_db(), _settings().exports_path, job_id, _clock)
+        state = run_job(get_db(), _settings().exports_path, job_id, current_time)
     except JobError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"export job {job_id}: {state}")
@@ -569,7 +563,7 @@ def export_run_command(job_id: str) -> None:
 def _echo_schedule(survey: Survey) -> None:
     schedule = schedule_of(survey)
     click.echo(
-        f"{survey.slug}: {state_at(schedule, _clock()).value}; "
+        f"{survey.slug}: {state_at(schedule, current_time()).value}; "
         f"opens {_local(schedule.opens_at, survey.timezone) or 'at once'}; "
         f"closes {_local(schedule.closes_at, survey.timezone) or 'never'}; "
         f"grace {survey.grace_minutes} minutes"

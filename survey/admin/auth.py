@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort
 from flask_login import UserMixin, current_user, login_required
 
+from survey import get_db
 from survey.extensions import login_manager
 from survey.models import User
 
@@ -43,7 +44,7 @@ def _load(session_id: str) -> Account | None:
     user_id, _separator, stamp = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    with current_app.extensions["survey_db"].reading() as session:
+    with get_db().reading() as session:
         user = session.get(User, int(user_id))
         if user is None or not user.active:
             return None

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
-from survey import accounts, audit, deadlines
+from survey import accounts, audit, current_time, deadlines, get_db
 from survey.admin.auth import Account, admin_required, staff_required
 from survey.admin.forms import (
     CloseForm,
@@ -58,14 +58,6 @@ STATE_LABELS = {
     "grace": "Closing (grace period)",
     "closed": "Closed",
 }
-
-
-def _now() -> datetime:
-    return current_app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]
-
-
-def _db() -> Any:
-    return current_app.extensions["survey_db"]
 
 
 @bp.before_request
@@ -128,10 +120,10 @@ def sign_in() -> Page:
     form = SignInForm()
     error = None
     if form.validate_on_submit():
-        with _db().writing() as db_session:
+        with get_db().writing() as db_session:
             try:
                 user = accounts.authenticate(
-                    db_session, form.email.data or "", form.password.data or "", _now()
+                    db_session, form.email.data or "", form.password.data or "", current_time()
                 )
             except accounts.SignInThrottled:
                 user = None
@@ -164,7 +156,7 @@ def password() -> Page:
     form = PasswordForm()
     error = None
     if form.validate_on_submit():
-        with _db().writing() as db_session:
+        with get_db().writing() as db_session:
             user = _me(db_session)
             try:
                 accounts.change_password(
@@ -172,7 +164,7 @@ def password() -> Page:
                     user,
                     current=form.current.data or "",
                     new=form.new.data or "",
-                    now=_now(),
+                    now=current_time(),
                 )
             except accounts.AccountError as problem:
                 error = _sentence(problem)
@@ -197,8 +189,8 @@ def home() -> Page:
 @bp.get("/surveys")
 @staff_required
 def surveys() -> Page:
-    now = _now()
-    with _db().reading() as db_session:
+    now = current_time()
+    with get_db().reading() as db_session:
         counts = _status_counts(db_session)
         rows = []
         for survey in all_surveys(db_session):
@@ -229,7 +221,7 @@ def _status_counts(db_session: Session) -> dict[int, dict[str, int]]:
 
 
 def _survey_page(template: str, survey: Survey, **context: Any) -> str:
-    now = _now()
+    now = current_time()
     schedule = schedule_of(survey)
     return render_template(
         template,
@@ -248,7 +240,7 @@ def dashboard(slug: str) -> Page:
     from survey import stats
     from survey.admin import charts
 
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey = _survey_or_404(db_session, slug)
         version = latest_version(db_session, survey)
         questionnaire = questionnaire_of(version) if version is not None else None
@@ -267,7 +259,7 @@ def dashboard(slug: str) -> Page:
 @bp.route("/surveys/<slug>/schedule", methods=["GET", "POST"])
 @admin_required
 def schedule(slug: str) -> Page:
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey = _survey_or_404(db_session, slug, lock="update")
         form = ScheduleForm(
             data={
@@ -288,7 +280,7 @@ def schedule(slug: str) -> Page:
                     db_session,
                     survey,
                     actor=_me(db_session),
-                    now=_now(),
+                    now=current_time(),
                     opens_at=_optional_time(form.opens_at.data, timezone),
                     closes_at=_optional_time(form.closes_at.data, timezone),
                     timezone=timezone,
@@ -319,11 +311,11 @@ def _optional_time(text: str | None, timezone: str) -> datetime | None:
 @admin_required
 def close(slug: str) -> Page:
     form = CloseForm()
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey = _survey_or_404(db_session, slug, lock="update")
         if form.validate_on_submit():
             try:
-                deadlines.close_now(db_session, survey, actor=_me(db_session), now=_now())
+                deadlines.close_now(db_session, survey, actor=_me(db_session), now=current_time())
             except deadlines.ScheduleError as problem:
                 flash(_sentence(problem))
             else:
@@ -337,7 +329,7 @@ def close(slug: str) -> Page:
 def reopen(slug: str) -> Page:
     form = ReopenForm()
     error = None
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey = _survey_or_404(db_session, slug, lock="update")
         if form.validate_on_submit():
             try:
@@ -345,7 +337,7 @@ def reopen(slug: str) -> Page:
                     db_session,
                     survey,
                     actor=_me(db_session),
-                    now=_now(),
+                    now=current_time(),
                     closes_at=deadlines.parse_time(form.closes_at.data or "", survey.timezone),
                 )
             except deadlines.ScheduleError as problem:
@@ -366,7 +358,7 @@ def users() -> Page:
     form = UserForm()
     error = None
     created = None
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         if form.validate_on_submit():
             password_text = accounts.generate_password()
             try:
@@ -376,7 +368,7 @@ def users() -> Page:
                     role=form.role.data or "researcher",
                     password=password_text,
                     actor=_me(db_session),
-                    now=_now(),
+                    now=current_time(),
                 )
             except accounts.AccountError as problem:
                 error = _sentence(problem)
@@ -405,7 +397,7 @@ def users() -> Page:
 @admin_required
 def update_user(user_id: int) -> Page:
     form = UserUpdateForm()
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         user = db_session.get(User, user_id)
         if user is None:
             abort(404)
@@ -417,7 +409,7 @@ def update_user(user_id: int) -> Page:
                     role=form.role.data or user.role,
                     active=bool(form.active.data),
                     actor=_me(db_session),
-                    now=_now(),
+                    now=current_time(),
                 )
             except accounts.AccountError as problem:
                 flash(_sentence(problem))
@@ -430,7 +422,7 @@ def update_user(user_id: int) -> Page:
 @admin_required
 def audit_log() -> Page:
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         events = audit.recent(
             db_session, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE
         )
@@ -516,7 +508,7 @@ def exports(slug: str) -> Page:
     from survey.export import jobs
     from survey.export.source import ExportOptions
 
-    db = _db()
+    db = get_db()
     with db.reading() as db_session:
         survey = _survey_or_404(db_session, slug)
         version = latest_version(db_session, survey)
@@ -543,7 +535,7 @@ def exports(slug: str) -> Page:
                 country=(form.country.data or "").strip().upper() or None,
                 with_personal_data=bool(form.with_personal_data.data) and current_user.is_admin,
             )
-            now = _now()
+            now = current_time()
             with db.reading() as db_session:
                 actor = _me(db_session)
             job_id = jobs.create_job(db, survey, options, actor, now)
@@ -556,7 +548,7 @@ def exports(slug: str) -> Page:
             else:
                 flash("The export has started. It goes on if you leave this page.")
             return redirect(url_for("admin.exports", slug=slug), 303)
-    now = _now()
+    now = current_time()
     rows = _export_rows(jobs.jobs_of(db, survey), now)
     return _survey_page(
         "admin/exports.html",
@@ -573,7 +565,7 @@ def exports(slug: str) -> Page:
 def export_download(job_id: str) -> Page:
     from survey.export.jobs import job_file
 
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         job = _job_or_404(db_session, job_id)
         if not _may_touch(job):
             abort(403)
@@ -585,7 +577,7 @@ def export_download(job_id: str) -> Page:
             db_session,
             actor=_me(db_session),
             action="export.download",
-            at=_now(),
+            at=current_time(),
             target=f"survey:{survey.slug if survey else job.survey_id}",
             after={"job": job.id, "file": job.file_name},
         )
@@ -597,7 +589,7 @@ def export_download(job_id: str) -> Page:
 @bp.get("/exports/<job_id>/progress")
 @staff_required
 def export_progress(job_id: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         job = _job_or_404(db_session, job_id)
         return jsonify(state=job.state, rows_done=job.rows_done, rows_total=job.rows_total)
 
@@ -610,7 +602,7 @@ def export_delete(job_id: str) -> Page:
     form = DeleteExportForm()
     if not form.validate_on_submit():
         abort(400)
-    db = _db()
+    db = get_db()
     with db.reading() as db_session:
         job = _job_or_404(db_session, job_id)
         if not _may_touch(job):
@@ -618,7 +610,7 @@ def export_delete(job_id: str) -> Page:
         survey = db_session.get(Survey, job.survey_id)
         actor = _me(db_session)
     try:
-        jobs.delete_job(db, _exports_path(), job_id, actor, _now())
+        jobs.delete_job(db, _exports_path(), job_id, actor, current_time())
     except jobs.JobError as problem:
         flash(_sentence(problem))
     else:

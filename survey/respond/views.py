@@ -27,7 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
-from survey import audit, resume_codes
+from survey import audit, current_time, get_db, resume_codes
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
 from survey.extensions import limiter
 from survey.i18n import current_language
@@ -65,14 +65,6 @@ START_LIMIT = "30 per minute;600 per hour"
 _CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 Page = str | tuple[str, int] | HTTPResponse
-
-
-def _now() -> datetime:
-    return current_app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]
-
-
-def _db() -> Any:
-    return current_app.extensions["survey_db"]
 
 
 @bp.before_app_request
@@ -143,7 +135,7 @@ def _where_to_continue(survey: Survey, progress: Progress) -> str:
     if status == "screened_out":
         return url_for("respond.screened_out", slug=survey.slug)
     section = flow.first_incomplete(
-        progress.questionnaire, progress.answers, progress.completed, _now().year
+        progress.questionnaire, progress.answers, progress.completed, current_time().year
     )
     if section is None:
         return url_for("respond.review", slug=survey.slug)
@@ -157,7 +149,7 @@ def _finished_redirect(survey: Survey, progress: Progress) -> HTTPResponse | Non
 
 
 def _page(template: str, survey: Survey, questionnaire: Questionnaire, **context: Any) -> str:
-    now = _now()
+    now = current_time()
     schedule = schedule_of(survey)
     return render_template(
         template,
@@ -192,8 +184,8 @@ def _summary(questionnaire: Questionnaire, errors: dict[str, str]) -> dict[str, 
 
 @bp.get("/")
 def index() -> Page:
-    with _db().reading() as db_session:
-        now = _now()
+    with get_db().reading() as db_session:
+        now = current_time()
         surveys = [
             item
             for item in all_surveys(db_session)
@@ -211,7 +203,7 @@ def index() -> Page:
 
 @bp.get("/s/<slug>")
 def welcome(slug: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey, questionnaire = _survey(db_session, slug)
         progress = _progress(db_session, survey)
         return _welcome(survey, questionnaire, progress)
@@ -246,7 +238,7 @@ def _welcome(
 @bp.post("/s/<slug>/start")
 @limiter.limit(START_LIMIT)
 def start(slug: str) -> Page:
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey, questionnaire = _survey(db_session, slug, writing=True)
         existing = _progress(db_session, survey)
         if existing is not None:
@@ -269,7 +261,7 @@ def start(slug: str) -> Page:
                 db_session,
                 survey,
                 code,
-                now=_now(),
+                now=current_time(),
                 language=current_language(),
                 channel=session.get(CHANNEL_KEY),
             )
@@ -282,7 +274,7 @@ def start(slug: str) -> Page:
 
 @bp.route("/s/<slug>/p/<section_id>", methods=["GET", "POST"])
 def section(slug: str, section_id: str) -> Page:
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey, _questionnaire = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
@@ -294,7 +286,7 @@ def section(slug: str, section_id: str) -> Page:
         current = questionnaire.section(section_id)
         if current is None:
             abort(404)
-        now = _now()
+        now = current_time()
         if not flow.section_applies(current, progress.answers, now.year):
             return redirect(_where_to_continue(survey, progress))
         if not may_continue(schedule_of(survey), now):
@@ -343,7 +335,7 @@ def _section_page(
     errors: dict[str, str],
 ) -> Page:
     questionnaire = progress.questionnaire
-    year = _now().year
+    year = current_time().year
     number, total = flow.position(questionnaire, progress.answers, current.id, year)
     previous = flow.previous_section(questionnaire, progress.answers, current.id, year)
     back_url = (
@@ -372,7 +364,7 @@ def _section_page(
 
 @bp.get("/s/<slug>/review")
 def review(slug: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey, _questionnaire = _survey(db_session, slug)
         progress = _progress(db_session, survey)
         if progress is None:
@@ -380,7 +372,7 @@ def review(slug: str) -> Page:
         finished = _finished_redirect(survey, progress)
         if finished is not None:
             return finished
-        now = _now()
+        now = current_time()
         if not may_continue(schedule_of(survey), now):
             return _closed(survey, progress.questionnaire, progress)
         year = now.year
@@ -409,13 +401,13 @@ def review(slug: str) -> Page:
 def submit_response(slug: str) -> Page:
     if request.method == "GET":
         return redirect(url_for("respond.review", slug=slug))
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey, _questionnaire = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
             return redirect(url_for("respond.welcome", slug=slug))
         try:
-            submit(db_session, survey, progress, _now())
+            submit(db_session, survey, progress, current_time())
         except SurveyClosed:
             return _closed(survey, progress.questionnaire, progress)
         except ResponseFinished:
@@ -427,7 +419,7 @@ def submit_response(slug: str) -> Page:
 
 @bp.get("/s/<slug>/thanks")
 def thanks(slug: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey, _questionnaire = _survey(db_session, slug)
         progress = _progress(db_session, survey)
         if progress is None or progress.response.status != "complete":
@@ -444,12 +436,14 @@ def thanks(slug: str) -> Page:
 
 @bp.get("/s/<slug>/end")
 def screened_out(slug: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey, _questionnaire = _survey(db_session, slug)
         progress = _progress(db_session, survey)
         if progress is None or progress.response.status != "screened_out":
             return redirect(url_for("respond.welcome", slug=slug))
-        message = display.screen_out_message(progress.questionnaire, progress.answers, _now().year)
+        message = display.screen_out_message(
+            progress.questionnaire, progress.answers, current_time().year
+        )
         return _page(
             "respond/screened_out.html",
             survey,
@@ -466,7 +460,7 @@ def resume_form(slug: str) -> Page:
     entered = request.args.get("code", "")
     code = resume_codes.normalize(entered)
     if code is None:
-        with _db().reading() as db_session:
+        with get_db().reading() as db_session:
             survey, questionnaire = _survey(db_session, slug)
             error = _("Enter the 12-character resume code you were given, like K7QF-3MZP-9XWA.")
             return _welcome(survey, questionnaire, None, {"code": error}, 400, entered[:40])
@@ -476,7 +470,7 @@ def resume_form(slug: str) -> Page:
 @bp.get("/s/<slug>/resume/<code>")
 @limiter.limit(RESUME_LIMIT)
 def resume(slug: str, code: str) -> Page:
-    with _db().reading() as db_session:
+    with get_db().reading() as db_session:
         survey, questionnaire = _survey(db_session, slug)
         normalized = resume_codes.normalize(code)
         response = find_by_code(db_session, survey, normalized) if normalized else None
@@ -491,7 +485,7 @@ def resume(slug: str, code: str) -> Page:
 @limiter.limit(RESUME_LIMIT, methods=["POST"])
 def withdraw_answers(slug: str) -> Page:
     """Delete my answers: needs the resume code and a tick to confirm."""
-    with _db().writing() as db_session:
+    with get_db().writing() as db_session:
         survey, questionnaire = _survey(db_session, slug)
         errors: dict[str, str] = {}
         entered = request.form.get("code", _saved_code(slug) or "")[:40]
@@ -510,7 +504,7 @@ def withdraw_answers(slug: str) -> Page:
                     db_session,
                     actor=None,
                     action="response.withdraw",
-                    at=_now(),
+                    at=current_time(),
                     target=f"response:{response.id}",
                     actor_text="respondent",
                 )
