@@ -403,14 +403,7 @@ def withdraw_command(code: str) -> None:
         response = responses.find_any_by_code(session, normalized)
         if response is None:
             raise click.ClickException("no response has this resume code")
-        responses.withdraw(session, response)
-        audit.record(
-            session,
-            actor=None,
-            action="response.withdraw",
-            at=current_time(),
-            target=f"response:{response.id}",
-        )
+        responses.withdraw(session, response, now=current_time(), by=audit.COMMAND_LINE)
     click.echo(f"response {response.id} and its personal data were erased")
 
 

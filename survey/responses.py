@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey import resume_codes, schedule
+from survey import audit, resume_codes, schedule
 from survey.catalog import latest_version, questionnaire_of, schedule_of
 from survey.models import Answer, PersonalAnswer, Response, SectionProgress, Survey
 from survey.questionnaire import flow
@@ -258,11 +258,20 @@ def submit(session: Session, survey: Survey, progress: Progress, now: datetime) 
     return done == 1
 
 
-def withdraw(session: Session, response: Response) -> None:
-    """Erase a response with its answers, personal data and progress (data-protection request)."""
+def withdraw(session: Session, response: Response, *, now: datetime, by: str) -> None:
+    """Erase a response with its answers, personal data and progress (data-protection
+    request), and log who asked (`by`: "respondent" or "command line"), never what was erased."""
     for model in (Answer, PersonalAnswer, SectionProgress):
         session.execute(delete(model).where(model.response_id == response.id))
     session.execute(delete(Response).where(Response.id == response.id))
+    audit.record(
+        session,
+        actor=None,
+        action="response.withdraw",
+        at=now,
+        target=f"response:{response.id}",
+        actor_text=by,
+    )
     session.flush()
 
 

@@ -27,7 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
-from survey import audit, current_time, get_db, resume_codes
+from survey import current_time, get_db, resume_codes
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
 from survey.extensions import limiter
 from survey.i18n import current_language
@@ -499,15 +499,7 @@ def withdraw_answers(slug: str) -> Page:
             if request.form.get("confirm") != "yes":
                 errors["confirm"] = _("Tick the box to confirm that your answers are deleted.")
             if response is not None and not errors:
-                withdraw(db_session, response)
-                audit.record(
-                    db_session,
-                    actor=None,
-                    action="response.withdraw",
-                    at=current_time(),
-                    target=f"response:{response.id}",
-                    actor_text="respondent",
-                )
+                withdraw(db_session, response, now=current_time(), by="respondent")
                 _forget_code(slug)
                 return _page("respond/withdrawn.html", survey, questionnaire)
         return _page(
