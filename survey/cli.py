@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -292,11 +294,19 @@ def user_add_command(email: str, role: str, password_stdin: bool) -> None:
         click.echo(f"password (shown once): {password}")
 
 
-def _survey_for_update(session: Any, slug: str) -> Survey:
-    survey = find_survey(session, slug, lock="update")
-    if survey is None:
-        raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
-    return survey
+@contextmanager
+def _changing_schedule(slug: str) -> Iterator[tuple[Any, Survey]]:
+    """A write session with the survey locked for a schedule change; a refused change exits 1
+    with its reason, a made one prints the new schedule."""
+    with get_db().writing() as session:
+        survey = find_survey(session, slug, lock="update")
+        if survey is None:
+            raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
+        try:
+            yield session, survey
+        except deadlines.ScheduleError as error:
+            raise click.ClickException(str(error)) from None
+        _echo_schedule(survey)
 
 
 def _time_option(text: str | None, timezone: str, current: Any) -> Any:
@@ -329,24 +339,19 @@ def schedule_command(
     contact: str | None,
 ) -> None:
     """Change a survey's schedule; only the options given change."""
-    with get_db().writing() as session:
-        survey = _survey_for_update(session, slug)
+    with _changing_schedule(slug) as (session, survey):
         zone = timezone or survey.timezone
-        try:
-            deadlines.update_schedule(
-                session,
-                survey,
-                actor=None,
-                now=current_time(),
-                opens_at=_time_option(opens_at, zone, survey.opens_at),
-                closes_at=_time_option(closes_at, zone, survey.closes_at),
-                timezone=zone,
-                grace_minutes=survey.grace_minutes if grace_minutes is None else grace_minutes,
-                contact=survey.contact if contact is None else contact,
-            )
-        except deadlines.ScheduleError as error:
-            raise click.ClickException(str(error)) from None
-        _echo_schedule(survey)
+        deadlines.update_schedule(
+            session,
+            survey,
+            actor=None,
+            now=current_time(),
+            opens_at=_time_option(opens_at, zone, survey.opens_at),
+            closes_at=_time_option(closes_at, zone, survey.closes_at),
+            timezone=zone,
+            grace_minutes=survey.grace_minutes if grace_minutes is None else grace_minutes,
+            contact=survey.contact if contact is None else contact,
+        )
 
 
 @click.command("close")
@@ -355,13 +360,8 @@ def schedule_command(
 @_database_errors
 def close_command(slug: str) -> None:
     """Close a survey now: no new responses; those started may finish within the grace period."""
-    with get_db().writing() as session:
-        survey = _survey_for_update(session, slug)
-        try:
-            deadlines.close_now(session, survey, actor=None, now=current_time())
-        except deadlines.ScheduleError as error:
-            raise click.ClickException(str(error)) from None
-        _echo_schedule(survey)
+    with _changing_schedule(slug) as (session, survey):
+        deadlines.close_now(session, survey, actor=None, now=current_time())
 
 
 @click.command("reopen")
@@ -373,19 +373,14 @@ def close_command(slug: str) -> None:
 @_database_errors
 def reopen_command(slug: str, closes_at: str) -> None:
     """Open a survey again (or extend it) until --closes-at."""
-    with get_db().writing() as session:
-        survey = _survey_for_update(session, slug)
-        try:
-            deadlines.reopen(
-                session,
-                survey,
-                actor=None,
-                now=current_time(),
-                closes_at=deadlines.parse_time(closes_at, survey.timezone),
-            )
-        except deadlines.ScheduleError as error:
-            raise click.ClickException(str(error)) from None
-        _echo_schedule(survey)
+    with _changing_schedule(slug) as (session, survey):
+        deadlines.reopen(
+            session,
+            survey,
+            actor=None,
+            now=current_time(),
+            closes_at=deadlines.parse_time(closes_at, survey.timezone),
+        )
 
 
 @click.command("withdraw")
