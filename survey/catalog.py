@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from survey.models import QuestionnaireVersion, Survey
@@ -108,12 +108,6 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
 
 def all_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.slug)))
-
-
-def version_count(session: Session, survey: Survey) -> int:
-    return (
-        session.scalar(select(func.count()).where(QuestionnaireVersion.survey_id == survey.id)) or 0
-    )
 
 
 def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:

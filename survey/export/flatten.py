@@ -8,7 +8,7 @@ version keeps its column and a download never changes the meaning of a column.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -169,8 +169,6 @@ def _merge(known: list[Choice], newer: Sequence[Choice]) -> list[Choice]:
 
 
 def _with(question: Question, **changes: Any) -> Question:
-    from dataclasses import replace
-
     return replace(question, **changes)
 
 
