@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from survey.models import QuestionnaireVersion, Survey
-from survey.questionnaire.schema import Questionnaire, fingerprint, load_file, load_text
+from survey.questionnaire.schema import Questionnaire, fingerprint, load_text, read_source
 from survey.schedule import Schedule
 
 
@@ -35,8 +35,8 @@ def load_questionnaire(session: Session, path: Path) -> LoadResult:
     Raises QuestionnaireError if the file has problems. The file's schedule is applied only
     while no admin has changed the survey's schedule.
     """
-    questionnaire = load_file(path)
-    source = path.read_text(encoding="utf-8")
+    source = read_source(path)
+    questionnaire = load_text(source, str(path))
     digest = fingerprint(source)
     survey = session.scalar(select(Survey).where(Survey.slug == questionnaire.slug))
     created_survey = survey is None

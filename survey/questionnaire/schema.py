@@ -189,12 +189,15 @@ class Questionnaire:
 
 def load_file(path: str | Path) -> Questionnaire:
     """Read and check a questionnaire file; raise QuestionnaireError naming file and place."""
-    path = Path(path)
+    return load_text(read_source(path), str(path))
+
+
+def read_source(path: str | Path) -> str:
+    """A questionnaire file's text; QuestionnaireError if it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise QuestionnaireError([f"{path}: cannot read the file: {error}"]) from None
-    return load_text(text, str(path))
 
 
 def load_text(text: str, source_name: str) -> Questionnaire:
