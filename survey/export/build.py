@@ -177,12 +177,12 @@ def file_name(slug: str, fmt: str, now: datetime) -> str:
 
 def neutralise(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if value.__class__ is str and value[:1] in _FORMULA_FIRST:
+    if value.__class__ is str and value[:1] in FORMULA_FIRST:
         return "'" + value
     return value
 
 
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def write(export: Export, path: Path) -> Path:
