@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -14,7 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from survey.assets import register_static_versions
 from survey.db import Database
 from survey.extensions import babel, csrf, limiter, login_manager
-from survey.i18n import current_language, language_name, select_locale, text
+from survey.i18n import (
+    current_language,
+    interface_languages,
+    language_name,
+    select_locale,
+    switch_url,
+    text,
+)
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
 from survey.security import register_security_headers
@@ -72,6 +79,7 @@ def register_extensions(app: Flask) -> None:
         text=text,
         current_language=current_language,
         language_name=language_name,
+        switch_url=switch_url,
         country_names=country_names,
     )
     app.jinja_env.trim_blocks = True
@@ -102,7 +110,11 @@ def register_error_pages(app: Flask) -> None:
     }
 
     def render(code: int, message: str) -> tuple[str, int]:
-        g.setdefault("languages", ("en",))
+        # Outside a survey's pages (which set their languages), an error page is shown in the
+        # person's chosen or preferred language where the interface has it; the admin console
+        # stays in English.
+        admin = request.path.startswith("/admin")
+        g.setdefault("languages", ("en",) if admin else interface_languages())
         return render_template("error.html", code=code, message=message), code
 
     @app.errorhandler(CSRFError)

@@ -26,7 +26,8 @@ from survey.catalog import (
     schedule_of,
 )
 from survey.models import Survey
-from survey.questionnaire.schema import QuestionnaireError, load_file
+from survey.questionnaire import translations
+from survey.questionnaire.schema import Questionnaire, QuestionnaireError, load_file
 from survey.schedule import state_at, to_local
 from survey.settings import PROJECT_ROOT, Settings, SettingsError
 
@@ -184,9 +185,15 @@ def questionnaire_group() -> None:
 
 @questionnaire_group.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def validate_command(files: tuple[Path, ...]) -> None:
-    """Check files; exit 1 with one line per problem (file, location, what is wrong)."""
+@click.option("--strict", is_flag=True, help="Exit 1 on stale translations too.")
+def validate_command(files: tuple[Path, ...], strict: bool) -> None:
+    """Check files; exit 1 with one line per problem (file, location, what is wrong).
+
+    Stale translations (made from a source text that has changed since) are listed as
+    warnings; with --strict they count as problems.
+    """
     problems: list[str] = []
+    warnings: list[str] = []
     for path in files:
         try:
             questionnaire = load_file(path)
@@ -195,10 +202,54 @@ def validate_command(files: tuple[Path, ...]) -> None:
             continue
         count = sum(1 for _ in questionnaire.questions())
         click.echo(f"{path}: ok ({len(questionnaire.sections)} sections, {count} questions)")
-    if problems:
+        try:
+            warnings.extend(_stale_translations(path, questionnaire))
+        except ValueError as error:
+            problems.append(str(error))
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    if problems or (strict and warnings):
         for line in problems:
             click.echo(line, err=True)
         raise click.exceptions.Exit(1)
+
+
+def _stale_translations(path: Path, questionnaire: Questionnaire) -> list[str]:
+    if len(questionnaire.languages) < 2:
+        return []
+    record_file = translations.record_path(path)
+    record = translations.read_record(record_file)
+    if not record:
+        return [
+            f"{path}: its translations have no fingerprints yet ({record_file.name}); "
+            f"run `survey questionnaire stamp {path}` once they are checked"
+        ]
+    return [item.line(path) for item in translations.stale(questionnaire, record)]
+
+
+@questionnaire_group.command("stamp")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def stamp_command(files: tuple[Path, ...]) -> None:
+    """Record that the translations in FILES are up to date with their source texts."""
+    for path in files:
+        try:
+            questionnaire = load_file(path)
+        except QuestionnaireError as error:
+            raise click.ClickException(
+                f"{path} has problems; fix them first: {error.problems[0]}"
+            ) from None
+        record_file = translations.record_path(path)
+        try:
+            earlier = translations.stale(questionnaire, translations.read_record(record_file))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        record = translations.stamp(questionnaire)
+        translations.write_record(record_file, record)
+        languages = ", ".join(questionnaire.languages[1:]) or "no other language"
+        click.echo(
+            f"{record_file}: {len(record['texts'])} texts stamped ({languages}); "
+            f"{len(earlier)} had been stale or unstamped"
+        )
 
 
 @questionnaire_group.command("load")

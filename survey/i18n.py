@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from flask import g, request, session
 
 LANGUAGE_SESSION_KEY = "language"
+CATALOGS = Path(__file__).resolve().parent / "translations"
 
 
 def page_languages() -> tuple[str, ...]:
@@ -26,6 +29,24 @@ def select_locale() -> str:
     if chosen in languages:
         return str(chosen)
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def interface_languages() -> tuple[str, ...]:
+    """Languages the interface has a catalog for (English first): a folder per language."""
+    found = sorted(path.parent.parent.name for path in CATALOGS.glob("*/LC_MESSAGES/*.po"))
+    return ("en", *[code for code in dict.fromkeys(found) if code != "en"])
+
+
+def switch_url(language: str) -> str:
+    """This page in another language: the same path and query, with lang=`language`.
+
+    A page shown in answer to a form (the welcome page after a refused start, say) sets
+    `g.page_path` to the address that shows it, so the link never leads to a POST-only URL.
+    """
+    path = g.get("page_path")
+    arguments = [] if path else list(request.args.items(multi=True))
+    query = urlencode([*[(k, v) for k, v in arguments if k != "lang"], ("lang", language)])
+    return f"{path or request.path}?{query}"
 
 
 def current_language() -> str:

@@ -152,8 +152,10 @@ def save_section(
     section: Section,
     result: SectionResult,
     now: datetime,
+    language: str | None = None,
 ) -> None:
-    """Store a valid section (or a screen-out) and drop answers that no longer apply."""
+    """Store a valid section (or a screen-out) and drop answers that no longer apply;
+    `language` is the one the section was answered in (the response's, from now on)."""
     response = progress.response
     _claim(session, survey, response, now)
     questionnaire = progress.questionnaire
@@ -187,6 +189,8 @@ def save_section(
         )
         progress.completed -= stale
     response.last_section = section.id
+    if language is not None:
+        response.language = language
     if result.screened_out is not None:
         response.status = "screened_out"
     session.flush()
@@ -226,8 +230,15 @@ def _write_answers(
     session.flush()
 
 
-def submit(session: Session, survey: Survey, progress: Progress, now: datetime) -> bool:
-    """Submit once; True if this call submitted it, False if it had been submitted before."""
+def submit(
+    session: Session,
+    survey: Survey,
+    progress: Progress,
+    now: datetime,
+    language: str | None = None,
+) -> bool:
+    """Submit once; True if this call submitted it, False if it had been submitted before.
+    `language`: the one the person finished in, stored with the response."""
     response = progress.response
     if response.status == "complete":
         return False
@@ -251,6 +262,7 @@ def submit(session: Session, survey: Survey, progress: Progress, now: datetime) 
             submitted_at=now,
             updated_at=now,
             late=schedule.is_late(survey_schedule, now),
+            language=language or response.language,
         )
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -25,6 +25,12 @@ from survey.settings import PROJECT_ROOT, Settings
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 WE_OWN_IT = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
+# The age question's label line in the shipped file, and the same with a changed English text
+# (a new version of the questionnaire whose translations are now stale).
+AGE_LABEL = (
+    'label: {en: "How old are you?", fr: "Quel âge avez-vous ?", es: "¿Cuántos años tienes?"}'
+)
+AGE_RELABELLED = AGE_LABEL.replace("How old are you?", "What is your age?")
 
 
 def unavailable(reason: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from survey.models import QuestionnaireVersion, Response, Survey
-from tests.conftest import WE_OWN_IT
+from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
 from tests.respondent import Respondent
 
 
@@ -26,7 +26,7 @@ def edited_copy(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Pa
     return path
 
 
-RELABELLED = ('label: {en: "How old are you?"}', 'label: {en: "What is your age?"}')
+RELABELLED = (AGE_LABEL, AGE_RELABELLED)
 
 
 def survey_row(app) -> Survey:

@@ -218,6 +218,7 @@ def _welcome(
     resume_code: str = "",
 ) -> Page:
     token = _start_serializer().dumps(secrets.token_urlsafe(16))
+    g.page_path = url_for("respond.welcome", slug=survey.slug)
     continue_url = _where_to_continue(survey, progress) if progress else None
     return (
         _page(
@@ -312,7 +313,7 @@ def _save(
         errors = _problems(progress.questionnaire, result.problems)
         return _section_page(survey, progress, current, form, errors)
     try:
-        save_section(db_session, survey, progress, current, result, now)
+        save_section(db_session, survey, progress, current, result, now, current_language())
     except SurveyClosed:
         return _closed(survey, progress.questionnaire, progress)
     except ResponseFinished:
@@ -407,7 +408,7 @@ def submit_response(slug: str) -> Page:
         if progress is None:
             return redirect(url_for("respond.welcome", slug=slug))
         try:
-            submit(db_session, survey, progress, current_time())
+            submit(db_session, survey, progress, current_time(), current_language())
         except SurveyClosed:
             return _closed(survey, progress.questionnaire, progress)
         except ResponseFinished:

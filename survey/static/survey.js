@@ -2,7 +2,9 @@
    - hides questions whose condition no longer holds, and "Please specify" boxes of unpicked choices
    - moves focus to the error summary
    - shows the deadline in the person's own time zone
-   - stops a second click on "Submit" from sending the form twice */
+   - stops a second click on "Submit" from sending the form twice
+   - keeps answers typed but not yet saved when the person switches language (the switch is a
+     plain link that reloads the page; without this file only saved answers come along) */
 (function () {
   "use strict";
 
@@ -129,7 +131,43 @@
     window.setInterval(tick, 30000);
   }
 
+  function keepDraftAcrossLanguages() {
+    var form = document.querySelector("form[data-answers]");
+    if (!form) { return; }
+    var key = "survey-draft:" + location.pathname, storage;
+    try { storage = window.sessionStorage; } catch (e) { return; }
+    function fields(each) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && el.name !== "csrf_token" && el.type !== "submit") { each(el); }
+      });
+    }
+    var saved = storage.getItem(key);
+    if (saved) {
+      storage.removeItem(key);
+      var values = JSON.parse(saved);
+      fields(function (el) {
+        if (!(el.name in values)) { return; }
+        if (el.type === "radio" || el.type === "checkbox") {
+          el.checked = values[el.name].indexOf(el.value) !== -1;
+        } else {
+          el.value = values[el.name][0] || "";
+        }
+      });
+    }
+    document.querySelectorAll("a[data-switch-language]").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var values = {};
+        fields(function (el) {
+          var list = values[el.name] = values[el.name] || [];
+          if ((el.type !== "radio" && el.type !== "checkbox") || el.checked) { list.push(el.value); }
+        });
+        try { storage.setItem(key, JSON.stringify(values)); } catch (e) { /* storage full or off */ }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    keepDraftAcrossLanguages();
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-relevant], [data-other-of]")) { return; }
       refresh(form);

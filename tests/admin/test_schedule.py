@@ -26,7 +26,7 @@ from tests.admin.console import (
     text_of,
     utc,
 )
-from tests.conftest import WE_OWN_IT
+from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
 from tests.respond.helpers import stored
 from tests.respondent import MEMBER_ANSWERS, Respondent
 from tests.staff import post_form
@@ -284,10 +284,10 @@ def test_reopen_with_a_past_time_is_refused(app, admin_client, clock):
 
 def relabelled_copy(tmp_path: Path) -> Path:
     source = WE_OWN_IT.read_text(encoding="utf-8")
-    old = 'label: {en: "How old are you?"}'
+    old = AGE_LABEL
     assert old in source
     path = tmp_path / "we-own-it.yaml"
-    path.write_text(source.replace(old, 'label: {en: "What is your age?"}', 1), encoding="utf-8")
+    path.write_text(source.replace(old, AGE_RELABELLED, 1), encoding="utf-8")
     return path
 
 

@@ -315,12 +315,17 @@ def test_export_over_two_loaded_versions(app, clock, make_export, load_version, 
     start = text.index("      - id: education")
     end = text.index("      - id: situation")
     text = text[:start] + text[end:]
-    removed_choice = '          - code: prefer_not\n            label: {en: "Prefer not to say"}\n'
+    removed_choice = (
+        "          - code: prefer_not\n"
+        '            label: {en: "Prefer not to say", fr: "Je préfère ne pas répondre", '
+        'es: "Prefiero no decirlo"}\n'
+    )
     assert text.count(removed_choice) == 1  # gender's only (education's went with it)
     text = text.replace(removed_choice, "", 1)
     text = text.replace(
         "      - id: country\n",
-        '      - id: city\n        type: text\n        label: {en: "Your city"}\n'
+        "      - id: city\n        type: text\n"
+        '        label: {en: "Your city", fr: "Votre ville", es: "Tu ciudad"}\n'
         "      - id: country\n",
         1,
     )

@@ -254,7 +254,7 @@ def test_more_young_members_than_members():
     assert len(result.problems) == 1
     problem = result.problems[0]
     assert (problem.field, problem.code) == ("members_young", "constraint")
-    assert problem.text == {"en": "Cannot be more than the total number of members."}
+    assert problem.text["en"] == "Cannot be more than the total number of members."
 
 
 def test_young_members_up_to_total():
@@ -277,9 +277,9 @@ def test_founded_year_next_year_refused_unless_founding():
     result = read("cooperative", form, MEMBER)
     assert len(result.problems) == 1
     assert (result.problems[0].field, result.problems[0].code) == ("founded_year", "constraint")
-    assert result.problems[0].text == {
-        "en": "The year cannot be in the future unless you are setting up the cooperative."
-    }
+    assert result.problems[0].text["en"] == (
+        "The year cannot be in the future unless you are setting up the cooperative."
+    )
     assert read("cooperative", form, {"involvement": "worker_non_member"}).problems[0].code == (
         "constraint"
     )
@@ -339,7 +339,7 @@ def test_none_cannot_be_combined():
     )
     assert len(result.problems) == 1
     assert (result.problems[0].field, result.problems[0].code) == ("support_received", "exclusive")
-    assert result.problems[0].params["label"] == {"en": "None"}
+    assert result.problems[0].params["label"]["en"] == "None"
     alone = read("starting", {"motivations": ["values"], "support_received": ["none"]})
     assert alone.ok
     assert alone.values["support_received"] == ["none"]
@@ -386,7 +386,7 @@ def test_participation_missing_row():
     assert [(p.field, p.code) for p in result.problems] == [
         ("participation__voice_heard", "row_required")
     ]
-    assert result.problems[0].params["row"] == {"en": "My voice is heard in decisions"}
+    assert result.problems[0].params["row"]["en"] == "My voice is heard in decisions"
 
 
 def test_participation_all_rows_missing():
