@@ -240,6 +240,8 @@ class ExportJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Set by the job's process while it runs: a job whose heartbeat stops has lost its process.
+    heartbeat_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state_known"),

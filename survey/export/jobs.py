@@ -19,7 +19,8 @@ import secrets
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,10 @@ STATES = ("queued", "running", "done", "failed")
 ACTIVE_STATES = ("queued", "running")
 LOG_NAME = "export-jobs.log"
 MAX_ERROR_LENGTH = 300
-STALE_AFTER = timedelta(hours=6)
+# A running job's process beats every HEARTBEAT_EVERY; a job that has missed several beats, or
+# was never picked up by its process, has lost it (killed, machine restarted) and is shown so.
+HEARTBEAT_EVERY = timedelta(seconds=20)
+LOST_AFTER = timedelta(minutes=2)
 
 Progress = Callable[[int, int], None]
 
@@ -244,7 +248,7 @@ def run_job(
         claimed = session.execute(
             update(ExportJob)
             .where(ExportJob.id == job_id, ExportJob.state == "queued")
-            .values(state="running")
+            .values(state="running", heartbeat_at=clock())
         ).rowcount
     if not claimed:
         raise JobError(f"no queued export job {job_id!r}")
@@ -254,8 +258,42 @@ def run_job(
             session.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
 
     def progress(done: int, total: int) -> None:
-        set_values(rows_done=done, rows_total=total)
+        set_values(rows_done=done, rows_total=total, heartbeat_at=clock())
 
+    with _beating(lambda: set_values(heartbeat_at=clock())):
+        return _run_claimed(app_db, exports_path, job_id, clock, set_values, progress)
+
+
+@contextmanager
+def _beating(beat: Callable[[], None]) -> Iterator[None]:
+    """Call `beat` every HEARTBEAT_EVERY in a thread while the block runs (a file format that
+    writes for a long time without a progress report still shows that its process is alive)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+            try:
+                beat()
+            except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
+                continue
+
+    thread = threading.Thread(target=loop, name="export-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _run_claimed(
+    app_db: Database,
+    exports_path: Path,
+    job_id: str,
+    clock: Callable[[], datetime],
+    set_values: Callable[..., None],
+    progress: Progress,
+) -> str:
     reserved: Path | None = None
     temporary: Path | None = None
     try:
@@ -318,9 +356,13 @@ def delete_job(
 
 
 def is_stale(job: ExportJob, now: datetime) -> bool:
-    """A job still queued or running long after it was asked for: its process has died."""
-    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
-    return job.state in ACTIVE_STATES and now - created > STALE_AFTER
+    """A job queued or running whose process has gone: never picked up, or no heartbeat for
+    LOST_AFTER."""
+    if job.state not in ACTIVE_STATES:
+        return False
+    last = job.heartbeat_at or job.created_at
+    last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    return now - last > LOST_AFTER
 
 
 def jobs_of(app_db: Database, survey: Survey) -> list[ExportJob]:
