@@ -203,7 +203,7 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
         count = sum(1 for _ in questionnaire.questions())
         click.echo(f"{path}: ok ({len(questionnaire.sections)} sections, {count} questions)")
         try:
-            warnings.extend(_stale_translations(path, questionnaire))
+            warnings.extend(_translation_warnings(path, questionnaire))
         except ValueError as error:
             problems.append(str(error))
     for line in warnings:
@@ -214,17 +214,26 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _stale_translations(path: Path, questionnaire: Questionnaire) -> list[str]:
+def _translation_warnings(path: Path, questionnaire: Questionnaire) -> list[str]:
+    from survey.i18n import CATALOGS, interface_languages
+
+    found = [
+        f"{path}: languages: {language!r} has no interface catalog ({CATALOGS / language}); "
+        "its pages would show the interface in English"
+        for language in questionnaire.languages
+        if language not in interface_languages()
+    ]
     if len(questionnaire.languages) < 2:
-        return []
+        return found
     record_file = translations.record_path(path)
     record = translations.read_record(record_file)
     if not record:
         return [
+            *found,
             f"{path}: its translations have no fingerprints yet ({record_file.name}); "
-            f"run `survey questionnaire stamp {path}` once they are checked"
+            f"run `survey questionnaire stamp {path}` once they are checked",
         ]
-    return [item.line(path) for item in translations.stale(questionnaire, record)]
+    return [*found, *[item.line(path) for item in translations.stale(questionnaire, record)]]
 
 
 @questionnaire_group.command("stamp")

@@ -136,3 +136,29 @@ def test_a_broken_fingerprints_file_is_one_line_not_a_traceback(app, tmp_path: P
     assert result.exit_code == 1
     assert "cannot be read as translation fingerprints" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_language_without_an_interface_catalog_is_a_warning(app, tmp_path: Path):
+    mini = tmp_path / "mini.yaml"
+    mini.write_text(
+        """\
+slug: mini
+languages: [en, pt]
+title: {en: Mini, pt: Mini}
+schedule: {opens_at: null, closes_at: "2027-05-26T00:00", timezone: Europe/Lisbon}
+consent: {version: "1", label: {en: I agree, pt: Concordo}}
+sections:
+  - id: first
+    title: {en: First, pt: Primeira}
+    questions:
+      - {id: age, type: integer, label: {en: Age, pt: Idade}}
+""",
+        encoding="utf-8",
+    )
+    assert run(app, "stamp", str(mini)).exit_code == 0
+
+    result = run(app, "validate", str(mini))
+
+    assert result.exit_code == 0
+    assert "languages: 'pt' has no interface catalog" in result.output
+    assert run(app, "validate", "--strict", str(mini)).exit_code == 1
