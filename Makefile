@@ -6,8 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Interface catalogs: one folder per language; the .mo files are built from the .po files.
+PO_FILES := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -22,17 +25,26 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
-install: $(VENV)/.installed-run
+# survey.message_catalogs compiles them the way the test suite does when they are missing or stale.
+$(MO_FILES): %.mo: %.po | $(VENV)/.installed-run
+	$(BIN)/python -m survey.message_catalogs $<
 
-run: $(VENV)/.installed-run
+install: $(VENV)/.installed-run $(MO_FILES)
+
+run: install
 	$(BIN)/survey init
 	$(BIN)/survey serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey tests migrations benchmarks
 
-test: lint
+test: lint $(MO_FILES)
 	$(BIN)/python -m pytest
+
+# After marking or changing interface text: re-extract survey/translations/messages.pot and
+# merge it into every language's messages.po (new strings empty, changed ones fuzzy).
+translations: $(VENV)/.installed-run
+	$(BIN)/python -m survey.message_catalogs update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

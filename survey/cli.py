@@ -215,10 +215,11 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
 
 
 def _translation_warnings(path: Path, questionnaire: Questionnaire) -> list[str]:
-    from survey.i18n import CATALOGS, interface_languages
+    from survey.i18n import interface_languages
+    from survey.message_catalogs import TRANSLATIONS
 
     found = [
-        f"{path}: languages: {language!r} has no interface catalog ({CATALOGS / language}); "
+        f"{path}: languages: {language!r} has no interface catalog ({TRANSLATIONS / language}); "
         "its pages would show the interface in English"
         for language in questionnaire.languages
         if language not in interface_languages()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from flask import g, request, session
 
+from survey.message_catalogs import catalog_paths, language_of
+
 LANGUAGE_SESSION_KEY = "language"
-CATALOGS = Path(__file__).resolve().parent / "translations"
 
 
 def page_languages() -> tuple[str, ...]:
@@ -28,13 +29,33 @@ def select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages:
         return str(chosen)
-    return request.accept_languages.best_match(languages) or languages[0]
+    return _browser_choice(languages) or languages[0]
 
 
+def _browser_choice(languages: tuple[str, ...]) -> str | None:
+    """The first of the browser's languages, in its order of preference, that the page has:
+    "en-GB,fr;q=0.9" is English, even though "fr" matches exactly and "en-GB" does not."""
+    for tag, _quality in request.accept_languages:
+        tag = tag.replace("_", "-").lower()
+        for candidate in (tag, tag.partition("-")[0]):
+            if candidate in languages:
+                return candidate
+    return None
+
+
+def remember_asked_language() -> None:
+    """Keep a ?lang=xx choice even on a URL that only redirects (a resume link, say), so the
+    page it leads to is in that language too."""
+    asked = request.args.get("lang")
+    if asked and asked in interface_languages():
+        session[LANGUAGE_SESSION_KEY] = asked
+
+
+@functools.cache
 def interface_languages() -> tuple[str, ...]:
     """Languages the interface has a catalog for (English first): a folder per language."""
-    found = sorted(path.parent.parent.name for path in CATALOGS.glob("*/LC_MESSAGES/*.po"))
-    return ("en", *[code for code in dict.fromkeys(found) if code != "en"])
+    found = [language_of(path) for path in catalog_paths()]
+    return ("en", *[code for code in found if code != "en"])
 
 
 def switch_url(language: str) -> str:
@@ -44,7 +65,8 @@ def switch_url(language: str) -> str:
     `g.page_path` to the address that shows it, so the link never leads to a POST-only URL.
     """
     path = g.get("page_path")
-    arguments = [] if path else list(request.args.items(multi=True))
+    # The query belongs to the address asked for: kept when the page is that address.
+    arguments = list(request.args.items(multi=True)) if path in (None, request.path) else []
     query = urlencode([*[(k, v) for k, v in arguments if k != "lang"], ("lang", language)])
     return f"{path or request.path}?{query}"
 

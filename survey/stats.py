@@ -69,9 +69,10 @@ def dashboard(
     questionnaire: Questionnaire | None,
     *,
     language: str = "en",
+    no_channel: str = NO_CHANNEL,
 ) -> Dashboard:
     """The dashboard figures of `survey`; labels and sections from `questionnaire` (the latest
-    version), in `language`."""
+    version), in `language`; `no_channel` names responses that came without a ?via= tag."""
     dialect = session.get_bind().dialect.name
     statuses = _status_counts(session, survey)
     started = sum(statuses.values())
@@ -102,7 +103,7 @@ def dashboard(
             answer_counts.get(country_question.id, {}) if country_question else {}, language
         ),
         by_coop_type=_by_choice(coop_question, answer_counts.get(COOP_TYPE_QUESTION, {}), language),
-        by_channel=_by_channel(session, survey),
+        by_channel=_by_channel(session, survey, no_channel),
         drop_off=_drop_off(session, scope, questionnaire, language),
         has_country=country_question is not None,
         has_coop_type=coop_question is not None,
@@ -217,13 +218,13 @@ def _decode(raw: str | None) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else raw
 
 
-def _by_channel(session: Session, survey: Survey) -> tuple[Count, ...]:
+def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Count, ...]:
     rows = session.execute(
         select(Response.channel, func.count())
         .where(Response.survey_id == survey.id)
         .group_by(Response.channel)
     )
-    counts = [Count(channel or "", channel or NO_CHANNEL, number) for channel, number in rows]
+    counts = [Count(channel or "", channel or no_channel, number) for channel, number in rows]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.key == "", item.label)))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from survey import create_app
 from survey.catalog import load_questionnaire
 from survey.cli import migrate
+from survey.message_catalogs import compile_catalogs
 from survey.models import Base
 from survey.settings import PROJECT_ROOT, Settings
 
@@ -58,6 +59,13 @@ def _reset_postgres(url: str) -> None:
             connection.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def interface_catalogs() -> None:
+    """The .mo files are build products: compile any missing or stale one, as `make` does, so
+    a plain `python -m pytest` on a fresh clone shows translated pages."""
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import gettext
+import io
 import re
 from typing import Any
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from survey.questionnaire.schema import Questionnaire, load_file
+from survey.settings import PROJECT_ROOT
+from tests.conftest import WE_OWN_IT
+
 SLUG = "we-own-it"
+TRANSLATIONS = PROJECT_ROOT / "survey" / "translations"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}  # each in itself
 
 # Valid answers for every section, for a member of a worker cooperative.
 MEMBER_ANSWERS: dict[str, dict[str, Any]] = {
@@ -111,3 +123,125 @@ class Respondent:
         match = re.search(r'class="code"[^>]*>([0-9A-Z-]{14})<', page)
         assert match, "no resume code shown"
         return match.group(1)
+
+
+# -- the survey in several languages -----------------------------------------------------------
+
+
+@functools.cache
+def shipped_questionnaire() -> Questionnaire:
+    """The shipped questionnaire file, read once: the texts pages should show in each language."""
+    return load_file(WE_OWN_IT)
+
+
+@functools.cache
+def _catalog_file(language: str) -> Catalog:
+    path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    assert path.is_file(), f"no interface catalog at {path.relative_to(PROJECT_ROOT)}"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@functools.cache
+def _translations(language: str) -> gettext.GNUTranslations:
+    """The catalog as the app reads it once compiled (fuzzy entries left out)."""
+    compiled = io.BytesIO()
+    write_mo(compiled, _catalog_file(language))
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+@functools.cache
+def catalog(language: str) -> dict[str, str]:
+    """msgid (a plural's singular) -> its translation in the interface catalog of `language`
+    ("" while untranslated or fuzzy, as the compiled catalog leaves those out)."""
+    result = {}
+    for message in _catalog_file(language):
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        string = message.string[0] if isinstance(message.string, tuple) else message.string
+        if msgid:
+            result[msgid] = "" if message.fuzzy else str(string or "")
+    return result
+
+
+def _translated(msgid: str, language: str) -> None:
+    assert catalog(language).get(msgid), f"{msgid!r} has no {language} translation in the catalog"
+
+
+def interface_text(msgid: str, language: str, **params: Any) -> str:
+    """An interface text as a page in `language` shows it: the catalog's translation, filled in."""
+    if language == "en":
+        shown = msgid
+    else:
+        _translated(msgid, language)
+        shown = _translations(language).gettext(msgid)
+    return shown % params if params else shown
+
+
+def interface_plural(singular: str, plural: str, num: int, language: str, **params: Any) -> str:
+    """A text with a number (`%(num)s`), in the plural form the catalog gives for `num`."""
+    if language == "en":
+        shown = singular if num == 1 else plural
+    else:
+        _translated(singular, language)
+        shown = _translations(language).ngettext(singular, plural, num)
+    return shown % {"num": num, **params}
+
+
+# Interface texts of the respondent pages (msgids of the English catalog) that must not show in
+# English on a page in another language. "WE OWN IT!" is the campaign's name in every language.
+RESPONDENT_INTERFACE = (
+    "Skip to main content",
+    "Answer before:",
+    "Deadline:",
+    "Your consent",
+    "Consent version %(version)s",
+    "Start the survey",
+    "Continue",
+    "Continue with a resume code",
+    "Resume code",
+    "12 letters and digits, for example K7QF-3MZP-9XWA",
+    "Back",
+    "Section %(number)s of %(total)s",
+    "(optional)",
+    "Please specify",
+    "Select a country",
+    "Next",
+    "Save and return to the review",
+    "Your resume code",
+    "Write it down to come back later or continue on another device:",
+    "Keep it: it is the only link between you and your answers, which are stored without your "
+    "name.",
+    "Delete my answers",
+    "Check your answers before you submit",
+    "Change",
+    "Not answered",
+    "When you submit, your answers are final.",
+    "Submit my answers",
+    "Thank you, your answers were submitted",
+    "Received on %(when)s (%(zone)s, %(offset)s).",
+    "Your answers count in the global study. You can close this page.",
+    "There is a problem",
+    "Error:",
+)
+
+
+@functools.cache
+def _as_shown(msgid: str) -> re.Pattern[str]:
+    """A pattern matching `msgid` in a page's text: a short value for each placeholder (not a
+    whole paragraph, which could hold the same words by chance), any spacing."""
+    pieces = [re.escape(piece) for piece in re.split(r"%\(\w+\)s", msgid)]
+    pattern = ".{1,30}?".join(pieces).replace(r"\ ", r"\s+")
+    start = r"(?<!\w)" if msgid[0].isalnum() else ""
+    end = r"(?!\w)" if msgid[-1].isalnum() else ""
+    return re.compile(start + pattern + end)
+
+
+def english_interface_texts(page_text: str, language: str) -> list[str]:
+    """The RESPONDENT_INTERFACE texts that `page_text`, of a page in `language`, shows in English
+    (a text translated by the same words, like "No" in Spanish, cannot leak)."""
+    return [
+        msgid
+        for msgid in RESPONDENT_INTERFACE
+        if interface_text(msgid, language) != msgid and _as_shown(msgid).search(page_text)
+    ]

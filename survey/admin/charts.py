@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ def bar_chart(
             body.append(_element("text", item.name, x=x + 17, y=16))
             x += 30 + 9 * len(item.name)
     if not labels:
-        body.append(_element("text", "No data yet", x=0, y=16, fill=MUTED))
+        body.append(_element("text", _("No data yet"), x=0, y=16, fill=MUTED))
     for position, label in enumerate(labels):
         top = legend + position * row
         body.append(_element("text", _short(label), x=0, y=top + 15))
@@ -183,7 +185,7 @@ def column_chart(
             _element("text", number(largest), x=left - 6, y=top + 4, text_anchor="end", fill=MUTED)
         )
     if not labels:
-        body.append(_element("text", "No data yet", x=left + 4, y=baseline - 8, fill=MUTED))
+        body.append(_element("text", _("No data yet"), x=left + 4, y=baseline - 8, fill=MUTED))
     step = plot_width / max(len(labels), 1)
     width = max(step * 0.8, 1.0)
     for position, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -227,7 +229,7 @@ def _categories(chart_id: str, title: str, description: str, counts: Sequence[Co
         title,
         description,
         [item.label for item in counts],
-        [Series("Responses", [item.count for item in counts])],
+        [Series(_("Responses"), [item.count for item in counts])],
     )
 
 
@@ -238,41 +240,60 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
     return {
         "per_day": column_chart(
             "chart-per-day",
-            "Responses started per day (UTC)",
-            f"{len(days)} days from {days[0].label} to {days[-1].label}; the busiest was "
-            f"{busiest.label} with {number(busiest.count)}."
+            _("Responses started per day (UTC)"),
+            ngettext(
+                "%(num)s day from %(first)s to %(last)s; the busiest was %(busiest)s with "
+                "%(count)s.",
+                "%(num)s days from %(first)s to %(last)s; the busiest was %(busiest)s with "
+                "%(count)s.",
+                len(days),
+                first=days[0].label,
+                last=days[-1].label,
+                busiest=busiest.label,
+                count=number(busiest.count),
+            )
             if days and busiest
-            else "No responses yet.",
+            else _("No responses yet."),
             [item.label for item in days],
             [item.count for item in days],
         ),
         "by_country": _categories(
             "chart-by-country",
-            "Responses by country",
-            f"{len(figures.by_country)} countries, most responses first.",
+            _("Responses by country"),
+            ngettext(
+                "%(num)s country, most responses first.",
+                "%(num)s countries, most responses first.",
+                len(figures.by_country),
+            ),
             figures.by_country,
         ),
         "by_coop_type": _categories(
             "chart-by-coop-type",
-            "Responses by cooperative type",
-            "Each type of cooperative in questionnaire order.",
+            _("Responses by cooperative type"),
+            _("Each type of cooperative in questionnaire order."),
             figures.by_coop_type,
         ),
         "by_channel": _categories(
             "chart-by-channel",
-            "Responses by channel",
-            f"{len(figures.by_channel)} channels, most responses first.",
+            _("Responses by channel"),
+            ngettext(
+                "%(num)s channel, most responses first.",
+                "%(num)s channels, most responses first.",
+                len(figures.by_channel),
+            ),
             figures.by_channel,
         ),
         "drop_off": bar_chart(
             "chart-drop-off",
-            "Drop-off by section",
-            "For each section in questionnaire order, how many responses reached it and how "
-            "many finished it.",
+            _("Drop-off by section"),
+            _(
+                "For each section in questionnaire order, how many responses reached it and how "
+                "many finished it."
+            ),
             [item.title for item in figures.drop_off],
             [
-                Series("Reached", [item.reached for item in figures.drop_off]),
-                Series("Finished", [item.finished for item in figures.drop_off]),
+                Series(_("Reached"), [item.reached for item in figures.drop_off]),
+                Series(_("Finished"), [item.finished for item in figures.drop_off]),
             ],
         ),
     }

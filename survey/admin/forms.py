@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,7 +25,17 @@ from survey.deadlines import MAX_GRACE_MINUTES
 from survey.i18n import language_name
 from survey.models import ROLES
 
-LOCAL_TIME_HINT = "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
+# Labels are lazy: the form classes are made at import, the text is chosen per request.
+# Roles have a message context: "Admin" is also the name of the console's navigation.
+ROLE_LABELS = {
+    "admin": lazy_pgettext("role", "Admin"),
+    "researcher": lazy_pgettext("role", "Researcher"),
+}
+# A role inside a sentence ("Signed in as … (admin)").
+ROLE_NAMES = {
+    "admin": lazy_pgettext("role", "admin"),
+    "researcher": lazy_pgettext("role", "researcher"),
+}
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -32,48 +44,56 @@ def timezone_choices() -> list[SelectChoice]:
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role, role.capitalize()) for role in ROLES]
+    return [SelectChoice(role, ROLE_LABELS.get(role, role)) for role in ROLES]
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Sign in"))
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        description=lazy_ngettext(
+            "At least %(num)s character.", "At least %(num)s characters.", MIN_PASSWORD_LENGTH
+        ),
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ScheduleForm(FlaskForm):
     opens_at = StringField(
-        "Opens",
+        _l("Opens"),
         validators=[Optional(), Length(max=40)],
-        description="Leave empty to open at once. " + LOCAL_TIME_HINT,
+        description=_l(
+            "Leave empty to open at once. "
+            "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
+        ),
     )
     closes_at = StringField(
-        "Closes",
+        _l("Closes"),
         validators=[Optional(), Length(max=40)],
-        description="Leave empty for no deadline. " + LOCAL_TIME_HINT,
+        description=_l(
+            "Leave empty for no deadline. "
+            "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
+        ),
     )
-    timezone = SelectField("Time zone", validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     grace_minutes = IntegerField(
-        "Grace period (minutes)",
+        _l("Grace period (minutes)"),
         validators=[NumberRange(min=0, max=MAX_GRACE_MINUTES)],
-        description="How long people who started before the close may still finish.",
+        description=_l("How long people who started before the close may still finish."),
     )
     contact = StringField(
-        "Contact",
+        _l("Contact"),
         validators=[Optional(), Length(max=200)],
-        description="Whom respondents may write to; shown on the closed page.",
+        description=_l("Whom respondents may write to; shown on the closed page."),
     )
-    submit = SubmitField("Save schedule")
+    submit = SubmitField(_l("Save schedule"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -81,40 +101,42 @@ class ScheduleForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    submit = SubmitField("Close now")
+    submit = SubmitField(_l("Close now"))
 
 
 class ReopenForm(FlaskForm):
     closes_at = StringField(
-        "Open until", validators=[DataRequired(), Length(max=40)], description=LOCAL_TIME_HINT
+        _l("Open until"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Local time in the survey's time zone, e.g. 2027-05-26T00:00"),
     )
-    submit = SubmitField("Reopen")
+    submit = SubmitField(_l("Reopen"))
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=role_choices())
-    submit = SubmitField("Add account")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=role_choices())
+    submit = SubmitField(_l("Add account"))
 
 
 class UserUpdateForm(FlaskForm):
-    role = SelectField("Role", choices=role_choices())
-    active = BooleanField("Active")
-    submit = SubmitField("Save")
+    role = SelectField(_l("Role"), choices=role_choices())
+    active = BooleanField(_l("Active"))
+    submit = SubmitField(_l("Save"))
 
 
 class SignOutForm(FlaskForm):
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))
 
 
 EXPORT_FORMAT_NAMES = {
     "csv": "CSV",
-    "csv-excel": "CSV for Excel",
+    "csv-excel": _l("CSV for Excel"),
     "xlsx": "Excel (.xlsx)",
     "sav": "SPSS (.sav)",
     "dta": "Stata (.dta)",
     "parquet": "Parquet",
-    "zip": "Study package (.zip)",
+    "zip": _l("Study package (.zip)"),
 }
 
 
@@ -131,36 +153,39 @@ def export_format_choices() -> list[SelectChoice]:
 
 
 class ExportForm(FlaskForm):
-    format = SelectField("Format", validators=[DataRequired()])
+    format = SelectField(_l("Format"), validators=[DataRequired()])
     values = RadioField(
-        "Values",
-        choices=[SelectChoice("codes", "Codes"), SelectChoice("labels", "Labels")],
+        _l("Values"),
+        choices=[SelectChoice("codes", _l("Codes")), SelectChoice("labels", _l("Labels"))],
         default="codes",
         validators=[DataRequired()],
     )
-    language = SelectField("Label language", validators=[DataRequired()])
-    include_partial = BooleanField("Include partial responses")
-    include_screened_out = BooleanField("Include screened-out responses")
+    language = SelectField(_l("Label language"), validators=[DataRequired()])
+    include_partial = BooleanField(_l("Include partial responses"))
+    include_screened_out = BooleanField(_l("Include screened-out responses"))
     since = StringField(
-        "Started since",
+        _l("Started since"),
         validators=[Optional(), Length(max=40)],
-        description="Leave empty for all responses. " + LOCAL_TIME_HINT,
+        description=_l(
+            "Leave empty for all responses. "
+            "Local time in the survey's time zone, e.g. 2027-05-26T00:00"
+        ),
     )
     channel = StringField(
-        "Channel",
+        _l("Channel"),
         validators=[Optional(), Length(max=64)],
-        description="Only responses that came through this ?via= tag; leave empty for all.",
+        description=_l("Only responses that came through this ?via= tag; leave empty for all."),
     )
     country = StringField(
-        "Country",
+        _l("Country"),
         validators=[
             Optional(),
-            Regexp(r"^[A-Za-z]{2}$", message="Use a two-letter country code, e.g. AR."),
+            Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code, e.g. AR.")),
         ],
-        description="Two-letter ISO code, e.g. AR; leave empty for all.",
+        description=_l("Two-letter ISO code, e.g. AR; leave empty for all."),
     )
-    with_personal_data = BooleanField("Include personal data (email)")
-    submit = SubmitField("Start export")
+    with_personal_data = BooleanField(_l("Include personal data (email)"))
+    submit = SubmitField(_l("Start export"))
 
     def __init__(self, *args: object, languages: tuple[str, ...] = ("en",), **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -171,4 +196,4 @@ class ExportForm(FlaskForm):
 
 
 class DeleteExportForm(FlaskForm):
-    submit = SubmitField("Delete")
+    submit = SubmitField(_l("Delete"))

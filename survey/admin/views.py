@@ -20,6 +20,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +31,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 from survey import accounts, audit, current_time, deadlines, get_db
 from survey.admin.auth import Account, admin_required, staff_required
 from survey.admin.forms import (
+    ROLE_NAMES,
     CloseForm,
     DeleteExportForm,
     ExportForm,
@@ -53,10 +57,10 @@ AUDIT_PAGE_SIZE = 100
 Page = str | tuple[str, int] | HTTPResponse
 
 STATE_LABELS = {
-    "not_yet_open": "Not yet open",
-    "open": "Open",
-    "grace": "Closing (grace period)",
-    "closed": "Closed",
+    "not_yet_open": _l("Not yet open"),
+    "open": _l("Open"),
+    "grace": _l("Closing (grace period)"),
+    "closed": _l("Closed"),
 }
 
 
@@ -68,7 +72,11 @@ def _admin_pages_are_english() -> None:
 @bp.context_processor
 def _admin_context() -> dict[str, Any]:
     # formdata=None: rendering (an error page too) must never read the request body.
-    return {"sign_out_form": SignOutForm(formdata=None), "state_labels": STATE_LABELS}
+    return {
+        "sign_out_form": SignOutForm(formdata=None),
+        "state_labels": STATE_LABELS,
+        "role_names": ROLE_NAMES,
+    }
 
 
 def _me(db_session: Session) -> User:
@@ -127,10 +135,12 @@ def sign_in() -> Page:
                 )
             except accounts.SignInThrottled:
                 user = None
-                error = "Too many failed attempts for this account. Wait 15 minutes and try again."
+                error = _(
+                    "Too many failed attempts for this account. Wait 15 minutes and try again."
+                )
             else:
                 if user is None:
-                    error = "The email or the password is not right."
+                    error = _("The email or the password is not right.")
             account = Account.of(user) if user is not None else None
         if account is not None:
             next_page = _safe_next(request.args.get("next"))
@@ -146,7 +156,7 @@ def sign_out() -> Page:
     if SignOutForm().validate_on_submit():
         logout_user()
         session.clear()
-        flash("You are signed out.")
+        flash(_("You are signed out."))
     return redirect(url_for("admin.sign_in"))
 
 
@@ -172,7 +182,7 @@ def password() -> Page:
                 account = Account.of(user)
         if error is None:
             login_user(account)
-            flash("Your password was changed.")
+            flash(_("Your password was changed."))
             return redirect(url_for("admin.surveys"))
     return render_template("admin/password.html", form=form, error=error)
 
@@ -244,7 +254,9 @@ def dashboard(slug: str) -> Page:
         survey = _survey_or_404(db_session, slug)
         version = latest_version(db_session, survey)
         questionnaire = questionnaire_of(version) if version is not None else None
-        figures = stats.dashboard(db_session, survey, questionnaire, language="en")
+        figures = stats.dashboard(
+            db_session, survey, questionnaire, language="en", no_channel=_("(none)")
+        )
         return _survey_page(
             "admin/dashboard.html",
             survey,
@@ -290,7 +302,7 @@ def schedule(slug: str) -> Page:
             except deadlines.ScheduleError as problem:
                 error = _sentence(problem)
             else:
-                flash("The schedule was saved.")
+                flash(_("The schedule was saved."))
                 return redirect(url_for("admin.schedule", slug=slug))
         status = 200 if error is None and not form.errors else 400
         return _survey_page(
@@ -319,7 +331,7 @@ def close(slug: str) -> Page:
             except deadlines.ScheduleError as problem:
                 flash(_sentence(problem))
             else:
-                flash(f"{survey.slug} is closed: no new responses are accepted.")
+                flash(_("%(slug)s is closed: no new responses are accepted.", slug=survey.slug))
             return redirect(url_for("admin.schedule", slug=slug))
         return _survey_page("admin/close.html", survey, form=form)
 
@@ -343,7 +355,7 @@ def reopen(slug: str) -> Page:
             except deadlines.ScheduleError as problem:
                 error = _sentence(problem)
             else:
-                flash(f"{survey.slug} is open until the new closing time.")
+                flash(_("%(slug)s is open until the new closing time.", slug=survey.slug))
                 return redirect(url_for("admin.schedule", slug=slug))
         status = 200 if error is None and not form.errors else 400
         return _survey_page("admin/reopen.html", survey, form=form, error=error), status
@@ -414,7 +426,7 @@ def update_user(user_id: int) -> Page:
             except accounts.AccountError as problem:
                 flash(_sentence(problem))
             else:
-                flash(f"The account of {user.email} was saved.")
+                flash(_("The account of %(email)s was saved.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -434,10 +446,10 @@ def audit_log() -> Page:
 # -- exports -----------------------------------------------------------------------------------
 
 EXPORT_STATE_LABELS = {
-    "queued": "Waiting to start",
-    "running": "Running",
-    "done": "Done",
-    "failed": "Failed",
+    "queued": _l("Waiting to start"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
 }
 
 
@@ -465,10 +477,12 @@ def _size(size: int | None) -> str:
     if size is None:
         return ""
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
     if size < 1024 * 1024:
-        return f"{size / 1024:,.1f} KB"
-    return f"{size / 1024 / 1024:,.1f} MB"
+        kilobytes = f"{size / 1024:,.1f}"
+        return _("%(size)s KB", size=kilobytes)
+    megabytes = f"{size / 1024 / 1024:,.1f}"
+    return _("%(size)s MB", size=megabytes)
 
 
 def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
@@ -481,9 +495,16 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
         fmt = job.options.get("format", "")
         state = EXPORT_STATE_LABELS.get(job.state, job.state)
         if job.rows_total is not None:
-            progress = f"{job.rows_done:,} of {job.rows_total:,} rows"
+            done, total = f"{job.rows_done:,}", f"{job.rows_total:,}"
+            progress = ngettext(
+                "%(done)s of %(total)s row",
+                "%(done)s of %(total)s rows",
+                job.rows_total,
+                done=done,
+                total=total,
+            )
         elif job.state in ("queued", "running"):
-            progress = "counting rows"
+            progress = _("counting rows")
         else:
             progress = ""
         rows.append(
@@ -491,7 +512,7 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
                 "job": job,
                 "format": EXPORT_FORMAT_NAMES.get(fmt, fmt),
                 "summary": summary(job.options),
-                "state": "Stopped (no progress for hours)" if stale else state,
+                "state": _("Stopped (no progress for hours)") if stale else state,
                 "active": job.state in ("queued", "running") and not stale,
                 "progress": progress,
                 "size": _size(job.size_bytes),
@@ -544,9 +565,11 @@ def exports(slug: str) -> Page:
             except OSError as problem:
                 current_app.logger.error("export job %s could not start: %s", job_id, problem)
                 jobs.fail_job(db, job_id, "the export process could not start", now)
-                flash("The export could not start. Try again, or ask an admin to check the logs.")
+                flash(
+                    _("The export could not start. Try again, or ask an admin to check the logs.")
+                )
             else:
-                flash("The export has started. It goes on if you leave this page.")
+                flash(_("The export has started. It goes on if you leave this page."))
             return redirect(url_for("admin.exports", slug=slug), 303)
     now = current_time()
     rows = _export_rows(jobs.jobs_of(db, survey), now)
@@ -614,7 +637,7 @@ def export_delete(job_id: str) -> Page:
     except jobs.JobError as problem:
         flash(_sentence(problem))
     else:
-        flash("The export was deleted.")
+        flash(_("The export was deleted."))
     if survey is None:
         return redirect(url_for("admin.surveys"), 303)
     return redirect(url_for("admin.exports", slug=survey.slug), 303)

@@ -32,8 +32,11 @@ def moment(value: datetime | None, timezone: str) -> Moment | None:
         return None
     local = to_local(value, timezone)
     offset = local.strftime("%z")
+    # TRANSLATORS: a date and time as a CLDR pattern: d day, MMMM month name, y year, HH:mm
+    # hours and minutes; words in single quotes, e.g. "d 'de' MMMM 'de' y, HH:mm".
+    pattern = _("d MMMM y, HH:mm")
     return Moment(
-        local=format_datetime(local, "d MMMM y, HH:mm", locale=str(get_locale() or "en")),
+        local=format_datetime(local, pattern, locale=str(get_locale() or "en")),
         zone=timezone,
         offset=f"UTC{offset[:3]}:{offset[3:]}",
         iso_utc=value.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -97,14 +100,18 @@ def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
             choice = question.choice(code)
             label = text(choice.label) if choice else str(code)
             if choice is not None and choice.other and other:
-                label = f"{label}: {other}"
+                label = _("%(label)s: %(answer)s", label=label, answer=other)
             lines.append(label)
         return lines
     if question.type == "matrix":
         scale = {point.code: point.label for point in question.scale}
         unanswered = _("Not answered")
         return [
-            f"{text(row.label)}: {text(scale.get(value.get(str(row.code)))) or unanswered}"
+            _(
+                "%(label)s: %(answer)s",
+                label=text(row.label),
+                answer=text(scale.get(value.get(str(row.code)))) or unanswered,
+            )
             for row in question.rows
         ]
     if question.type == "country":
@@ -159,5 +166,5 @@ def field_label(questionnaire: Questionnaire, field: str) -> str:
     question_id = field.partition("__")[0]
     if not questionnaire.has_question(question_id) and question_id.endswith("_other"):
         question = questionnaire.question(question_id.removesuffix("_other"))
-        return f"{text(question.label)} ({_('Please specify')})"
+        return _("%(question)s (Please specify)", question=text(question.label))
     return text(questionnaire.question(question_id).label)

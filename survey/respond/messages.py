@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from survey.i18n import text
 from survey.questionnaire.answers import Problem
@@ -41,11 +42,15 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
                 "'%(label)s' cannot be combined with other answers.", label=text(params["label"])
             )
         case "max_choices":
-            return _("Select at most %(max)s answers.", max=params["max"])
+            return ngettext(
+                "Select at most %(num)s answer.", "Select at most %(num)s answers.", params["max"]
+            )
         case "other_required":
             return _("Please specify your answer.")
         case "too_long":
-            return _("Use at most %(max)s characters.", max=params["max"])
+            return ngettext(
+                "Use at most %(num)s character.", "Use at most %(num)s characters.", params["max"]
+            )
         case "country":
             return _("Select a country from the list.")
         case "row_required":

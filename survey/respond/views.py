@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 from survey import current_time, get_db, resume_codes
 from survey.catalog import all_surveys, find_survey, latest_version, questionnaire_of, schedule_of
 from survey.extensions import limiter
-from survey.i18n import current_language
+from survey.i18n import current_language, remember_asked_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.answers import Problem, form_values, read_section
@@ -73,6 +73,11 @@ def _remember_channel() -> None:
     via = request.args.get("via")
     if via and _CHANNEL.match(via):
         session[CHANNEL_KEY] = via
+
+
+@bp.before_request
+def _remember_language() -> None:
+    remember_asked_language()
 
 
 # -- helpers -----------------------------------------------------------------------------------

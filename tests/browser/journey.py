@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.respondent import SLUG
+from tests.respondent import SLUG, interface_text
 
 PHONE_WIDTH = 360
 
@@ -28,14 +28,21 @@ def label_for(page: Page, element_id: str) -> Any:
 def start(page: Page, base: str) -> None:
     """Welcome page → tick consent by its label → first section."""
     page.goto(welcome_url(base))
+    agree_and_start(page, "About you")
+
+
+def agree_and_start(page: Page, first_title: str, language: str = "en") -> None:
+    """On the welcome page, in `language`: tick consent by its label → the first section."""
     label_for(page, "f-consent").check()
-    page.get_by_role("button", name="Start the survey").click()
-    expect(page.locator("h1")).to_have_text("About you")
+    page.get_by_role("button", name=interface_text("Start the survey", language)).click()
+    expect(page.locator("h1")).to_have_text(first_title)
 
 
-def expect_section(page: Page, title: str, number: int, total: int) -> None:
+def expect_section(page: Page, title: str, number: int, total: int, language: str = "en") -> None:
     expect(page.locator("h1")).to_have_text(title)
-    expect(page.locator(".progress")).to_have_text(f"Section {number} of {total}")
+    expect(page.locator(".progress")).to_have_text(
+        interface_text("Section %(number)s of %(total)s", language, number=number, total=total)
+    )
 
 
 def fill_section(page: Page, answers: dict[str, Any]) -> None:
@@ -56,15 +63,30 @@ def fill_section(page: Page, answers: dict[str, Any]) -> None:
             control.fill(value)
 
 
-def next_page(page: Page) -> None:
-    page.get_by_role("button", name="Next").click()
+def expect_answers(page: Page, answers: dict[str, Any]) -> None:
+    """The section shows `answers` (as fill_section gave them) ticked, picked or typed."""
+    for field, value in answers.items():
+        for code in value if isinstance(value, list) else [value]:
+            choice = page.locator(f'[id="f-{field}-{code}"]')
+            if choice.count():
+                expect(choice).to_be_checked()
+            else:
+                expect(page.locator(f'[id="f-{field}"]')).to_have_value(code)
 
 
-def review_and_submit(page: Page) -> None:
-    expect(page.locator("h1")).to_have_text("Check your answers before you submit")
+def next_page(page: Page, language: str = "en") -> None:
+    page.get_by_role("button", name=interface_text("Next", language)).click()
+
+
+def review_and_submit(page: Page, language: str = "en") -> None:
+    expect(page.locator("h1")).to_have_text(
+        interface_text("Check your answers before you submit", language)
+    )
     assert_fits_the_phone(page)
-    page.get_by_role("button", name="Submit my answers").click()
-    expect(page.locator("h1")).to_have_text("Thank you, your answers were submitted")
+    page.get_by_role("button", name=interface_text("Submit my answers", language)).click()
+    expect(page.locator("h1")).to_have_text(
+        interface_text("Thank you, your answers were submitted", language)
+    )
     assert_fits_the_phone(page)
 
 
