@@ -9,8 +9,6 @@ from urllib.parse import urlencode
 from babel import Locale, UnknownLocaleError
 from flask import g, request, session
 
-from survey.message_catalogs import catalog_paths, language_of
-
 LANGUAGE_SESSION_KEY = "language"
 
 
@@ -54,6 +52,9 @@ def remember_asked_language() -> None:
 @functools.cache
 def interface_languages() -> tuple[str, ...]:
     """Languages the interface has a catalog for (English first): a folder per language."""
+    # Imported here: `python -m survey.message_catalogs` must not find itself imported already.
+    from survey.message_catalogs import catalog_paths, language_of
+
     found = [language_of(path) for path in catalog_paths()]
     return ("en", *[code for code in found if code != "en"])
 

@@ -14,6 +14,7 @@ compile them with `compile_catalogs()`, the one way they are made.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+from babel.support import Translations
 
 PACKAGE = Path(__file__).resolve().parent
 TRANSLATIONS = PACKAGE / "translations"
@@ -34,11 +36,34 @@ DOMAIN = "messages"
 # Extraction reads the source checkout: babel.cfg says which files hold interface text.
 MAPPING = PACKAGE.parent / "babel.cfg"
 # The names the code marks text with, besides Babel's own (_, gettext, ngettext, N_, ...).
-KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
+KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2", "lazy_pgettext:1c,2", "NP_:1c,2")
 # A comment starting so, just above a marked string, reaches the translators.
 COMMENT_TAGS = ("TRANSLATORS:",)
 # The msgids are written in this language: its catalog repeats them (see update_catalogs).
 SOURCE_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """Marks `message` for the catalogs where it is written; it is translated where used."""
+    return message
+
+
+@functools.cache
+def _translations(language: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS), [language], DOMAIN)
+
+
+def NP_(context: str, message: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """As N_, for a message whose translation depends on `context` (see gettext_in)."""
+    return message
+
+
+def gettext_in(language: str, message: str, context: str | None = None) -> str:
+    """`message` in `language`, outside any request (exports): English when there is none."""
+    translations = _translations(language)
+    if context is not None:
+        return str(translations.pgettext(context, message))
+    return str(translations.gettext(message))
 
 
 def catalog_paths(folder: Path = TRANSLATIONS) -> list[Path]:

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from survey.message_catalogs import N_, NP_, gettext_in
 from survey.questionnaire import flow
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.schema import Choice, Question, Questionnaire, Text
-
-MISSING_LABEL: Text = {"en": "I don't know"}
 
 # Measurement levels as SPSS names them.
 NOMINAL, ORDINAL, SCALE = "nominal", "ordinal", "scale"
@@ -63,12 +62,16 @@ class ResponseRecord(NamedTuple):
 
 
 EXPORT_STATUS = {"complete": "complete", "in_progress": "partial", "screened_out": "screened_out"}
+# The words an export adds itself are English msgids of the interface catalogs; `columns` gives
+# them in every language of the questionnaire (see `_in_languages`).
+STATUS_CONTEXT = "status of one response"  # the same literal in each NP_: tools read it there
 STATUS_LABELS: tuple[tuple[Any, Text], ...] = (
-    ("complete", {"en": "Complete"}),
-    ("partial", {"en": "Partial"}),
-    ("screened_out", {"en": "Screened out"}),
+    ("complete", {"en": NP_("status of one response", "Complete")}),
+    ("partial", {"en": NP_("status of one response", "Partial")}),
+    ("screened_out", {"en": NP_("status of one response", "Screened out")}),
 )
-YES_NO: tuple[tuple[Any, Text], ...] = ((0, {"en": "No"}), (1, {"en": "Yes"}))
+YES_NO: tuple[tuple[Any, Text], ...] = ((0, {"en": N_("No")}), (1, {"en": N_("Yes")}))
+OTHER_LABEL = N_("%(question)s (other, please specify)")
 
 
 def _meta(name: str, label: str, **extra: Any) -> Column:
@@ -76,35 +79,36 @@ def _meta(name: str, label: str, **extra: Any) -> Column:
 
 
 METADATA: tuple[Column, ...] = (
-    _meta("response_id", "Response id (random)"),
+    _meta("response_id", N_("Response id (random)")),
     _meta(
         "status",
-        "Status of the response",
+        N_("Status of the response"),
         value_labels=STATUS_LABELS,
         numbers={"complete": 1, "partial": 2, "screened_out": 3},
     ),
     _meta(
         "late",
-        "Submitted in the grace period after the deadline",
+        N_("Submitted in the grace period after the deadline"),
         value_labels=YES_NO,
         numbers={0: 0, 1: 1},
         numeric=True,
         boolean=True,
     ),
-    _meta("language", "Language the response was answered in"),
-    _meta("channel", "Channel (the ?via= tag of the link used)"),
-    _meta("questionnaire_version", "Questionnaire version", numeric=True, measure=SCALE),
-    _meta("consent_version", "Consent version agreed to"),
-    _meta("started_at", "Started at (UTC, ISO 8601)"),
-    _meta("submitted_at", "Submitted at (UTC, ISO 8601)"),
-    _meta("duration_seconds", "Seconds from start to submission", numeric=True, measure=SCALE),
-    _meta("last_section", "Last section saved (partial responses)"),
+    _meta("language", N_("Language the response was answered in")),
+    _meta("channel", N_("Channel (the ?via= tag of the link used)")),
+    _meta("questionnaire_version", N_("Questionnaire version"), numeric=True, measure=SCALE),
+    _meta("consent_version", N_("Consent version agreed to")),
+    _meta("started_at", N_("Started at (UTC, ISO 8601)")),
+    _meta("submitted_at", N_("Submitted at (UTC, ISO 8601)")),
+    _meta("duration_seconds", N_("Seconds from start to submission"), numeric=True, measure=SCALE),
+    _meta("last_section", N_("Last section saved (partial responses)")),
 )
 
 
 def columns(versions: Sequence[Questionnaire], *, with_personal_data: bool = False) -> list[Column]:
     """Every column of an export over all `versions` (oldest first)."""
-    result = list(METADATA)
+    languages = tuple(dict.fromkeys(code for item in versions for code in item.languages))
+    result = [_in_languages(column, languages) for column in METADATA]
     section_relevance = {
         question.id: section.relevant.source
         for questionnaire in versions
@@ -115,8 +119,25 @@ def columns(versions: Sequence[Questionnaire], *, with_personal_data: bool = Fal
     for question in merged_questions(versions):
         if question.personal and not with_personal_data:
             continue
-        result.extend(_question_columns(question, section_relevance.get(question.id)))
+        for column in _question_columns(question, section_relevance.get(question.id)):
+            result.append(_in_languages(column, languages) if column.boolean else column)
     return result
+
+
+def _in_languages(column: Column, languages: Sequence[str]) -> Column:
+    """A column whose own words (label, value labels) are English msgids, in `languages`."""
+
+    def translated(text: Text, context: str | None = None) -> Text:
+        return {language: gettext_in(language, text["en"], context) for language in languages}
+
+    context = STATUS_CONTEXT if column.name == "status" and column.kind == "meta" else None
+    return replace(
+        column,
+        label=translated(column.label) if column.kind == "meta" else column.label,
+        value_labels=tuple(
+            (code, translated(label, context)) for code, label in column.value_labels
+        ),
+    )
 
 
 def merged_questions(versions: Sequence[Questionnaire]) -> list[Question]:
@@ -241,7 +262,8 @@ def _question_columns(question: Question, section_relevance: str | None = None) 
         main = [Column(name=question.id, kind=question.type, label=label, **common)]
     if question.other_choices:
         other_label = {
-            language: f"{text} (other, please specify)" for language, text in label.items()
+            language: gettext_in(language, OTHER_LABEL) % {"question": text}
+            for language, text in label.items()
         }
         main.append(Column(name=question.other_field, kind="other", label=other_label, **common))
     return main
