@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import ColumnElement, Float, String, cast, func, select
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,7 @@ class Dashboard:
     by_country: tuple[Count, ...]
     by_coop_type: tuple[Count, ...]
     by_channel: tuple[Count, ...]
+    by_language: tuple[Count, ...]  # the language each response was last saved in
     drop_off: tuple[SectionFigures, ...]
     has_country: bool = True
     has_coop_type: bool = True
@@ -104,6 +106,7 @@ def dashboard(
         ),
         by_coop_type=_by_choice(coop_question, answer_counts.get(COOP_TYPE_QUESTION, {}), language),
         by_channel=_by_channel(session, survey, no_channel),
+        by_language=_by_language(session, survey, language),
         drop_off=_drop_off(session, scope, questionnaire, language),
         has_country=country_question is not None,
         has_coop_type=coop_question is not None,
@@ -226,6 +229,25 @@ def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Coun
     )
     counts = [Count(channel or "", channel or no_channel, number) for channel, number in rows]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.key == "", item.label)))
+
+
+def _by_language(session: Session, survey: Survey, language: str) -> tuple[Count, ...]:
+    rows = session.execute(
+        select(Response.language, func.count())
+        .where(Response.survey_id == survey.id)
+        .group_by(Response.language)
+    )
+    counts = [Count(code, _language_name(code, language), number) for code, number in rows]
+    return tuple(sorted(counts, key=lambda item: (-item.count, item.label)))
+
+
+def _language_name(code: str, language: str) -> str:
+    """A language's name in `language` ("French" in English, "français" in French)."""
+    try:
+        name = Locale.parse(code).get_display_name(language)
+    except (UnknownLocaleError, ValueError):
+        return code
+    return f"{name[:1].upper()}{name[1:]} ({code})" if name else code
 
 
 def _drop_off(

@@ -283,6 +283,16 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
             ),
             figures.by_channel,
         ),
+        "by_language": _categories(
+            "chart-by-language",
+            _("Responses by language"),
+            ngettext(
+                "%(num)s language, most responses first.",
+                "%(num)s languages, most responses first.",
+                len(figures.by_language),
+            ),
+            figures.by_language,
+        ),
         "drop_off": bar_chart(
             "chart-drop-off",
             _("Drop-off by section"),

@@ -254,12 +254,19 @@ def dashboard(slug: str) -> Page:
         survey = _survey_or_404(db_session, slug)
         version = latest_version(db_session, survey)
         questionnaire = questionnaire_of(version) if version is not None else None
+        # The questionnaire's labels (choices, countries, sections) in any of its languages;
+        # the console itself stays in English.
+        languages = questionnaire.languages if questionnaire is not None else ("en",)
+        asked = request.args.get("labels")
+        labels = asked if asked in languages else languages[0]
         figures = stats.dashboard(
-            db_session, survey, questionnaire, language="en", no_channel=_("(none)")
+            db_session, survey, questionnaire, language=labels, no_channel=_("(none)")
         )
         return _survey_page(
             "admin/dashboard.html",
             survey,
+            label_languages=languages,
+            labels=labels,
             figures=figures,
             charts=charts.dashboard_charts(figures),
             number=charts.number,

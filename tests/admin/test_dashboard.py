@@ -123,8 +123,8 @@ def researcher(app: Flask, make_user):
     return client
 
 
-def dashboard(client) -> Page:
-    response = client.get(PAGE)
+def dashboard(client, query: str = "") -> Page:
+    response = client.get(PAGE + query)
     assert response.status_code == 200
     return Page(response.get_data(as_text=True))
 
@@ -485,7 +485,7 @@ def test_every_chart_shows_the_numbers_of_its_table(app, researcher):
                 finished=["about_you"],
             )
     page = dashboard(researcher)
-    for name in ("per-day", "by-country", "by-coop-type", "by-channel"):
+    for name in ("per-day", "by-country", "by-coop-type", "by-channel", "by-language"):
         table = page.counts(f"table-{name}")
         assert table, name
         assert [(label, value) for label, _, value in page.chart(f"chart-{name}")] == table
@@ -512,14 +512,15 @@ def test_the_page_is_readable_without_javascript_and_styles_only_from_the_styles
     assert "<script" not in main.lower()  # the figures and charts need no JavaScript
     assert "style=" not in markup.lower()
     assert "<b>x</b>" not in markup and "&lt;b&gt;x&lt;/b&gt;" in markup
-    for chart_id in ("per-day", "by-country", "by-coop-type", "by-channel", "drop-off"):
+    charts = ("per-day", "by-country", "by-coop-type", "by-channel", "by-language", "drop-off")
+    for chart_id in charts:
         svg = re.search(rf'<svg [^>]*id="chart-{chart_id}"[^>]*>', markup)
         assert svg, chart_id
         assert 'role="img"' in svg.group(0)
         assert f'aria-labelledby="chart-{chart_id}-title chart-{chart_id}-desc"' in svg.group(0)
         assert f'<title id="chart-{chart_id}-title">' in markup
         assert f'<desc id="chart-{chart_id}-desc">' in markup
-    assert markup.count('<div class="table-wrap">') == 5
+    assert markup.count('<div class="table-wrap">') == 6
     assert "style-src 'self'" in response.headers.get("Content-Security-Policy", "")
 
 
@@ -615,3 +616,41 @@ def test_dates_are_utc_days_whatever_the_clock_zone(app, researcher):
         brussels_midnight = datetime(2027, 1, 20, 23, 30, tzinfo=UTC)  # 00:30 in Brussels
         add_response(session, ids, started=brussels_midnight)
     assert dashboard(researcher).counts("table-per-day") == [(date(2027, 1, 20).isoformat(), 1)]
+
+
+def test_labels_in_any_language_of_the_questionnaire_and_responses_by_language(
+    app, clock, researcher
+):
+    """Three people answer in English, French and Spanish; the dashboard shows the
+    questionnaire's labels in the language asked for, and how many answered in each."""
+    for query in ("", "?lang=fr", "?lang=es"):
+        person = Respondent(app.test_client())
+        assert person.start(query).status_code == 302
+        person.answer_all(MEMBER_ANSWERS)  # Argentina, worker cooperative
+        assert person.submit().status_code == 302
+
+    english = dashboard(researcher)
+    french = dashboard(researcher, "?labels=fr")
+    spanish = dashboard(researcher, "?labels=es")
+
+    assert english.counts("table-by-country") == [("Argentina", 3)]
+    assert french.counts("table-by-country") == [("Argentine", 3)]
+    assert french.counts("table-by-coop-type")[0] == ("Coopérative de travail associé", 3)
+    assert spanish.counts("table-by-coop-type")[0] == ("Cooperativa de trabajo asociado", 3)
+    assert french.table("table-drop-off")[0][0] == "À propos de vous"
+    assert sorted(english.counts("table-by-language")) == [
+        ("English (en)", 1),
+        ("French (fr)", 1),
+        ("Spanish (es)", 1),
+    ]
+    assert sorted(french.counts("table-by-language")) == [
+        ("Anglais (en)", 1),
+        ("Espagnol (es)", 1),
+        ("Français (fr)", 1),
+    ]
+    # The console itself stays in English, and says which label language is shown.
+    assert "Responses per day" in french.markup
+    assert '<strong aria-current="true" lang="fr">Français</strong>' in french.markup
+    assert f'href="{PAGE}?labels=es"' in french.markup
+    # A language the questionnaire does not have shows its default language.
+    assert dashboard(researcher, "?labels=pt").counts("table-by-country") == [("Argentina", 3)]
