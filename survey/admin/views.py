@@ -519,7 +519,7 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
                 "job": job,
                 "format": EXPORT_FORMAT_NAMES.get(fmt, fmt),
                 "summary": summary(job.options),
-                "state": _("Stopped (no progress for hours)") if stale else state,
+                "state": _("Stopped: its process has gone") if stale else state,
                 "active": job.state in ("queued", "running") and not stale,
                 "progress": progress,
                 "size": _size(job.size_bytes),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -270,6 +271,33 @@ def test_delete_removes_the_file_and_the_row_and_is_logged(app, answered, resear
     assert event.actor == "a@example.org"
     assert event.before["job"] == job.id and event.before["file"] == job.file_name
     assert client.get(f"/admin/exports/{job.id}/download").status_code == 404
+
+
+def test_an_export_whose_process_has_gone_is_shown_stopped_and_may_be_deleted(
+    app, clock, answered, researcher_a
+):
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(client)
+
+    def running_with_heartbeat(seconds_ago: int) -> str:
+        with app.extensions["survey_db"].writing() as session:
+            session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == job.id)
+                .values(state="running", heartbeat_at=clock.now - timedelta(seconds=seconds_ago))
+            )
+        return text_of(client.get(EXPORTS))
+
+    alive = running_with_heartbeat(30)  # a long export, still beating
+    assert "Stopped: its process has gone" not in alive
+    client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
+    assert job_row(app, job.id) is not None  # refused: it is still being written
+
+    gone = running_with_heartbeat(180)  # no sign of life for 3 minutes
+    assert "Stopped: its process has gone" in gone
+    answer = client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
+    assert answer.status_code == 303
+    assert job_row(app, job.id) is None
 
 
 def test_admin_may_delete_a_researchers_export(app, answered, researcher_a, admin_client):
