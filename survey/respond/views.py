@@ -179,7 +179,11 @@ def _problems(questionnaire: Questionnaire, problems: list[Problem]) -> dict[str
 def _summary(questionnaire: Questionnaire, errors: dict[str, str]) -> dict[str, str]:
     """Error-summary lines: each message after the question it is about, so it stands alone."""
     return {
-        field: f"{display.field_label(questionnaire, field)} — {message}"
+        field: _(
+            "%(question)s — %(problem)s",
+            question=display.field_label(questionnaire, field),
+            problem=message,
+        )
         for field, message in errors.items()
     }
 

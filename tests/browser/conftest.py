@@ -92,7 +92,8 @@ def offsite_requests() -> list[str]:
 
 @pytest.fixture
 def new_context(browser: Any, offsite_requests: list[str]) -> Iterator[Callable[..., Any]]:
-    """Makes phone-sized, en-GB browser contexts that never reach another host; closes them."""
+    """Makes phone-sized browser contexts (en-GB unless `locale=` says otherwise) that never
+    reach another host; closes them."""
     contexts: list[Any] = []
 
     def guard(route: Any) -> None:
@@ -103,7 +104,7 @@ def new_context(browser: Any, offsite_requests: list[str]) -> Iterator[Callable[
             route.abort()
 
     def make(**options: Any) -> Any:
-        context = browser.new_context(viewport=PHONE, locale="en-GB", **options)
+        context = browser.new_context(**{"viewport": PHONE, "locale": "en-GB", **options})
         context.set_default_timeout(10_000)
         context.route("**/*", guard)
         contexts.append(context)

@@ -68,18 +68,8 @@ def answer_sections(page: Page, section_ids: list[str], language: str) -> None:
 
 def opened_in(new_context, base: str, how: str, language: str) -> Page:
     """The welcome page, in `language` chosen as `how` says."""
-    if how == "browser":
-        page = new_context().new_page()
-        # new_context(locale=...) clashes with the fixture's own locale="en-GB" (a TypeError),
-        # and extra HTTP headers do not reach navigations: the header is set on the way out,
-        # before the fixture's off-site guard sees the request.
-        accept = f"{language}-FR,{language};q=0.9"
-        page.route(
-            "**/*",
-            lambda route: route.fallback(
-                headers={**route.request.headers, "accept-language": accept}
-            ),
-        )
+    if how == "browser":  # the browser's own language setting, sent as Accept-Language
+        page = new_context(locale=f"{language}-FR").new_page()
         page.goto(welcome_url(base))
     elif how == "query":
         page = new_context().new_page()
