@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from survey.i18n import text
 from survey.questionnaire.answers import Problem
@@ -29,12 +29,14 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
             return _("Enter a whole number, like 25.")
         case "range" if params.get("min") is not None and params.get("max") is not None:
             return _(
-                "Enter a number from %(min)s to %(max)s.", min=params["min"], max=params["max"]
+                "Enter a number from %(min)s to %(max)s.",
+                min=format_decimal(params["min"]),
+                max=format_decimal(params["max"]),
             )
         case "range" if params.get("min") is not None:
-            return _("Enter a number of at least %(min)s.", min=params["min"])
+            return _("Enter a number of at least %(min)s.", min=format_decimal(params["min"]))
         case "range":
-            return _("Enter a number of at most %(max)s.", max=params["max"])
+            return _("Enter a number of at most %(max)s.", max=format_decimal(params["max"]))
         case "choice":
             return _("Select one of the answers shown.")
         case "exclusive":
@@ -43,13 +45,17 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
             )
         case "max_choices":
             return ngettext(
-                "Select at most %(num)s answer.", "Select at most %(num)s answers.", params["max"]
+                "Select at most %(num)s answer.",
+                "Select at most %(num)s answers.",
+                params["max"],
             )
         case "other_required":
             return _("Please specify your answer.")
         case "too_long":
             return ngettext(
-                "Use at most %(num)s character.", "Use at most %(num)s characters.", params["max"]
+                "Use at most %(num)s character.",
+                "Use at most %(num)s characters.",
+                params["max"],
             )
         case "country":
             return _("Select a country from the list.")
