@@ -30,13 +30,13 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
         case "range" if params.get("min") is not None and params.get("max") is not None:
             return _(
                 "Enter a number from %(min)s to %(max)s.",
-                min=format_decimal(params["min"]),
-                max=format_decimal(params["max"]),
+                min=_number(params["min"]),
+                max=_number(params["max"]),
             )
         case "range" if params.get("min") is not None:
-            return _("Enter a number of at least %(min)s.", min=format_decimal(params["min"]))
+            return _("Enter a number of at least %(min)s.", min=_number(params["min"]))
         case "range":
-            return _("Enter a number of at most %(max)s.", max=format_decimal(params["max"]))
+            return _("Enter a number of at most %(max)s.", max=_number(params["max"]))
         case "choice":
             return _("Select one of the answers shown.")
         case "exclusive":
@@ -64,6 +64,12 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
         case "email":
             return _("Enter an email address like name@example.org.")
     return _("Check this answer.")
+
+
+def _number(value: int) -> str:
+    """A bound as the page's language writes it: grouped from five digits on ("1,000,000",
+    "1 000 000"), so a year stays a year ("2028")."""
+    return str(value) if abs(value) < 10_000 else format_decimal(value)
 
 
 def _question_type(field: str, questionnaire: Questionnaire) -> str | None:
