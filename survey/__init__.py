@@ -109,37 +109,35 @@ def register_error_pages(app: Flask) -> None:
         500: _("Something went wrong on our side. Your saved answers are safe; try again."),
     }
 
-    def render(code: int, message: str) -> tuple[str, int]:
+    def render(code: int, message: Any) -> tuple[str, int]:
         # Outside a survey's pages (which set their languages), an error page is shown in the
         # person's chosen or preferred language where the interface has it; the admin console
-        # stays in English.
+        # stays in English. The (lazy) message is made text only then: the page's language is
+        # decided once, at the first text translated.
         admin = request.path.startswith("/admin")
         g.setdefault("languages", ("en",) if admin else interface_languages())
-        return render_template("error.html", code=code, message=message), code
+        return render_template("error.html", code=code, message=str(message)), code
+
+    expired = _(
+        "This form has expired or was not sent from this site. "
+        "Reload the page and send it again; nothing was saved."
+    )
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
-        return render(
-            400,
-            str(
-                _(
-                    "This form has expired or was not sent from this site. "
-                    "Reload the page and send it again; nothing was saved."
-                )
-            ),
-        )
+        return render(400, expired)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response | tuple[str, int]:
         code = error.code or 500
         if code not in messages:
             return error.get_response()
-        return render(code, str(messages[code]))
+        return render(code, messages[code])
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         app.logger.exception("unexpected error")
-        return render(500, str(messages[500]))
+        return render(500, messages[500])
 
 
 def register_cli(app: Flask) -> None:

@@ -795,3 +795,16 @@ def test_large_bounds_are_written_the_languages_way_and_years_stay_years(
 
     assert f" {million}" in text  # members_total: 1 to 1,000,000
     assert " 1844 " in text  # founded_year: from 1844, not "1,844"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_an_address_that_does_not_exist_answers_in_the_chosen_language(client, language):
+    client.get(f"{BASE}?lang={language}")
+
+    response = client.get(f"{BASE}/no-such-page")
+
+    text = in_language(response, language, status=404)
+    assert interface_text("Page not found", language) in text
+    assert interface_text(
+        "There is no page at this address. Check the link you followed.", language
+    ) in html.unescape(text)
