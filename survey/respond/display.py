@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -15,6 +15,19 @@ from survey.questionnaire import flow
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.schema import Question, Questionnaire, Section
 from survey.schedule import Schedule, State, state_at, to_local
+
+
+def zone_name(timezone: str, language: str) -> str:
+    """A time zone as a reader of `language` knows it: its city in that language ("Bruselas",
+    "Bruxelles"); in English, and wherever the locale data has no city, the zone's own name
+    ("Europe/Brussels"), as admins set it."""
+    if language == "en":
+        return timezone
+    try:
+        city = get_timezone_location(timezone, locale=language, return_city=True)
+    except (LookupError, ValueError):
+        return timezone
+    return str(city) or timezone
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,10 @@ def moment(value: datetime | None, timezone: str) -> Moment | None:
     # TRANSLATORS: a date and time as a CLDR pattern: d day, MMMM month name, y year, HH:mm
     # hours and minutes; words in single quotes, e.g. "d 'de' MMMM 'de' y, HH:mm".
     pattern = _("d MMMM y, HH:mm")
+    language = str(get_locale() or "en")
     return Moment(
-        local=format_datetime(local, pattern, locale=str(get_locale() or "en")),
-        zone=timezone,
+        local=format_datetime(local, pattern, locale=language),
+        zone=zone_name(timezone, language),
         offset=f"UTC{offset[:3]}:{offset[3:]}",
         iso_utc=value.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )

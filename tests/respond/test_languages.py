@@ -808,3 +808,16 @@ def test_an_address_that_does_not_exist_answers_in_the_chosen_language(client, l
     assert interface_text(
         "There is no page at this address. Check the link you followed.", language
     ) in html.unescape(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "deadline"),
+    [
+        ("en", "26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)"),
+        ("fr", "26 mai 2027 à 00:00 (Bruxelles, UTC+02:00)"),
+        ("es", "26 de mayo de 2027, 00:00 (Bruselas, UTC+02:00)"),
+    ],
+)
+def test_the_deadline_reads_in_the_language_with_its_zone_and_offset(client, language, deadline):
+    text = html.unescape(client.get(f"{BASE}?lang={language}").get_data(as_text=True))
+    assert deadline in text.replace("\u202f", " ").replace("\u00a0", " ")
