@@ -85,6 +85,19 @@
     });
   }
 
+  // The person's zone in their language ("hora de Argentina"), or its id where the browser
+  // cannot name it.
+  function zoneName(lang, zone, when) {
+    try {
+      var parts = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: "longGeneric" })
+        .formatToParts(when);
+      for (var i = 0; i < parts.length; i++) {
+        if (parts[i].type === "timeZoneName") { return parts[i].value; }
+      }
+    } catch (e) { /* an older browser */ }
+    return zone;
+  }
+
   function localTimes() {
     var zone;
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
@@ -101,7 +114,7 @@
       var span = document.createElement("span");
       span.className = "local-time";
       var label = el.getAttribute("data-local-label");
-      span.textContent = (label ? label + " " : "") + text + " (" + zone + ")";
+      span.textContent = (label ? label + " " : "") + text + " (" + zoneName(own || lang, zone, when) + ")";
       el.insertAdjacentElement("afterend", span);
     });
   }

@@ -152,3 +152,26 @@ def test_switching_half_way_keeps_every_answer(app, new_context, live_server, of
     assert answers["gender_other"] == "Genderfluid" and answers["country"] == "AR"
     assert answers["coop_type"] == "worker" and answers["participation"]["balance"] == 2
     assert offsite_requests == []
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "zone", "day", "zone_name"),
+    [
+        # 2027-05-25T22:00Z: 19:00 in Buenos Aires (7:00 p. m. as Argentina writes it)
+        ("es", "es-AR", "America/Argentina/Buenos_Aires", "25 de mayo de 2027", "de Argentina"),
+        ("fr", "fr-FR", "Europe/Paris", "26 mai 2027", "Europe centrale"),
+    ],
+)
+def test_the_deadline_in_the_persons_own_zone_and_language(
+    new_context, live_server, language, locale, zone, day, zone_name
+):
+    """With JavaScript, the deadline also in the browser's zone, worded in the page's language
+    (the zone by its name, not its id)."""
+    page = new_context(locale=locale, timezone_id=zone).new_page()
+    page.goto(f"{welcome_url(live_server)}?lang={language}")
+
+    local = page.locator(".local-time").first
+    expect(local).to_contain_text(day)
+    text = local.inner_text()
+    assert text.startswith(interface_text("Your time:", language)), text
+    assert zone_name in text and zone not in text, text
