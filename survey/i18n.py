@@ -79,12 +79,14 @@ def current_language() -> str:
     return str(get_locale() or "en")
 
 
-def language_name(code: str) -> str:
-    """A language's name in that language (how people find their own language in a list)."""
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's name in that language (how people find their own language in a list), or
+    in `in_language` ("French" in English, "anglais" in French)."""
     try:
-        return str(Locale.parse(code).get_display_name(code)).capitalize()
+        name = Locale.parse(code).get_display_name(in_language or code)
     except (UnknownLocaleError, ValueError):
         return code
+    return str(name).capitalize() if name else code
 
 
 def text(value: Mapping[str, str] | None, language: str | None = None) -> str:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy import ColumnElement, Float, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from survey.i18n import text
+from survey.i18n import language_name, text
 from survey.models import Answer, Response, SectionProgress, Survey
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.schema import Question, Questionnaire
@@ -76,7 +75,7 @@ def dashboard(
     """The dashboard figures of `survey`; labels and sections from `questionnaire` (the latest
     version), in `language`; `no_channel` names responses that came without a ?via= tag."""
     dialect = session.get_bind().dialect.name
-    statuses = _status_counts(session, survey)
+    statuses = _count_by(session, survey, Response.status)
     started = sum(statuses.values())
     completed = statuses.get("complete", 0)
     screened_out = statuses.get("screened_out", 0)
@@ -116,13 +115,12 @@ def dashboard(
 # -- queries -----------------------------------------------------------------------------------
 
 
-def _status_counts(session: Session, survey: Survey) -> dict[str, int]:
+def _count_by(session: Session, survey: Survey, column: Any) -> dict[Any, int]:
+    """The survey's responses counted by one of their columns (status, channel, language)."""
     rows = session.execute(
-        select(Response.status, func.count())
-        .where(Response.survey_id == survey.id)
-        .group_by(Response.status)
+        select(column, func.count()).where(Response.survey_id == survey.id).group_by(column)
     )
-    return {status: number for status, number in rows}
+    return {value: number for value, number in rows}
 
 
 def _holds_every_response(session: Session, started: int) -> bool:
@@ -222,32 +220,22 @@ def _decode(raw: str | None) -> Any:
 
 
 def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Count, ...]:
-    rows = session.execute(
-        select(Response.channel, func.count())
-        .where(Response.survey_id == survey.id)
-        .group_by(Response.channel)
-    )
+    rows = _count_by(session, survey, Response.channel).items()
     counts = [Count(channel or "", channel or no_channel, number) for channel, number in rows]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.key == "", item.label)))
 
 
 def _by_language(session: Session, survey: Survey, language: str) -> tuple[Count, ...]:
-    rows = session.execute(
-        select(Response.language, func.count())
-        .where(Response.survey_id == survey.id)
-        .group_by(Response.language)
-    )
-    counts = [Count(code, _language_name(code, language), number) for code, number in rows]
+    counts = [
+        Count(code, _language_label(code, language), number)
+        for code, number in _count_by(session, survey, Response.language).items()
+    ]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.label)))
 
 
-def _language_name(code: str, language: str) -> str:
-    """A language's name in `language` ("French" in English, "français" in French)."""
-    try:
-        name = Locale.parse(code).get_display_name(language)
-    except (UnknownLocaleError, ValueError):
-        return code
-    return f"{name[:1].upper()}{name[1:]} ({code})" if name else code
+def _language_label(code: str, language: str) -> str:
+    name = language_name(code, language)
+    return f"{name} ({code})" if name != code else code
 
 
 def _drop_off(

@@ -297,7 +297,7 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
     loop that decides, column by column, what to do.
     """
     plans: dict[int, tuple[Questionnaire, list[Step], tuple[str, ...], tuple[str, ...]]] = {}
-    by_inputs: dict[tuple[Any, ...], tuple[RowFunction, dict[str, str]]] = {}
+    by_inputs: dict[tuple[Any, ...], RowFunction] = {}
     by_applying: dict[tuple[int, frozenset[tuple[str, str]]], RowFunction] = {}
 
     def plan_for(
@@ -318,7 +318,7 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
 
     def function_for(
         questionnaire: Questionnaire, answers: Mapping[str, Any], year: int
-    ) -> tuple[RowFunction, dict[str, str]]:
+    ) -> RowFunction:
         steps = plan_for(questionnaire)[0]
         applying = _applying_questions(questionnaire, answers, year)
         # Many condition inputs (an age, a year) give the same questions: compile once for them.
@@ -326,7 +326,7 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
         function = by_applying.get(signature)
         if function is None:
             function = by_applying[signature] = _compile(_narrow(steps, applying), applying)
-        return function, applying
+        return function
 
     def make(record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
         answers = record.answers
@@ -340,10 +340,10 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
             *map(get, plain),
             *[_frozen(get(name)) for name in compound],
         )
-        known = by_inputs.get(key)
-        if known is None:
-            known = by_inputs[key] = function_for(questionnaire, answers, year)
-        return known[0](get, record.completed_sections, _meta_values(record))
+        function = by_inputs.get(key)
+        if function is None:
+            function = by_inputs[key] = function_for(questionnaire, answers, year)
+        return function(get, record.completed_sections, _meta_values(record))
 
     return make
 

@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from survey.catalog import find_survey
 from survey.db import Database
 from survey.export import build
 from survey.export.source import ExportOptions
-from survey.models import ExportJob, Survey, User, utcnow
+from survey.models import ExportJob, Survey, User, as_utc, utcnow
 from survey.settings import PROJECT_ROOT, Settings
 
 ACTION = "export"
@@ -360,9 +360,7 @@ def is_stale(job: ExportJob, now: datetime) -> bool:
     LOST_AFTER."""
     if job.state not in ACTIVE_STATES:
         return False
-    last = job.heartbeat_at or job.created_at
-    last = last if last.tzinfo else last.replace(tzinfo=UTC)
-    return now - last > LOST_AFTER
+    return now - as_utc(job.heartbeat_at or job.created_at) > LOST_AFTER
 
 
 def jobs_of(app_db: Database, survey: Survey) -> list[ExportJob]:

@@ -7,7 +7,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -25,6 +25,7 @@ from survey.models import (
     Response,
     SectionProgress,
     Survey,
+    as_utc,
 )
 from survey.questionnaire.schema import Questionnaire
 
@@ -218,8 +219,7 @@ def _keyset_order(row: list[Any]) -> tuple[str, str]:
 
 def _utc(text: str) -> datetime:
     """A time from a batch document: SQLite's naive UTC text, or PostgreSQL's with an offset."""
-    value = datetime.fromisoformat(text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(text))
 
 
 def _batch_document(
