@@ -464,18 +464,40 @@ def withdraw_command(code: str) -> None:
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path")
+@click.option(
+    "--keep",
+    type=int,
+    help="With a folder: keep the KEEP newest backups made there, delete older ones.",
+)
 @with_appcontext
 @_database_errors
-def backup_command(path: Path) -> None:
-    """Write a consistent copy of the database to PATH, while the app keeps serving."""
-    from survey.backup import BackupError, backup
+def backup_command(path: str, keep: int | None) -> None:
+    """Write a consistent copy of the database to PATH, while the app keeps serving.
 
+    PATH is a new file, or an existing folder in which a file named after the time
+    (survey-YYYYmmddTHHMMSSZ.db, or .dump for PostgreSQL) is written.
+    """
+    from survey.backup import BackupError, backup, rotate
+
+    target = Path(path)
+    folder = target.is_dir()
+    if path.endswith(os.sep) and not folder:
+        raise click.ClickException(f"folder {target} does not exist")
+    if keep is not None and not folder:
+        raise click.ClickException(f"--keep needs PATH to be an existing folder, not {target}")
+    if keep is not None and keep < 1:
+        raise click.ClickException("--keep must be at least 1")
     try:
-        written = backup(get_db().engine, path)
+        written = backup(get_db().engine, target, current_time())
+        click.echo(f"backup written to {written}")
+        if keep is not None:
+            for old in rotate(target, keep):
+                click.echo(f"removed old backup {old}")
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"backup written to {written}")
+    except OSError as error:
+        raise click.ClickException(f"{error.filename}: {error.strerror}") from None
 
 
 class _ProgressBar:
