@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 CURRENT_YEAR = "current_year"
+# Conditions people write are short and shallow; longer or deeper text is refused before it
+# is parsed or walked (Python's parser and our own walks recurse once per level).
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+# How much of a refused condition a message quotes.
+QUOTED_LENGTH = 60
 
 
 class ConditionError(ValueError):
@@ -109,11 +115,52 @@ def parse(source: str) -> Condition:
     """Parse condition text; raise ConditionError with a readable reason."""
     if not isinstance(source, str) or not source.strip():
         raise ConditionError("a condition must be non-empty text")
+    text = source.strip()
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(
+            f"condition is too long ({len(text)} characters, at most {MAX_LENGTH}): "
+            f"{_quoted(text)}"
+        )
     try:
-        expression = ast.parse(source.strip(), mode="eval")
+        expression = ast.parse(text, mode="eval")
     except SyntaxError as error:
-        raise ConditionError(f"cannot read condition {source!r}: {error.msg}") from None
+        if "too many nested" in (error.msg or ""):
+            raise _too_deep(text) from None
+        raise ConditionError(f"cannot read condition {_quoted(source)}: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise _too_deep(text) from None
+    if _depth(expression.body) > MAX_DEPTH:
+        raise _too_deep(text)
     return Condition(source, _convert(expression.body, source))
+
+
+def _quoted(source: str) -> str:
+    """The condition as a message quotes it: whole when short, its start when long."""
+    if len(source) <= QUOTED_LENGTH:
+        return repr(source)
+    return f"{source[:QUOTED_LENGTH]!r}…"
+
+
+def _too_deep(text: str) -> ConditionError:
+    return ConditionError(
+        f"condition is nested too deeply (more than {MAX_DEPTH} levels): {_quoted(text)}"
+    )
+
+
+def _depth(root: ast.AST) -> int:
+    """How many expressions deep the tree goes (counted without recursion: the tree may be far
+    deeper than Python's recursion limit)."""
+    deepest = 0
+    pending = [(root, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                pending.append((child, depth + 1))
+    return deepest
 
 
 def _convert(node: ast.AST, source: str) -> Node:

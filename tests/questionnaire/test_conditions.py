@@ -315,3 +315,52 @@ def test_to_json_describes_the_tree():
             {"not": {"answered": {"ref": "age", "row": None}}},
         ]
     }
+
+
+# -- size limits ---------------------------------------------------------------------------
+
+
+def test_an_over_long_condition_is_refused_with_its_length():
+    source = " or ".join(["age == 20"] * 5000)
+    with pytest.raises(ConditionError) as caught:
+        conditions.parse(source)
+    message = str(caught.value)
+    assert "too long" in message and str(conditions.MAX_LENGTH) in message
+    assert len(message) < 200, "the message quotes the start of the text, not all of it"
+
+
+def test_length_is_allowed_up_to_the_limit_and_no_further():
+    longest = "age == 20 or age == " + "1" * (2000 - 20)
+    assert len(longest) == 2000
+    assert holds(longest, age=20)
+    with pytest.raises(ConditionError, match="too long"):
+        conditions.parse(longest + "1")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "(" * 500 + "age == 20" + ")" * 500,
+        "-" * 1990 + "age > 1",
+        "age + " * 300 + "1 > 2",
+        "not " * 100 + "age == 20",
+        "[" * 150 + "1" + "]" * 150,
+    ],
+    ids=["parentheses", "minus signs", "additions", "nots", "lists"],
+)
+def test_an_over_deep_condition_is_refused_not_a_recursion_error(source):
+    with pytest.raises(ConditionError) as caught:
+        conditions.parse(source)
+    message = str(caught.value)
+    assert "nested too deeply" in message and str(conditions.MAX_DEPTH) in message
+    assert len(message) < 200
+
+
+def test_nesting_is_allowed_up_to_the_limit_and_no_further():
+    def nested(levels: int) -> str:
+        # Each "not" is one level; the comparison and its two sides two more.
+        return "not (" * (levels - 2) + "age == 20" + ")" * (levels - 2)
+
+    assert holds(nested(40), age=20)  # an even number of "not"
+    with pytest.raises(ConditionError, match="nested too deeply"):
+        conditions.parse(nested(41))
