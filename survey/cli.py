@@ -155,10 +155,16 @@ def init_command(admin_email: str) -> None:
 )
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn, a production WSGI server."""
+    import logging
+
     from gunicorn.app.base import BaseApplication
+
+    from survey.logs import RedactingLogger, redact_handlers
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
+            # Resume codes, passwords and email addresses never reach a log line.
+            self.cfg.set("logger_class", RedactingLogger)
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
@@ -172,7 +178,9 @@ def serve_command(host: str, port: int, workers: int) -> None:
         def load(self) -> Any:
             from survey import create_app
 
-            return create_app()
+            app = create_app()
+            redact_handlers(app.logger, logging.getLogger())
+            return app
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers")
     _Server().run()

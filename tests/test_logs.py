@@ -1,0 +1,164 @@
+"""Logs never hold a resume code, a password or an email address: `redact`, the log filter,
+and the access log of the real `survey serve`."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import logging
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from survey.logs import REDACTED, redact, redact_handlers
+from tests import console
+
+CODE = "K7QF-3MZP-9XWA"
+# The code in any form a person or a link may give it: case, hyphens, spaces.
+ANY_FORM_OF_CODE = re.compile(r"k\W*7\W*q\W*f\W*3\W*m\W*z\W*p\W*9\W*x\W*w\W*a", re.IGNORECASE)
+
+
+# -- redact --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"GET /s/we-own-it/resume/{CODE} HTTP/1.1", "GET /s/we-own-it/resume/[redacted] HTTP/1.1"),
+        ("/s/we-own-it/resume/k7qf3mzp9xwa?lang=fr", "/s/we-own-it/resume/[redacted]?lang=fr"),
+        ("/s/we-own-it/resume/K7QF%2D3MZP%2D9XWA", "/s/we-own-it/resume/[redacted]"),
+        (f"/s/we-own-it/resume?code={CODE}", "/s/we-own-it/resume?code=[redacted]"),
+        ("lang=fr&code=k7qf+3mzp+9xwa&via=news", "lang=fr&code=[redacted]&via=news"),
+        ("code=k7qf3mzp9xwa", "code=[redacted]"),
+        (
+            "/admin/sign-in?next=%2Fs%2Fwe-own-it%2Fresume%2FK7QF-3MZP-9XWA%3Flang%3Dfr",
+            "/admin/sign-in?next=%2Fs%2Fwe-own-it%2Fresume%2F[redacted]%3Flang%3Dfr",
+        ),
+        (
+            "/x?next=%2Fs%2Fwe-own-it%2Fresume%3Fcode%3Dk7qf3mzp9xwa%26lang%3Dfr",
+            "/x?next=%2Fs%2Fwe-own-it%2Fresume%3Fcode%3D[redacted]%26lang%3Dfr",
+        ),
+        (f"withdrawn: {CODE.lower()}.", "withdrawn: [redacted]."),
+        ("/admin/sign-in?next=/admin/x%40y.org", "/admin/sign-in?next=/admin/[redacted]"),
+        ("next=%2Fadmin%2Fjane.doe%2Bs%40example.org", "next=%2Fadmin%2F[redacted]"),
+        ("failed sign-in for Jane.Doe@Example.ORG", "failed sign-in for [redacted]"),
+        ("/admin/sign-in?password=hunter2&x=1", "/admin/sign-in?password=[redacted]&x=1"),
+        ("/admin/password?new_password=a/b=c", "/admin/password?new_password=[redacted]"),
+    ],
+)
+def test_redact_takes_out_codes_passwords_and_emails(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET /s/we-own-it/p/about_you?lang=fr&via=newsletter HTTP/1.1",
+        "id 123e4567-e89b-12d3-a456-426614174000",
+        "Transactions committed",
+        "/admin/surveys/we-own-it/exports?labels=fr",
+    ],
+)
+def test_redact_leaves_other_text_alone(text):
+    assert redact(text) == text
+
+
+def test_redact_reads_a_long_line_quickly():
+    # A request line may be 8 KB; a pattern that went back over it at every character would
+    # let one request hold a worker for seconds.
+    started = time.perf_counter()
+    for text in ("a" * 8000 + "@", "a." * 4000 + "@x", "?" + "a" * 8000 + "code", "%2F" * 2700):
+        redact(text)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_log_records_of_the_app_are_redacted_messages_and_tracebacks():
+    logger = logging.getLogger("survey.test-logs")
+    logger.propagate = False
+    output = io.StringIO()
+    handler = logging.StreamHandler(output)
+    logger.addHandler(handler)
+    try:
+        redact_handlers(logger)
+        logger.warning("sign-in failed for %s", "jane@example.org")
+        try:
+            raise ValueError(f"no response for code {CODE}")
+        except ValueError:
+            logger.exception("resume of %s failed", f"/s/we-own-it/resume/{CODE}")
+    finally:
+        logger.removeHandler(handler)
+    text = output.getvalue()
+    assert "sign-in failed for [redacted]" in text
+    assert "ValueError: no response for code [redacted]" in text
+    assert "jane@example.org" not in text and not ANY_FORM_OF_CODE.search(text)
+
+
+# -- survey serve --------------------------------------------------------------------------
+
+REQUESTS = (
+    f"/s/we-own-it/resume/{CODE}",
+    "/s/we-own-it/resume/k7qf3mzp9xwa",
+    f"/s/we-own-it/resume?code={CODE}",
+    "/admin/sign-in?next=/admin/x%40y.org",
+)
+
+
+def _get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Referer": f"http://127.0.0.1:{port}{path}"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError("survey serve stopped")
+        try:
+            if _get(port, "/healthz") == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("survey serve did not answer within 30 s")
+
+
+@pytest.mark.slow
+def test_the_access_log_of_survey_serve_holds_no_code_and_no_email(tmp_path: Path):
+    env = console.environment(tmp_path)
+    initialised = console.run("init", env=env, cwd=tmp_path)
+    assert initialised.returncode == 0, initialised.stderr
+    port = console.free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        server = subprocess.Popen(
+            [str(console.SURVEY), "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        try:
+            _wait_until_serving(server, port)
+            for path in REQUESTS:
+                _get(port, path)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    log = out.read_text() + err.read_text()
+
+    assert not ANY_FORM_OF_CODE.search(log), log
+    assert "x@y.org" not in log and "x%40y.org" not in log, log
+    for line in (
+        f'"GET /s/we-own-it/resume/{REDACTED} HTTP/1.1"',
+        f'"GET /s/we-own-it/resume?code={REDACTED} HTTP/1.1"',
+        f'"GET /admin/sign-in?next=/admin/{REDACTED} HTTP/1.1"',
+    ):
+        assert line in log, log
+    assert log.count(f'"GET /s/we-own-it/resume/{REDACTED} HTTP/1.1"') == 2, log
