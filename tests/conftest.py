@@ -23,6 +23,15 @@ from survey.message_catalogs import compile_catalogs
 from survey.models import Base
 from survey.settings import PROJECT_ROOT, Settings
 
+# The system's Chromium, one per session for every folder that drives it (Playwright's sync API
+# allows one instance per thread).
+from tests.chromium import (  # noqa: F401 - fixtures, used by name
+    browser,
+    new_context,
+    offsite_requests,
+    playwright_instance,
+)
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 WE_OWN_IT = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
