@@ -106,6 +106,19 @@ def _database_errors(function: Any) -> Any:
     return wrapper
 
 
+def _keep_folders_private(settings: Settings) -> None:
+    """Make the instance and exports folders, or narrow them (made wider by earlier versions),
+    to their owner only (0700)."""
+    for folder in (settings.instance_path, settings.exports_path):
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
+        except OSError as error:
+            raise click.ClickException(
+                f"folder {folder} cannot be made private to this user: {error.strerror}"
+            ) from None
+
+
 @click.command("init")
 @click.option(
     "--admin-email",
@@ -117,6 +130,7 @@ def _database_errors(function: Any) -> Any:
 @_database_errors
 def init_command(admin_email: str) -> None:
     """Migrate to the newest schema, load every questionnaire, create a first admin if none."""
+    _keep_folders_private(_settings())
     migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("database is at the newest migration")
     folder = _settings().questionnaires_path
@@ -677,6 +691,9 @@ cli = FlaskGroup(
 
 def main() -> None:
     """Entry point of the `survey` console script: exit 1 with one line on any user mistake."""
+    # Every file and folder the platform makes (database, keys, exports, logs, backups), in
+    # this process and those it starts (serve workers, export jobs), is its own user's only.
+    os.umask(0o077)
     try:
         result = cli.main(args=sys.argv[1:], prog_name="survey", standalone_mode=False)
     except click.exceptions.Exit as done:

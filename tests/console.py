@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 # The console script next to the interpreter running the tests (the project's virtualenv).
 SURVEY = Path(sys.executable).with_name("survey")
@@ -32,8 +38,18 @@ def environment(folder: Path) -> dict[str, str]:
     return env
 
 
+def _started_with(umask: int | None) -> dict[str, Any]:
+    """Popen arguments that give the command the umask of an operator's shell."""
+    return {} if umask is None else {"preexec_fn": lambda: os.umask(umask)}
+
+
 def run(
-    *args: str, env: dict[str, str], cwd: Path, survey: Path = SURVEY, timeout: float = 120
+    *args: str,
+    env: dict[str, str],
+    cwd: Path,
+    survey: Path = SURVEY,
+    umask: int | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """`survey ARGS...`, its output captured as text."""
     return subprocess.run(
@@ -44,6 +60,7 @@ def run(
         text=True,
         timeout=timeout,
         check=False,
+        **_started_with(umask),
     )
 
 
@@ -51,3 +68,56 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """Status and body of GET `path` from a server on this machine (redirects not followed)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+@contextmanager
+def serving(
+    env: dict[str, str],
+    cwd: Path,
+    survey: Path = SURVEY,
+    umask: int | None = None,
+    stdout: IO[bytes] | int = subprocess.DEVNULL,
+    stderr: IO[bytes] | int = subprocess.DEVNULL,
+) -> Iterator[int]:
+    """`survey serve` (one worker) on a free port, answering; stopped (SIGTERM) at the end."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(survey), "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=cwd,
+        stdout=stdout,
+        stderr=stderr,
+        **_started_with(umask),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise AssertionError(f"survey serve stopped (exit {server.returncode})")
+            try:
+                if get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("survey serve did not answer within 30 s")
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

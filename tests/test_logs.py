@@ -3,12 +3,9 @@ and the access log of the real `survey serve`."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import logging
 import re
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -107,50 +104,17 @@ REQUESTS = (
 )
 
 
-def _get(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers={"Referer": f"http://127.0.0.1:{port}{path}"})
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def _wait_until_serving(server: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError("survey serve stopped")
-        try:
-            if _get(port, "/healthz") == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("survey serve did not answer within 30 s")
-
-
 @pytest.mark.slow
 def test_the_access_log_of_survey_serve_holds_no_code_and_no_email(tmp_path: Path):
     env = console.environment(tmp_path)
     initialised = console.run("init", env=env, cwd=tmp_path)
     assert initialised.returncode == 0, initialised.stderr
-    port = console.free_port()
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        server = subprocess.Popen(
-            [str(console.SURVEY), "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            cwd=tmp_path,
-            stdout=stdout,
-            stderr=stderr,
-        )
-        try:
-            _wait_until_serving(server, port)
+        with console.serving(env, tmp_path, stdout=stdout, stderr=stderr) as port:
             for path in REQUESTS:
-                _get(port, path)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+                referer = f"http://127.0.0.1:{port}{path}"
+                console.get(port, path, headers={"Referer": referer})
     log = out.read_text() + err.read_text()
 
     assert not ANY_FORM_OF_CODE.search(log), log
