@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
@@ -22,9 +22,11 @@ from survey.i18n import (
     switch_url,
     text,
 )
+from survey.links import public_url_for
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
 from survey.security import register_security_headers
+from survey.sessions import LONGEST, SurveySessionInterface
 from survey.settings import Settings
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -43,18 +45,27 @@ def create_app(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        # Behind HTTPS the cookie is Secure and, by its __Host- name, bound to this host and
+        # path (no subdomain can set or read it).
+        SESSION_COOKIE_NAME="__Host-survey" if settings.secure_cookies else "survey",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=180),
+        # Each part of the cookie ends at its own time (survey.sessions); this only caps it.
+        PERMANENT_SESSION_LIFETIME=LONGEST,
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,
+        # Over HTTPS a form must come from this site (its Referer, which our same-origin
+        # Referrer-Policy lets the browser send to us and to nobody else).
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        TRUSTED_HOSTS=settings.allowed_hosts,
         BABEL_DEFAULT_LOCALE="en",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         SURVEY_SETTINGS=settings,
         SURVEY_CLOCK=clock,
     )
     app.config.update(overrides or {})
+    app.session_interface = SurveySessionInterface()
     app.extensions["survey_db"] = Database(settings.database_url)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
@@ -81,6 +92,7 @@ def register_extensions(app: Flask) -> None:
         language_name=language_name,
         switch_url=switch_url,
         country_names=country_names,
+        public_url_for=public_url_for,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -29,7 +29,7 @@ from survey.models import Survey
 from survey.questionnaire import translations
 from survey.questionnaire.schema import Questionnaire, QuestionnaireError, load_file
 from survey.schedule import state_at, to_local
-from survey.settings import PROJECT_ROOT, Settings, SettingsError
+from survey.settings import Settings, SettingsError, resources_root
 
 
 def register_commands(app: Flask) -> None:
@@ -55,8 +55,9 @@ def _settings() -> Settings:
 
 def alembic_config(connection: Any = None) -> AlembicConfig:
     """Alembic set up to run this project's migrations (on `connection` if given)."""
-    config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    resources = resources_root()
+    config = AlembicConfig(str(resources / "alembic.ini"))
+    config.set_main_option("script_location", str(resources / "migrations"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -66,7 +67,10 @@ def migrate(app: Flask) -> None:
     """Bring the database to the newest migration."""
     engine = get_db(app).engine
     with engine.begin() as connection:
-        alembic_command.upgrade(alembic_config(connection), "head")
+        config = alembic_config(connection)
+        # A migration that rewrites stored resume-code hashes needs the app's key.
+        config.attributes["resume_key"] = app.config["SURVEY_SETTINGS"].resume_key
+        alembic_command.upgrade(config, "head")
 
 
 def _load_files(paths: list[Path]) -> None:
@@ -478,7 +482,7 @@ def withdraw_command(code: str) -> None:
     if normalized is None:
         raise click.ClickException("a resume code has 12 letters and digits, e.g. K7QF-3MZP-9XWA")
     with get_db().writing() as session:
-        response = responses.find_any_by_code(session, normalized)
+        response = responses.find_any_by_code(session, normalized, _settings().resume_key)
         if response is None:
             raise click.ClickException("no response has this resume code")
         responses.withdraw(session, response, now=current_time(), by=audit.COMMAND_LINE)

@@ -201,6 +201,18 @@ class User(Base):
     __table_args__ = (CheckConstraint("role IN ('admin', 'researcher')", name="role_known"),)
 
 
+class AdminSession(Base):
+    """A signed-in session of the admin console, kept on the server: the browser's cookie holds
+    only a random token whose SHA-256 is `id`. Deleting the row signs that browser out."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
     """One change or sign-in: who, when, what, on what, and the state before and after."""
 

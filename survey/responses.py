@@ -50,54 +50,77 @@ class Progress:
     completed: set[str]
 
 
-def start_response(
+def draft(
     session: Session,
     survey: Survey,
     code: str,
     *,
-    now: datetime,
+    key: str,
+    started_at: datetime,
     language: str,
     channel: str | None,
-) -> Response:
-    """Create the response for `code`; the same code again returns the response it made."""
-    existing = find_by_code(session, survey, code)
-    if existing is not None:
-        return existing
-    if not schedule.may_start(schedule_of(survey), now):
-        raise SurveyNotOpen(survey.slug)
+) -> Progress:
+    """A response a person has started (consent given, code drawn) but not yet saved: nothing
+    is written until its first section is saved (`store_draft`), so starts that go no further
+    leave no row behind."""
     version = latest_version(session, survey)
     if version is None:
         raise SurveyNotOpen(survey.slug)
     questionnaire = questionnaire_of(version)
     response = Response(
-        id=secrets.token_hex(16),
         survey_id=survey.id,
         questionnaire_version_id=version.id,
-        resume_code_hash=resume_codes.code_hash(code),
+        resume_code_hash=resume_codes.code_hash(code, key),
         status="in_progress",
+        late=False,
         language=language,
         channel=channel,
         consent_version=questionnaire.consent_version,
-        started_at=now,
-        updated_at=now,
+        started_at=started_at,
+        updated_at=started_at,
     )
+    response.version = version
+    return Progress(response, questionnaire, {}, set())
+
+
+def is_draft(progress: Progress) -> bool:
+    return progress.response.id is None
+
+
+def store_draft(session: Session, survey: Survey, progress: Progress, now: datetime) -> None:
+    """Write a drafted response, at its first save. It was started when the person gave consent:
+    if the survey took new responses then, it may be finished until the close plus grace."""
+    response = progress.response
+    if response.id is not None:
+        return
+    if not schedule.may_start(schedule_of(survey), response.started_at):
+        raise SurveyNotOpen(survey.slug)
+    response.id = secrets.token_hex(16)
+    response.updated_at = now
     try:
         with session.begin_nested():
             session.add(response)
     except IntegrityError:
-        # The same start form arrived twice at once: the other request made the response.
-        existing = find_by_code(session, survey, code)
+        # The same first save arrived twice at once: the other request stored the response.
+        existing = session.scalar(
+            select(Response).where(
+                Response.survey_id == survey.id,
+                Response.resume_code_hash == response.resume_code_hash,
+            )
+        )
         if existing is None:
             raise
-        return existing
-    return response
+        stored = load_progress(session, existing)
+        progress.response, progress.answers = stored.response, stored.answers
+        progress.completed = stored.completed
 
 
-def find_by_code(session: Session, survey: Survey, code: str) -> Response | None:
+def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Response | None:
+    """The stored response of `survey` with this (normalized) code; `key`: the resume key."""
     return session.scalar(
         select(Response).where(
             Response.survey_id == survey.id,
-            Response.resume_code_hash == resume_codes.code_hash(code),
+            Response.resume_code_hash == resume_codes.code_hash(code, key),
         )
     )
 
@@ -123,7 +146,7 @@ def load_progress(session: Session, response: Response) -> Progress:
 
 def mark_reached(session: Session, response: Response, section_id: str, now: datetime) -> None:
     """Record that a person opened a section (the first time only)."""
-    if response.status != "in_progress":
+    if response.status != "in_progress" or response.id is None:
         return
     if session.get(SectionProgress, (response.id, section_id)) is None:
         session.add(SectionProgress(response_id=response.id, section_id=section_id, reached_at=now))
@@ -156,6 +179,7 @@ def save_section(
 ) -> None:
     """Store a valid section (or a screen-out) and drop answers that no longer apply;
     `language` is the one the section was answered in (the response's, from now on)."""
+    store_draft(session, survey, progress, now)
     response = progress.response
     _claim(session, survey, response, now)
     questionnaire = progress.questionnaire
@@ -287,8 +311,8 @@ def withdraw(session: Session, response: Response, *, now: datetime, by: str) ->
     session.flush()
 
 
-def find_any_by_code(session: Session, code: str) -> Response | None:
+def find_any_by_code(session: Session, code: str, key: str) -> Response | None:
     """The response with this resume code, whatever its survey (for the command line)."""
     return session.scalar(
-        select(Response).where(Response.resume_code_hash == resume_codes.code_hash(code))
+        select(Response).where(Response.resume_code_hash == resume_codes.code_hash(code, key))
     )

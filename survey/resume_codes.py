@@ -1,7 +1,10 @@
 """Resume codes: 12 Crockford base32 characters in three groups of four, e.g. K7QF-3MZP-9XWA.
 
-Only a SHA-256 hash of a code is stored: 60 random bits make guessing hopeless, and a hash
-that does not depend on the secret key keeps codes working if the key is rotated.
+Only a keyed hash of a code is stored: HMAC-SHA256, under a key of its own (SURVEY_RESUME_KEY,
+or instance/resume_key), of the code's SHA-256. Without the key a copy of the database cannot
+be searched for codes (60 random bits are few for an offline search of unsalted hashes); a key
+apart from the secret key keeps codes working when that one is rotated. The inner SHA-256 is what
+earlier versions stored, so a migration could move every stored hash to this form.
 """
 
 from __future__ import annotations
@@ -21,16 +24,6 @@ def generate() -> str:
     return format_code("".join(secrets.choice(ALPHABET) for _ in range(LENGTH)))
 
 
-def from_seed(key: str, seed: str) -> str:
-    """The code a start form's random seed stands for: the same seed always gives the same
-    code (so a double click starts one response), and without the key the seed reveals nothing.
-    """
-    digest = hmac.new(key.encode(), f"resume-code:{seed}".encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:8], "big") >> (64 - 5 * LENGTH)
-    chars = [ALPHABET[(number >> (5 * index)) & 31] for index in reversed(range(LENGTH))]
-    return format_code("".join(chars))
-
-
 def format_code(code: str) -> str:
     return "-".join(code[index : index + 4] for index in range(0, LENGTH, 4))
 
@@ -43,6 +36,16 @@ def normalize(text: str) -> str | None:
     return format_code(compact)
 
 
-def code_hash(code: str) -> str:
-    """What is stored for a (normalized) code."""
+def legacy_hash(code: str) -> str:
+    """The unkeyed hash of a (normalized) code, as earlier versions stored it."""
     return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def keyed(legacy: str, key: str) -> str:
+    """The stored form of a legacy hash (what the migration applies to existing rows)."""
+    return hmac.new(key.encode(), legacy.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def code_hash(code: str, key: str) -> str:
+    """What is stored for a (normalized) code."""
+    return keyed(legacy_hash(code), key)

@@ -20,15 +20,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# A year, for this host only (the operator's other subdomains are theirs to decide).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def register_security_headers(app: Flask) -> None:
+    secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
-        # Resume codes appear in URLs: never send them to another site.
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        # Resume codes appear in URLs: never send them to another site. This site gets its own
+        # pages as Referer, which the CSRF check over HTTPS needs.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if response.mimetype == "text/html":

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# The source checkout (in an installed package: the folder the package was installed into).
+PROJECT_ROOT = PACKAGE_ROOT.parent
+# A built package carries the checkout's migrations/, alembic.ini and questionnaires/ here
+# (setup.py copies them); a source checkout has no such folder.
+BUNDLED = PACKAGE_ROOT / "_bundled"
+
+
+def resources_root() -> Path:
+    """Where migrations/, alembic.ini and questionnaires/ are: the copy bundled in an installed
+    package, else the source checkout (editable installs, `make run`, the tests)."""
+    return BUNDLED if BUNDLED.is_dir() else PROJECT_ROOT
+
+
+def _default_instance() -> Path:
+    # An installed package's instance folder follows Flask's convention (prefix/var/NAME-instance).
+    if BUNDLED.is_dir():
+        return Path(sys.prefix) / "var" / "survey-instance"
+    return PROJECT_ROOT / "instance"
+
+
+def _default_exports(instance: Path) -> Path:
+    return instance / "exports" if BUNDLED.is_dir() else PROJECT_ROOT / "exports"
 
 
 class SettingsError(ValueError):
@@ -25,6 +49,14 @@ class Settings:
     questionnaires_path: Path
     exports_path: Path
     secure_cookies: bool
+    # Key of the keyed hash under which resume codes are stored (not the secret key: rotating
+    # that one must not make every code stop working). Several servers share it.
+    resume_key: str = "test-resume-key"
+    # The address people reach the survey at (e.g. https://survey.example.org): absolute links
+    # are made from it, never from a request's Host header.
+    public_url: str | None = None
+    # Host names a request may name (Host header); empty: any (a local trial).
+    trusted_hosts: tuple[str, ...] = ()
 
     @classmethod
     def for_folder(cls, instance: Path, database_url: str, secret_key: str) -> Settings:
@@ -36,9 +68,10 @@ class Settings:
             secret_key=secret_key,
             ratelimit_storage_url="memory://",
             trusted_proxies=0,
-            questionnaires_path=PROJECT_ROOT / "questionnaires",
+            questionnaires_path=resources_root() / "questionnaires",
             exports_path=instance / "exports",
             secure_cookies=False,
+            resume_key=f"{secret_key}-resume",
         )
 
     @classmethod
@@ -48,7 +81,7 @@ class Settings:
         """Read SURVEY_* variables, filling in the documented defaults."""
         env = os.environ if environ is None else environ
         instance = Path(
-            instance_path or env.get("SURVEY_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+            instance_path or env.get("SURVEY_INSTANCE_PATH") or _default_instance()
         )
         try:
             proxies = int(env.get("SURVEY_TRUSTED_PROXIES", "0"))
@@ -56,24 +89,56 @@ class Settings:
             raise SettingsError("SURVEY_TRUSTED_PROXIES must be a whole number") from None
         if proxies < 0:
             raise SettingsError("SURVEY_TRUSTED_PROXIES cannot be negative")
+        public_url = _public_url(env.get("SURVEY_PUBLIC_URL", ""))
+        hosts = tuple(
+            name.strip().lower()
+            for name in env.get("SURVEY_TRUSTED_HOSTS", "").split(",")
+            if name.strip()
+        )
         return cls(
             instance_path=instance,
             database_url=env.get("SURVEY_DATABASE_URL") or f"sqlite:///{instance / 'survey.db'}",
-            secret_key=env.get("SURVEY_SECRET_KEY") or _instance_secret_key(instance),
+            secret_key=env.get("SURVEY_SECRET_KEY") or _instance_key(instance, "secret_key"),
             ratelimit_storage_url=env.get("SURVEY_RATELIMIT_STORAGE_URL", "memory://"),
             trusted_proxies=proxies,
             questionnaires_path=Path(
-                env.get("SURVEY_QUESTIONNAIRES_PATH") or PROJECT_ROOT / "questionnaires"
+                env.get("SURVEY_QUESTIONNAIRES_PATH") or resources_root() / "questionnaires"
             ),
-            exports_path=Path(env.get("SURVEY_EXPORTS_PATH") or PROJECT_ROOT / "exports"),
+            exports_path=Path(env.get("SURVEY_EXPORTS_PATH") or _default_exports(instance)),
             secure_cookies=env.get("SURVEY_SECURE_COOKIES", "0") == "1",
+            resume_key=env.get("SURVEY_RESUME_KEY") or _instance_key(instance, "resume_key"),
+            public_url=public_url,
+            trusted_hosts=hosts,
         )
 
+    @property
+    def allowed_hosts(self) -> list[str] | None:
+        """What a request's Host may be (Flask's TRUSTED_HOSTS), or None for any: the trusted
+        hosts, the public address's host, and this machine's own names (health checks)."""
+        hosts = list(self.trusted_hosts)
+        if self.public_url:
+            hosts.append(urlsplit(self.public_url).hostname or "")
+        if not hosts:
+            return None
+        return [*hosts, "localhost", "127.0.0.1", "::1"]
 
-def _instance_secret_key(instance: Path) -> str:
-    """The key in instance/secret_key, generated (mode 600) the first time it is needed."""
+
+def _public_url(text: str) -> str | None:
+    text = text.strip().rstrip("/")
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError(
+            "SURVEY_PUBLIC_URL must be an address such as https://survey.example.org"
+        )
+    return text
+
+
+def _instance_key(instance: Path, name: str) -> str:
+    """The key in instance/<name>, generated (mode 600) the first time it is needed."""
     instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
+    path = instance / name
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

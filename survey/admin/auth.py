@@ -1,55 +1,104 @@
-"""Who is signed in to the admin console, and what their role lets them do."""
+"""Who is signed in to the admin console, and what their role lets them do.
+
+Sign-ins are kept on the server (`admin_sessions`): the browser's cookie holds a random token,
+and the row of its hash says who it is and since when. A session ends at sign-out (the row is
+deleted, so a copied cookie stops working), after IDLE_LIMIT without a request and after
+ABSOLUTE_LIMIT in all; "Sign out everywhere" and a password change end the others.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import UserMixin, current_user, login_required
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
-from survey import get_db
+from survey import current_time, get_db
 from survey.extensions import login_manager
-from survey.models import User
+from survey.models import AdminSession, User
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+IDLE_LIMIT = timedelta(minutes=30)
+ABSOLUTE_LIMIT = timedelta(hours=12)
+# A request refreshes the last-seen time at most this often (not a write per page).
+SEEN_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class Account(UserMixin):  # type: ignore[misc]
-    """The signed-in person as the session knows them (not a database object)."""
+    """The signed-in person as this request knows them (not a database object)."""
 
     user_id: int
     email: str
     role: str
-    password_stamp: str
+    token: str
 
     def get_id(self) -> str:
-        # The stamp changes with the password, which signs out every other session.
-        return f"{self.user_id}:{self.password_stamp}"
+        return self.token
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    @classmethod
-    def of(cls, user: User) -> Account:
-        return cls(user.id, user.email, user.role, f"{user.password_changed_at.timestamp():.6f}")
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(db_session: Session, user: User, now: datetime) -> Account:
+    """A new server-side session for `user`; the account holds its token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db_session.add(
+        AdminSession(id=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
+    )
+    return Account(user.id, user.email, user.role, token)
+
+
+def end_session(db_session: Session, token: str) -> None:
+    db_session.execute(delete(AdminSession).where(AdminSession.id == _digest(token)))
+
+
+def end_other_sessions(db_session: Session, user_id: int, keep: str | None = None) -> int:
+    """End every session of a user (but `keep`'s); returns how many ended."""
+    query = delete(AdminSession).where(AdminSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AdminSession.id != _digest(keep))
+    return db_session.execute(query).rowcount or 0
 
 
 @login_manager.user_loader
-def _load(session_id: str) -> Account | None:
-    user_id, _separator, stamp = session_id.partition(":")
-    if not user_id.isdigit():
+def _load(token: str) -> Account | None:
+    if not token or len(token) > 100:
         return None
-    with get_db().reading() as session:
-        user = session.get(User, int(user_id))
-        if user is None or not user.active:
+    now = current_time()
+    key = _digest(token)
+    with get_db().reading() as db_session:
+        row = db_session.get(AdminSession, key)
+        if row is None:
             return None
-        account = Account.of(user)
-    return account if account.password_stamp == stamp else None
+        user = db_session.get(User, row.user_id)
+        ended = now - row.last_seen_at > IDLE_LIMIT or now - row.created_at > ABSOLUTE_LIMIT
+        account = Account(user.id, user.email, user.role, token) if user is not None else None
+        seen = row.last_seen_at
+    if ended or account is None or not user.active:
+        with get_db().writing() as db_session:
+            db_session.execute(delete(AdminSession).where(AdminSession.id == key))
+        return None
+    if now - seen >= SEEN_EVERY:
+        with get_db().writing() as db_session:
+            db_session.execute(
+                update(AdminSession).where(AdminSession.id == key).values(last_seen_at=now)
+            )
+    return account
 
 
 def role_required(*roles: str) -> Callable[[View], View]:

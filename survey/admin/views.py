@@ -23,13 +23,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
 from survey import accounts, audit, current_time, deadlines, get_db
-from survey.admin.auth import Account, admin_required, staff_required
+from survey.admin.auth import (
+    admin_required,
+    end_other_sessions,
+    end_session,
+    open_session,
+    staff_required,
+)
 from survey.admin.forms import (
     ROLE_NAMES,
     CloseForm,
@@ -51,7 +58,14 @@ from survey.schedule import state_at, to_local
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
+# Every sign-in attempt, per address.
 SIGN_IN_LIMIT = "10 per minute;100 per hour"
+# Failed attempts only: per email and address (someone guessing one account's password), and
+# per address (one address trying many accounts). Past each limit the wait grows with the
+# window (a minute, a quarter of an hour, a day). Failures from one address never slow the
+# same account from another address: the right person is never locked out.
+FAILED_PER_ACCOUNT = "5 per minute;10 per 15 minutes;30 per day"
+FAILED_PER_ADDRESS = "20 per 15 minutes;100 per day"
 AUDIT_PAGE_SIZE = 100
 
 Page = str | tuple[str, int] | HTTPResponse
@@ -114,7 +128,15 @@ def _sentence(problem: Exception) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+    """`next=` if it is a plain path of this console (no other host, no control characters,
+    no backslash a browser would read as a slash), else the surveys page."""
+    if (
+        target
+        and target.startswith("/admin")
+        and target.isprintable()
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("admin.surveys")
 
@@ -122,26 +144,41 @@ def _safe_next(target: str | None) -> str:
 # -- signing in --------------------------------------------------------------------------------
 
 
+def _email_and_address() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{email}|{get_remote_address()}"
+
+
+def _failed(response: HTTPResponse) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in")
+@limiter.limit(
+    FAILED_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=_email_and_address,
+    deduct_when=_failed,
+    scope="sign-in-failed-account",
+)
+@limiter.limit(
+    FAILED_PER_ADDRESS, methods=["POST"], deduct_when=_failed, scope="sign-in-failed-address"
+)
 def sign_in() -> Page:
     form = SignInForm()
     error = None
     if form.validate_on_submit():
         with get_db().writing() as db_session:
-            try:
-                user = accounts.authenticate(
-                    db_session, form.email.data or "", form.password.data or "", current_time()
-                )
-            except accounts.SignInThrottled:
-                user = None
-                error = _(
-                    "Too many failed attempts for this account. Wait 15 minutes and try again."
-                )
+            now = current_time()
+            user = accounts.authenticate(
+                db_session, form.email.data or "", form.password.data or "", now
+            )
+            if user is None:
+                error = _("The email or the password is not right.")
+                account = None
             else:
-                if user is None:
-                    error = _("The email or the password is not right.")
-            account = Account.of(user) if user is not None else None
+                account = open_session(db_session, user, now)
         if account is not None:
             next_page = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session at every sign-in
@@ -151,12 +188,53 @@ def sign_in() -> Page:
     return render_template("admin/sign_in.html", form=form, error=error), status
 
 
+@bp.errorhandler(429)
+def _too_many(error: Any) -> Page:
+    """Past a sign-in limit: the sign-in page says so (with the wait in Retry-After)."""
+    message = _(
+        "Too many failed sign-ins from this address. Wait a few minutes and try again; "
+        "signing in from another network is not affected."
+    )
+    if request.endpoint != "admin.sign_in":
+        message = _("Too many attempts. Wait a minute and try again.")
+        return render_template("error.html", code=429, message=message), 429
+    return render_template("admin/sign_in.html", form=SignInForm(), error=message), 429
+
+
+def _end_session() -> None:
+    if current_user.is_authenticated:
+        with get_db().writing() as db_session:
+            end_session(db_session, current_user.token)
+    logout_user()
+    session.clear()
+
+
 @bp.post("/sign-out")
 def sign_out() -> Page:
     if SignOutForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("You are signed out."))
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.post("/sign-out-everywhere")
+@staff_required
+def sign_out_everywhere() -> Page:
+    if not SignOutForm().validate_on_submit():
+        abort(400)
+    with get_db().writing() as db_session:
+        ended = end_other_sessions(db_session, current_user.user_id)
+        audit.record(
+            db_session,
+            actor=_me(db_session),
+            action="sign_out.everywhere",
+            at=current_time(),
+            target=current_user.email,
+            after={"sessions_ended": ended},
+        )
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."))
     return redirect(url_for("admin.sign_in"))
 
 
@@ -179,10 +257,10 @@ def password() -> Page:
             except accounts.AccountError as problem:
                 error = _sentence(problem)
             else:
-                account = Account.of(user)
+                # Every other sign-in of this account ends; this one goes on.
+                end_other_sessions(db_session, user.id, keep=current_user.token)
         if error is None:
-            login_user(account)
-            flash(_("Your password was changed."))
+            flash(_("Your password was changed. You are signed out on your other devices."))
             return redirect(url_for("admin.surveys"))
     return render_template("admin/password.html", form=form, error=error)
 
@@ -566,7 +644,11 @@ def exports(slug: str) -> Page:
             now = current_time()
             with db.reading() as db_session:
                 actor = _me(db_session)
-            job_id = jobs.create_job(db, survey, options, actor, now)
+            try:
+                job_id = jobs.create_job(db, survey, options, actor, now)
+            except jobs.JobError as problem:
+                flash(_sentence(problem))
+                return redirect(url_for("admin.exports", slug=slug), 303)
             try:
                 jobs.start_job_process(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
             except OSError as problem:
@@ -579,7 +661,9 @@ def exports(slug: str) -> Page:
                 flash(_("The export has started. It goes on if you leave this page."))
             return redirect(url_for("admin.exports", slug=slug), 303)
     now = current_time()
-    rows = _export_rows(jobs.jobs_of(db, survey), now)
+    # Researchers see their own exports only (never who else exported what).
+    mine = None if current_user.is_admin else current_user.user_id
+    rows = _export_rows(jobs.jobs_of(db, survey, made_by=mine), now)
     return _survey_page(
         "admin/exports.html",
         survey,
@@ -621,6 +705,8 @@ def export_download(job_id: str) -> Page:
 def export_progress(job_id: str) -> Page:
     with get_db().reading() as db_session:
         job = _job_or_404(db_session, job_id)
+        if not _may_touch(job):
+            abort(403)
         return jsonify(state=job.state, rows_done=job.rows_done, rows_total=job.rows_total)
 
 

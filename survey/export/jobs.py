@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from survey import audit
 from survey.catalog import find_survey
@@ -34,7 +34,7 @@ from survey.db import Database
 from survey.export import build
 from survey.export.source import ExportOptions
 from survey.models import ExportJob, Survey, User, as_utc, utcnow
-from survey.settings import PROJECT_ROOT, Settings
+from survey.settings import Settings
 
 ACTION = "export"
 DELETE_ACTION = "export.delete"
@@ -46,6 +46,12 @@ MAX_ERROR_LENGTH = 300
 # was never picked up by its process, has lost it (killed, machine restarted) and is shown so.
 HEARTBEAT_EVERY = timedelta(seconds=20)
 LOST_AFTER = timedelta(minutes=2)
+# Exports are heavy (a process each, reading every response): one at a time per person, and a
+# few at once on the whole platform; a further request is refused with the reason.
+MAX_RUNNING_PER_PERSON = 1
+MAX_RUNNING = 3
+# PostgreSQL advisory lock taken while a job is admitted (checked against the caps and added).
+_ADMISSION_LOCK = (0x5355, 0x4558)
 
 Progress = Callable[[int, int], None]
 
@@ -200,9 +206,31 @@ def run_export(
 def create_job(
     app_db: Database, survey: Survey, options: ExportOptions, actor: User, now: datetime
 ) -> str:
-    """A queued job and its audit event, in one transaction; returns the job's id."""
+    """A queued job and its audit event, in one transaction; returns the job's id.
+
+    JobError if the person already has an export running, or MAX_RUNNING run on the platform.
+    """
     job_id = secrets.token_hex(16)
     with app_db.writing() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Admissions one at a time (SQLite's writers already queue at BEGIN IMMEDIATE).
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                dict(zip(("a", "b"), _ADMISSION_LOCK, strict=True)),
+            )
+        running = [
+            job
+            for job in session.scalars(select(ExportJob).where(ExportJob.state.in_(ACTIVE_STATES)))
+            if not is_stale(job, now)
+        ]
+        if sum(1 for job in running if job.created_by_id == actor.id) >= MAX_RUNNING_PER_PERSON:
+            raise JobError(
+                "you already have an export running; wait for it to finish, then start the next"
+            )
+        if len(running) >= MAX_RUNNING:
+            raise JobError(
+                f"{len(running)} exports are running on the platform; try again in a few minutes"
+            )
         session.add(
             ExportJob(
                 id=job_id,
@@ -363,15 +391,13 @@ def is_stale(job: ExportJob, now: datetime) -> bool:
     return now - as_utc(job.heartbeat_at or job.created_at) > LOST_AFTER
 
 
-def jobs_of(app_db: Database, survey: Survey) -> list[ExportJob]:
+def jobs_of(app_db: Database, survey: Survey, made_by: int | None = None) -> list[ExportJob]:
+    """The survey's export jobs, newest first; only those `made_by` a user when given."""
+    query = select(ExportJob).where(ExportJob.survey_id == survey.id)
+    if made_by is not None:
+        query = query.where(ExportJob.created_by_id == made_by)
     with app_db.reading() as session:
-        return list(
-            session.scalars(
-                select(ExportJob)
-                .where(ExportJob.survey_id == survey.id)
-                .order_by(ExportJob.created_at.desc(), ExportJob.id)
-            )
-        )
+        return list(session.scalars(query.order_by(ExportJob.created_at.desc(), ExportJob.id)))
 
 
 # -- the background process --------------------------------------------------------------------
@@ -384,6 +410,7 @@ def child_environment(settings: Settings, base: Mapping[str, str] | None = None)
     env.update(
         SURVEY_DATABASE_URL=settings.database_url,
         SURVEY_SECRET_KEY=settings.secret_key,
+        SURVEY_RESUME_KEY=settings.resume_key,
         SURVEY_INSTANCE_PATH=str(settings.instance_path.resolve()),
         SURVEY_EXPORTS_PATH=str(settings.exports_path.resolve()),
         SURVEY_QUESTIONNAIRES_PATH=str(settings.questionnaires_path.resolve()),
@@ -408,7 +435,8 @@ def start_job_process(app: Flask, job_id: str) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
-            cwd=str(PROJECT_ROOT),
+            # The instance folder exists (made above) wherever the package is installed.
+            cwd=str(settings.instance_path),
             env=child_environment(settings),
             start_new_session=True,
             close_fds=True,

@@ -16,6 +16,19 @@ from survey.questionnaire.schema import OTHER_MAX_LENGTH, Question, ScreenOut, S
 
 FormData = Mapping[str, Sequence[str]]
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
+# Characters a text answer may not hold: control characters (NUL cuts text short in SPSS and
+# Stata files, others garble a CSV or a terminal) and the bidirectional overrides and isolates
+# that make text read differently from what is stored. Long text keeps newlines and tabs.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+
+
+def _unsafe(field_name: str, text: str, *, lines: bool) -> list[Problem]:
+    """A problem if `text` holds a character no answer may hold (`lines`: newlines and tabs
+    are allowed)."""
+    pattern = _UNSAFE_TEXT if lines else _UNSAFE_LINE
+    return [Problem(field_name, "characters")] if pattern.search(text) else []
 
 
 @dataclass(frozen=True)
@@ -187,7 +200,7 @@ def _read_other(question: Question, form: FormData, codes: list[Any]) -> list[Pr
         return [Problem(question.other_field, "other_required")]
     if len(text) > OTHER_MAX_LENGTH:
         return [Problem(question.other_field, "too_long", {"max": OTHER_MAX_LENGTH})]
-    return []
+    return _unsafe(question.other_field, text, lines=False)
 
 
 def _read_country(
@@ -243,7 +256,8 @@ def _read_text(
         return None, []
     if question.max_length is not None and len(raw) > question.max_length:
         return None, [Problem(question.id, "too_long", {"max": question.max_length})]
-    return raw, []
+    problems = _unsafe(question.id, raw, lines=question.type == "long_text")
+    return (None if problems else raw), problems
 
 
 def _read_email(

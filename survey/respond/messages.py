@@ -63,6 +63,11 @@ def problem_message(problem: Problem, questionnaire: Questionnaire) -> str:
             return _("Select an answer for “%(row)s”.", row=text(params["row"]))
         case "email":
             return _("Enter an email address like name@example.org.")
+        case "characters":
+            return _(
+                "Remove the invisible control or text-direction characters from this answer "
+                "(they often come with copied text)."
+            )
     return _("Check this answer.")
 
 

@@ -7,8 +7,7 @@ one unit of work; the rules themselves live there.
 from __future__ import annotations
 
 import re
-import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -23,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -43,26 +41,34 @@ from survey.responses import (
     ResponseFinished,
     SurveyClosed,
     SurveyNotOpen,
+    draft,
     find_by_code,
+    is_draft,
     load_progress,
     mark_reached,
     save_section,
-    start_response,
     submit,
     withdraw,
 )
-from survey.schedule import State, may_continue, state_at
+from survey.schedule import State, may_continue, may_start, state_at
+from survey.sessions import CODES_KEY, NO_DEADLINE_DAYS, STARTED_KEY, UNTIL_KEY, forget
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
-CODES_KEY = "resume_codes"
 CHANNEL_KEY = "channel"
-START_TOKEN_MAX_AGE = 24 * 3600
-# Generous enough for a class or a cooperative behind one address, tight enough to stop
-# scripts that guess resume codes or flood the database with empty responses.
-RESUME_LIMIT = "30 per minute;300 per hour"
-START_LIMIT = "30 per minute;600 per hour"
-_CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+# Limits count per address (behind a proxy: the client's, see SURVEY_TRUSTED_PROXIES), in the
+# limiter's storage (SURVEY_RATELIMIT_STORAGE_URL: shared by every process with Redis). A start
+# writes nothing to the database (the response is stored at its first save), so starts may be
+# many: a workshop, a campus or a mobile carrier puts hundreds of people behind one address. A
+# script that floods starts, or first saves (the only requests that add responses), is turned
+# away with 429 once past them.
+START_LIMIT = "300 per minute;3000 per hour"
+FIRST_SAVE_LIMIT = "300 per minute;3000 per hour"
+# Codes have 60 random bits: guessing is hopeless at any rate a server answers; the limit keeps
+# a script from trying.
+RESUME_LIMIT = "120 per minute;1200 per hour"
+# The whole tag, and nothing else: letters, digits and _ . : - , at most 64 characters.
+_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 Page = str | tuple[str, int] | HTTPResponse
 
@@ -71,7 +77,7 @@ Page = str | tuple[str, int] | HTTPResponse
 def _remember_channel() -> None:
     """`?via=<tag>` on any respondent URL becomes the channel of the response started next."""
     via = request.args.get("via")
-    if via and _CHANNEL.match(via):
+    if via and _CHANNEL.fullmatch(via):
         session[CHANNEL_KEY] = via
 
 
@@ -97,39 +103,95 @@ def _survey(
     return survey, questionnaire
 
 
+def _resume_key() -> str:
+    return current_app.config["SURVEY_SETTINGS"].resume_key  # type: ignore[no-any-return]
+
+
+def _held(key: str, slug: str) -> Any:
+    return (session.get(key) or {}).get(slug)
+
+
+def _hold(key: str, slug: str, value: Any) -> None:
+    held = dict(session.get(key) or {})
+    held[slug] = value
+    session[key] = held
+
+
 def _saved_code(slug: str) -> str | None:
-    code = session.get(CODES_KEY, {}).get(slug)
+    code = _held(CODES_KEY, slug)
     return code if isinstance(code, str) else None
 
 
-def _remember_code(slug: str, code: str) -> None:
-    codes = dict(session.get(CODES_KEY, {}))
-    codes[slug] = code
-    session[CODES_KEY] = codes
-    session.permanent = True
+def _held_until(survey: Survey) -> int:
+    """When this browser forgets its code for `survey`: at the close plus grace (a survey
+    without a deadline: some weeks after the last visit)."""
+    ends = schedule_of(survey).grace_ends_at or current_time() + timedelta(days=NO_DEADLINE_DAYS)
+    return int(ends.timestamp())
 
 
-def _forget_code(slug: str) -> None:
-    codes = dict(session.get(CODES_KEY, {}))
-    codes.pop(slug, None)
-    session[CODES_KEY] = codes
+def _keep_until(survey: Survey) -> None:
+    """Bring the held-until time up to date (a deadline moved; another visit without one)."""
+    until = _held_until(survey)
+    if abs(until - (_held(UNTIL_KEY, survey.slug) or 0)) > 3600:
+        _hold(UNTIL_KEY, survey.slug, until)
+
+
+def _remember_code(survey: Survey, code: str) -> None:
+    forget(session, survey.slug)
+    _hold(CODES_KEY, survey.slug, code)
+    _keep_until(survey)
+
+
+def _no_longer_draft(slug: str) -> None:
+    started = dict(session.get(STARTED_KEY) or {})
+    if slug in started:
+        started.pop(slug)
+        session[STARTED_KEY] = started
 
 
 def _progress(db_session: Session, survey: Survey) -> Progress | None:
+    """What this browser is answering: a stored response, one started but not yet saved
+    (a draft), or None."""
     code = _saved_code(survey.slug)
     if code is None:
         return None
-    response = find_by_code(db_session, survey, code)
-    if response is None:
-        _forget_code(survey.slug)
-        return None
-    progress = load_progress(db_session, response)
+    response = find_by_code(db_session, survey, code, _resume_key())
+    if response is not None:
+        progress = load_progress(db_session, response)
+        _no_longer_draft(survey.slug)
+    else:
+        started = _held(STARTED_KEY, survey.slug)
+        if not (isinstance(started, list) and len(started) == 2):
+            forget(session, survey.slug)  # withdrawn, or never saved and forgotten
+            return None
+        try:
+            progress = draft(
+                db_session,
+                survey,
+                code,
+                key=_resume_key(),
+                started_at=datetime.fromtimestamp(started[0], UTC),
+                language=current_language(),
+                channel=started[1],
+            )
+        except SurveyNotOpen:
+            return None
+    _keep_until(survey)
     g.languages = progress.questionnaire.languages
     return progress
 
 
-def _start_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-start")
+def _shown_code(slug: str, progress: Progress | None) -> str | None:
+    """The code to show: once the response is stored (from the first saved section on)."""
+    if progress is None or is_draft(progress):
+        return None
+    return _saved_code(slug)
+
+
+def _first_save() -> bool:
+    """Whether this request may add a response: a section posted by a browser holding a draft."""
+    slug = (request.view_args or {}).get("slug", "")
+    return request.method == "POST" and _held(STARTED_KEY, slug) is not None
 
 
 def _where_to_continue(survey: Survey, progress: Progress) -> str:
@@ -226,7 +288,6 @@ def _welcome(
     status: int = 200,
     resume_code: str = "",
 ) -> Page:
-    token = _start_serializer().dumps(secrets.token_urlsafe(16))
     g.page_path = url_for("respond.welcome", slug=survey.slug)
     continue_url = _where_to_continue(survey, progress) if progress else None
     return (
@@ -236,10 +297,9 @@ def _welcome(
             questionnaire,
             progress=progress,
             continue_url=continue_url,
-            start_token=token,
             errors=errors or {},
             resume_code_entered=resume_code,
-            resume_code=_saved_code(survey.slug) if progress else None,
+            resume_code=_shown_code(survey.slug, progress),
         ),
         status,
     )
@@ -248,41 +308,31 @@ def _welcome(
 @bp.post("/s/<slug>/start")
 @limiter.limit(START_LIMIT)
 def start(slug: str) -> Page:
-    with get_db().writing() as db_session:
-        survey, questionnaire = _survey(db_session, slug, writing=True)
+    """Consent given: draw a resume code for this browser. Nothing is stored until the first
+    section is saved, and nothing on the page picks the code (a copied or cached page cannot
+    put two people into one response)."""
+    with get_db().reading() as db_session:
+        survey, questionnaire = _survey(db_session, slug)
         existing = _progress(db_session, survey)
         if existing is not None:
             return redirect(_where_to_continue(survey, existing))
         if request.form.get("consent") != "yes":
             errors = {"consent": _("Tick the box to agree before you start.")}
             return _welcome(survey, questionnaire, None, errors)
-        try:
-            seed = _start_serializer().loads(
-                request.form.get("start_token", ""), max_age=START_TOKEN_MAX_AGE
-            )
-        except BadSignature:
-            seed = None
-        if isinstance(seed, str):
-            code = resume_codes.from_seed(current_app.config["SECRET_KEY"], seed)
-        else:
-            code = resume_codes.generate()
-        try:
-            response = start_response(
-                db_session,
-                survey,
-                code,
-                now=current_time(),
-                language=current_language(),
-                channel=session.get(CHANNEL_KEY),
-            )
-        except SurveyNotOpen:
+        now = current_time()
+        if not may_start(schedule_of(survey), now):
             return _closed(survey, questionnaire, None)
-        _remember_code(survey.slug, code)
-        progress = load_progress(db_session, response)
+        _remember_code(survey, resume_codes.generate())
+        _hold(STARTED_KEY, slug, [int(now.timestamp()), session.get(CHANNEL_KEY)])
+        session.permanent = True
+        progress = _progress(db_session, survey)
+        if progress is None:
+            return _closed(survey, questionnaire, None)
         return redirect(_where_to_continue(survey, progress))
 
 
 @bp.route("/s/<slug>/p/<section_id>", methods=["GET", "POST"])
+@limiter.limit(FIRST_SAVE_LIMIT, exempt_when=lambda: not _first_save())
 def section(slug: str, section_id: str) -> Page:
     with get_db().writing() as db_session:
         survey, _questionnaire = _survey(db_session, slug, writing=True)
@@ -323,10 +373,11 @@ def _save(
         return _section_page(survey, progress, current, form, errors)
     try:
         save_section(db_session, survey, progress, current, result, now, current_language())
-    except SurveyClosed:
+    except (SurveyClosed, SurveyNotOpen):
         return _closed(survey, progress.questionnaire, progress)
     except ResponseFinished:
         return redirect(_where_to_continue(survey, progress))
+    _no_longer_draft(survey.slug)
     if result.screened_out is not None:
         return redirect(url_for("respond.screened_out", slug=survey.slug))
     if request.args.get("return") == "review":
@@ -368,7 +419,7 @@ def _section_page(
         anchors=display.anchors(current),
         summary=_summary(questionnaire, errors),
         earlier_answers=display.earlier_answers(questionnaire, progress.answers, current),
-        resume_code=_saved_code(survey.slug),
+        resume_code=_shown_code(survey.slug, progress),
     )
 
 
@@ -403,7 +454,7 @@ def review(slug: str) -> Page:
             progress=progress,
             sections=sections,
             ready=ready,
-            resume_code=_saved_code(slug),
+            resume_code=_shown_code(slug, progress),
         )
 
 
@@ -440,7 +491,7 @@ def thanks(slug: str) -> Page:
             progress.questionnaire,
             progress=progress,
             submitted_at=display.moment(progress.response.submitted_at, survey.timezone),
-            resume_code=_saved_code(slug),
+            resume_code=_shown_code(slug, progress),
         )
 
 
@@ -463,32 +514,72 @@ def screened_out(slug: str) -> Page:
         )
 
 
-@bp.get("/s/<slug>/resume")
+def _not_found() -> str:
+    return _("No answers were found for this resume code. Check the code and try again.")
+
+
+@bp.route("/s/<slug>/resume", methods=["GET", "POST"])
 @limiter.limit(RESUME_LIMIT)
 def resume_form(slug: str) -> Page:
-    """The welcome page's "resume with a code" form lands here (GET, so no token needed)."""
-    entered = request.args.get("code", "")
+    """The welcome page's "Continue with a resume code" form (POST): typing one's code is the
+    choice, so it continues at once. A GET with ?code= (an older link) asks first."""
+    source = request.form if request.method == "POST" else request.args
+    entered = source.get("code", "")
     code = resume_codes.normalize(entered)
-    if code is None:
-        with get_db().reading() as db_session:
-            survey, questionnaire = _survey(db_session, slug)
+    with get_db().reading() as db_session:
+        survey, questionnaire = _survey(db_session, slug)
+        if code is None:
             error = _("Enter the 12-character resume code you were given, like K7QF-3MZP-9XWA.")
             return _welcome(survey, questionnaire, None, {"code": error}, 400, entered[:40])
-    return redirect(url_for("respond.resume", slug=slug, code=code))
+        if request.method == "GET":
+            return redirect(url_for("respond.resume", slug=slug, code=code))
+        response = find_by_code(db_session, survey, code, _resume_key())
+        if response is None:
+            return _welcome(survey, questionnaire, None, {"code": _not_found()}, 404, entered[:40])
+        _remember_code(survey, code)
+        return redirect(_where_to_continue(survey, load_progress(db_session, response)))
 
 
-@bp.get("/s/<slug>/resume/<code>")
+@bp.route("/s/<slug>/resume/<code>", methods=["GET", "POST"])
 @limiter.limit(RESUME_LIMIT)
 def resume(slug: str, code: str) -> Page:
+    """A resume link. Following it changes nothing: the page shows how far those answers are
+    and a "Continue" button (a form); only that button puts this browser on them. A browser
+    answering another response keeps it until the person chooses."""
     with get_db().reading() as db_session:
         survey, questionnaire = _survey(db_session, slug)
         normalized = resume_codes.normalize(code)
-        response = find_by_code(db_session, survey, normalized) if normalized else None
-        if normalized is None or response is None:
-            error = _("No answers were found for this resume code. Check the code and try again.")
-            return _welcome(survey, questionnaire, None, {"code": error}, 404, code[:40])
-        _remember_code(slug, normalized)
-        return redirect(_where_to_continue(survey, load_progress(db_session, response)))
+        found = find_by_code(db_session, survey, normalized, _resume_key()) if normalized else None
+        if normalized is None or found is None:
+            return _welcome(survey, questionnaire, None, {"code": _not_found()}, 404, code[:40])
+        linked = load_progress(db_session, found)
+        if request.method == "POST" or _saved_code(slug) == normalized:
+            _remember_code(survey, normalized)
+            return redirect(_where_to_continue(survey, linked))
+        current = _progress(db_session, survey)
+        year = current_time().year
+        applicable = flow.applicable_sections(linked.questionnaire, linked.answers, year)
+        g.languages = linked.questionnaire.languages
+        return _page(
+            "respond/resume.html",
+            survey,
+            linked.questionnaire,
+            linked=linked,
+            completed=sum(1 for item in applicable if item.id in linked.completed),
+            applicable=len(applicable),
+            started=display.moment(linked.response.started_at, survey.timezone),
+            submitted=display.moment(linked.response.submitted_at, survey.timezone),
+            current_url=_where_to_continue(survey, current) if current else None,
+        )
+
+
+@bp.post("/s/<slug>/forget")
+def forget_device(slug: str) -> Page:
+    """Remove the resume code from this browser (a shared phone); the answers stay saved."""
+    with get_db().reading() as db_session:
+        survey, questionnaire = _survey(db_session, slug)
+        forget(session, slug)
+        return _page("respond/forgotten.html", survey, questionnaire)
 
 
 @bp.route("/s/<slug>/withdraw", methods=["GET", "POST"])
@@ -498,19 +589,19 @@ def withdraw_answers(slug: str) -> Page:
     with get_db().writing() as db_session:
         survey, questionnaire = _survey(db_session, slug)
         errors: dict[str, str] = {}
-        entered = request.form.get("code", _saved_code(slug) or "")[:40]
+        own = _progress(db_session, survey)
+        entered = request.form.get("code", _shown_code(slug, own) or "")[:40]
         if request.method == "POST":
             code = resume_codes.normalize(entered)
-            response = find_by_code(db_session, survey, code) if code else None
+            response = find_by_code(db_session, survey, code, _resume_key()) if code else None
             if response is None:
-                errors["code"] = _(
-                    "No answers were found for this resume code. Check the code and try again."
-                )
+                errors["code"] = _not_found()
             if request.form.get("confirm") != "yes":
                 errors["confirm"] = _("Tick the box to confirm that your answers are deleted.")
             if response is not None and not errors:
                 withdraw(db_session, response, now=current_time(), by="respondent")
-                _forget_code(slug)
+                if _saved_code(slug) == code:
+                    forget(session, slug)
                 return _page("respond/withdrawn.html", survey, questionnaire)
         return _page(
             "respond/withdraw.html",

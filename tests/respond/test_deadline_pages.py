@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from survey import deadlines
 from survey.catalog import find_survey
+from tests.respond.helpers import only_response
 from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
 
 CLOSES_AT = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)  # 2027-05-26 00:00 in Brussels
@@ -86,10 +87,14 @@ def test_saved_answers_are_kept_and_said_so_after_the_close(app, client, clock):
     person.start()
     person.save("about_you", MEMBER_ANSWERS["about_you"])
     clock.now = CLOSES_AT + timedelta(hours=3)
-    response = person.get(f"/s/{SLUG}/p/involvement")
-    assert response.status_code == 403
-    assert "The answers you saved before the close are kept." in page_text(response)
-    assert "The answers you saved before the close are kept." in page_text(person.get(f"/s/{SLUG}"))
+    # Past the close plus grace the browser no longer holds the code (survey.sessions)...
+    assert person.get(f"/s/{SLUG}/p/involvement").headers["Location"].endswith(f"/s/{SLUG}")
+    welcome = page_text(person.get(f"/s/{SLUG}"))
+    assert "This survey is closed" in welcome
+    assert "Answers saved before the close are kept." in welcome
+    assert "Start the survey" not in welcome
+    # ... and what was saved stays, as a partial response.
+    assert only_response(app).status == "in_progress"
 
 
 def test_not_yet_open_page_gives_the_opening_time(app, client, clock):

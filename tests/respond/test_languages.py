@@ -247,10 +247,10 @@ def test_the_persons_choice_is_kept_on_every_later_page(app, client):
     browser_prefers(client, "fr-FR,fr;q=0.9")
     person = Respondent(client)
     assert location(person.start("?lang=es")).endswith(f"{BASE}/p/about_you")
-    assert only_response(app).language == "es"
     text = in_language(person.get(f"{BASE}/p/about_you"), "es")
     assert section_of("about_you").title["es"] in text
     person.save("about_you", MEMBER_ANSWERS["about_you"])
+    assert only_response(app).language == "es"
     in_language(person.get(f"{BASE}/p/involvement"), "es")
     in_language(person.get(BASE), "es")
 
@@ -276,8 +276,9 @@ def test_lang_on_a_resume_link_is_kept_after_its_redirect(app, client):
     person = started(client)
     person.save("about_you", MEMBER_ANSWERS["about_you"])
     code = person.resume_code()
-    other = app.test_client()
-    response = other.get(f"{BASE}/resume/{code}?lang=es")
+    other = Respondent(app.test_client())
+    in_language(other.get(f"{BASE}/resume/{code}?lang=es"), "es")  # "Continue", in Spanish
+    response = other.post(f"{BASE}/resume/{code}", {})
     assert location(response).endswith(f"{BASE}/p/involvement")
     in_language(other.get(location(response)), "es")
 
@@ -325,7 +326,13 @@ def _withdraw(app, client, clock) -> tuple[Respondent, str, int]:
 def _closed(app, client, clock) -> tuple[Respondent, str, int]:
     person = started(client)
     clock.now = CLOSES_AT + timedelta(hours=2)
-    return person, f"{BASE}/p/about_you", 403
+    return person, BASE, 200
+
+
+def _resume_link(app, client, clock) -> tuple[Respondent, str, int]:
+    person = started(client)
+    person.save("about_you", MEMBER_ANSWERS["about_you"])
+    return Respondent(app.test_client()), f"{BASE}/resume/{person.resume_code()}", 200
 
 
 def _unknown_code(app, client, clock) -> tuple[Respondent, str, int]:
@@ -340,6 +347,7 @@ PAGES: dict[str, Callable[..., tuple[Respondent, str, int]]] = {
     "end": _end,
     "withdraw": _withdraw,
     "closed": _closed,
+    "resume link": _resume_link,
     "unknown resume code": _unknown_code,
 }
 # Pages that are the welcome page answering a resume code: their links lead to the welcome page.
@@ -461,6 +469,7 @@ def test_switching_language_mid_survey_keeps_answers_and_section(app, client):
 @pytest.mark.parametrize(("first", "last"), [("fr", "fr"), ("en", "es"), ("es", "fr")])
 def test_the_response_keeps_the_language_it_was_submitted_in(app, client, first, last):
     person = started(client, f"?lang={first}")
+    person.answer_all({"about_you": MEMBER_ANSWERS["about_you"]})
     assert only_response(app).language == first
     person.answer_all(MEMBER_ANSWERS)
     in_language(person.get(f"{BASE}/review?lang={last}"), last)
@@ -751,6 +760,7 @@ def test_welcome_resume_and_withdraw_messages_in_the_language(client, language):
     assert message in unknown and english not in unknown
 
     person = started(client)
+    person.save("about_you", MEMBER_ANSWERS["about_you"])
     code = person.resume_code()
     person.get(f"{BASE}/withdraw")
     refused = person.post(f"{BASE}/withdraw", {"code": UNUSED_CODE})

@@ -1,10 +1,50 @@
-from tests.respondent import SLUG
+"""Rate limits: a crowd behind one address gets in; scripts are turned away, and starts that
+go no further leave nothing in the database."""
+
+from __future__ import annotations
+
+from limits import parse_many
+
+from survey.respond.views import RESUME_LIMIT, START_LIMIT
+from tests.respond.helpers import location, responses
+from tests.respondent import NOT_INVOLVED_ANSWERS, SLUG, Respondent
+
+CROWD = 200
+
+
+def per_minute(limits: str) -> int:
+    return min(item.amount for item in parse_many(limits) if item.GRANULARITY.name == "minute")
 
 
 def test_guessing_resume_codes_is_throttled(client):
-    answers = [client.get(f"/s/{SLUG}/resume/AAAA-BBBB-{index:04d}") for index in range(31)]
-    assert {response.status_code for response in answers[:30]} == {404}
-    blocked = answers[30]
+    allowed = per_minute(RESUME_LIMIT)
+    answers = [client.get(f"/s/{SLUG}/resume/AAAA-BBBB-{index:04d}") for index in range(allowed)]
+    assert {response.status_code for response in answers} == {404}
+    blocked = client.get(f"/s/{SLUG}/resume/AAAA-BBBB-CCCC")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
     assert "Retry-After" in blocked.headers
+
+
+def test_a_crowd_of_200_behind_one_address_all_get_in(app):
+    """A workshop, a campus or a carrier's NAT: 200 people start within one minute from one
+    address, and each saves their first section."""
+    people = [Respondent(app.test_client()) for _ in range(CROWD)]
+    for person in people:
+        started = person.start()
+        assert location(started).endswith(f"/s/{SLUG}/p/about_you"), started.status_code
+    for person in people:
+        saved = person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])
+        assert location(saved).endswith(f"/s/{SLUG}/p/involvement"), saved.status_code
+    assert len(responses(app)) == CROWD
+
+
+def test_a_script_flooding_starts_is_turned_away_and_stores_nothing(app):
+    script = Respondent(app.test_client())
+    script.get(f"/s/{SLUG}")
+    allowed = per_minute(START_LIMIT)
+    answers = [script.post(f"/s/{SLUG}/start", {"consent": "yes"}) for _ in range(allowed + 20)]
+    codes = [answer.status_code for answer in answers]
+    assert codes[:allowed] == [302] * allowed
+    assert set(codes[allowed:]) == {429}
+    assert responses(app) == []  # starts alone add no rows

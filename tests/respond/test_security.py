@@ -53,7 +53,7 @@ def test_welcome_page_security_headers(client):
 def test_session_cookie_is_http_only_and_same_site_lax(client):
     response = Respondent(client).start()
     cookie = next(
-        value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith("survey=")
     )
     attributes = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")}
     assert "httponly" in attributes

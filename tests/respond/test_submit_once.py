@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from tests.respond.helpers import (
@@ -14,7 +13,7 @@ from tests.respond.helpers import (
     stored,
     text_of,
 )
-from tests.respondent import NOT_INVOLVED_ANSWERS, Respondent
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
 
 def submitted(client) -> Respondent:
@@ -27,9 +26,8 @@ def submitted(client) -> Respondent:
 
 def welcome_form(person: Respondent) -> dict[str, str]:
     page = person.get(BASE).get_data(as_text=True)
-    start_token = re.search(r'name="start_token" value="([^"]+)"', page)
-    assert start_token
-    return {"consent": "yes", "start_token": start_token.group(1)}
+    assert f'action="{BASE}/start"' in page
+    return {"consent": "yes"}
 
 
 # -- exactly once ------------------------------------------------------------------------------
@@ -69,19 +67,40 @@ def test_double_click_on_start_makes_one_response(app, client):
     form = welcome_form(person)
     assert person.post(f"{BASE}/start", form).status_code == 302
     assert person.post(f"{BASE}/start", form).status_code == 302
+    assert responses(app) == []  # a start stores nothing: the first saved section does
+    person.answer_all({"about_you": NOT_INVOLVED_ANSWERS["about_you"]})
     assert len(responses(app)) == 1
 
 
 def test_start_sent_twice_before_the_first_answer_arrives_makes_one_response(app):
-    # The second click leaves the browser before the first response sets the cookie.
+    # The second click leaves the browser before the first answer sets the cookie; the
+    # browser keeps the cookie that arrives last and answers with that one.
+    browser = Respondent(app.test_client())
+    form = welcome_form(browser)
+    late_click = app.test_client()
+    late_click.set_cookie("survey", browser.client.get_cookie("survey").value)
+    assert browser.post(f"{BASE}/start", form).status_code == 302
+    answer = late_click.post(f"{BASE}/start", data={"csrf_token": browser.token, **form})
+    assert answer.status_code == 302
+    browser.client.set_cookie("survey", late_click.get_cookie("survey").value)
+    browser.answer_all({"about_you": NOT_INVOLVED_ANSWERS["about_you"]})
+    assert len(responses(app)) == 1
+
+
+def test_a_copied_welcome_page_never_puts_two_people_into_one_response(app):
+    """A welcome page served to two people with the same cookie (a cache that kept it, a page
+    copied with its cookie): each start draws its own code, so each answers on their own."""
     first = Respondent(app.test_client())
     form = welcome_form(first)
     second = Respondent(app.test_client())
-    second.client.set_cookie("session", first.client.get_cookie("session").value)
+    second.client.set_cookie("survey", first.client.get_cookie("survey").value)
     second.token = first.token
     assert first.post(f"{BASE}/start", form).status_code == 302
     assert second.post(f"{BASE}/start", form).status_code == 302
-    assert len(responses(app)) == 1
+    first.answer_all({"about_you": NOT_INVOLVED_ANSWERS["about_you"]})
+    second.answer_all({"about_you": MEMBER_ANSWERS["about_you"]})
+    assert len(responses(app)) == 2
+    assert first.resume_code() != second.resume_code()
 
 
 def test_submit_before_every_section_is_complete_is_refused(app, client):

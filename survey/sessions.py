@@ -1,0 +1,62 @@
+"""The browser's session cookie: what a respondent's browser holds, and until when.
+
+A respondent's browser holds, per survey, the resume code it answers with (and, until the first
+section is saved, when it started). It holds them until the survey's close plus grace (or, for
+a survey without a deadline, NO_DEADLINE_DAYS after the last visit): the cookie's expiry says so
+to the browser, and the server drops what has passed even from a cookie kept or copied beyond
+it. The admin console keeps its sign-ins on the server (survey.admin.auth); its part of the
+cookie is a token that means nothing once that session has ended.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+CODES_KEY = "resume_codes"  # slug -> resume code
+STARTED_KEY = "started"  # slug -> [start time (epoch seconds), channel], until the first save
+UNTIL_KEY = "respondent_until"  # slug -> epoch seconds after which the browser forgets both
+NO_DEADLINE_DAYS = 90
+# How long a signed cookie is accepted at all (browsers keep none longer than 400 days); the
+# entries inside end sooner, each at its own time.
+LONGEST = timedelta(days=400)
+_RESPONDENT_KEYS = (CODES_KEY, STARTED_KEY, UNTIL_KEY)
+
+
+def _now(app: Flask) -> datetime:
+    return app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]
+
+
+def forget(session: Any, slug: str) -> None:
+    """Remove what the browser holds for one survey."""
+    for key in _RESPONDENT_KEYS:
+        held = dict(session.get(key) or {})
+        if slug in held:
+            held.pop(slug)
+            session[key] = held
+
+
+class SurveySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, expiring when the last survey it holds a code for ends."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        session = super().open_session(app, request)
+        if session is None:
+            return None
+        until = session.get(UNTIL_KEY)
+        if isinstance(until, dict) and until:
+            now = _now(app).timestamp()
+            for slug, moment in list(until.items()):
+                if not isinstance(moment, int | float) or moment <= now:
+                    forget(session, slug)
+        return session
+
+    def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
+        until = session.get(UNTIL_KEY)
+        moments = [value for value in (until or {}).values() if isinstance(value, int | float)]
+        if not moments:
+            return None  # nothing of a respondent's: a cookie that ends with the browser
+        return datetime.fromtimestamp(max(moments), UTC)
