@@ -22,7 +22,16 @@ pytestmark = pytest.mark.slow
 FRENCH = ("Votre consentement", "Date limite de réponse")
 # What a build of the checkout must not read or copy: tools' and runs' own folders.
 NOT_SOURCE = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "instance", "__pycache__", "*.mo", ".*cache"
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "instance",
+    "exports",
+    "__pycache__",
+    "*.mo",
+    ".*cache",
 )
 
 
