@@ -3,6 +3,7 @@ console script) and Caddy (`caddy run`), as processes on free ports of 127.0.0.1
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,14 +74,36 @@ def unverified_tls() -> ssl.SSLContext:
     return context
 
 
-def status_of(url: str, data: bytes | None = None, timeout: float = 5) -> int:
-    """The HTTP status a GET (or, with `data`, a POST) of `url` ends with."""
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+def status_of(url: str, timeout: float = 5) -> int:
+    """The HTTP status a GET of `url` ends with."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=unverified_tls()) as answer:
+        with urllib.request.urlopen(url, timeout=timeout, context=unverified_tls()) as answer:
             return int(answer.status)
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def upload_status(url: str, size: int) -> int:
+    """The status of a form POST of `size` bytes to an https `url`, as a browser reads it: a
+    server may answer and close before the whole body is sent, so sending stops quietly then."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPSConnection(
+        parts.hostname or LOCAL_HOST, parts.port, context=unverified_tls(), timeout=20
+    )
+    try:
+        connection.putrequest("POST", parts.path)
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.putheader("Content-Length", str(size))
+        connection.endheaders()
+        chunk = b"x" * 65_536
+        try:
+            for start in range(0, size, len(chunk)):
+                connection.send(chunk[: size - start])
+        except OSError:
+            pass
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -24,7 +24,7 @@ from tests.browser.journey import (
     welcome_url,
 )
 from tests.browser.test_journeys import TITLES
-from tests.deploy.site import Site, status_of, stop
+from tests.deploy.site import Site, status_of, stop, upload_status
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, SLUG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -133,8 +133,8 @@ def test_an_admin_signs_in_downloads_an_export_and_closes_the_survey(
 def test_bodies_over_the_cap_are_refused(site: Site):
     """Over Caddy's cap, stopped there or by the app; between 1 MiB and the cap, by the app."""
     resume_link = f"{site.url}/s/{SLUG}/resume/K7QF-3MZP-9XWA"
-    assert status_of(resume_link, data=b"x" * 3_000_000, timeout=20) in (413, 502)
-    assert status_of(f"{site.url}/s/{SLUG}/start", data=b"x" * 1_100_000, timeout=20) == 413
+    assert upload_status(resume_link, 3_000_000) in (413, 502)
+    assert upload_status(f"{site.url}/s/{SLUG}/start", 1_100_000) == 413
 
 
 def test_logs_hold_no_resume_code_password_or_email(site: Site):
