@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from survey.models import QuestionnaireVersion, Response, Survey
 from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
-from tests.respondent import Respondent
+from tests.respondent import MEMBER_ANSWERS, Respondent
 
 
 def run(app, *args: str):
@@ -112,6 +112,7 @@ def test_loading_the_same_file_again_changes_nothing(app):
 def test_a_changed_file_is_a_new_version_and_started_responses_keep_theirs(app, tmp_path):
     early = Respondent(app.test_client())
     early.start()
+    early.save("about_you", MEMBER_ANSWERS["about_you"])  # stored: it keeps its version
     result = run(app, "load", str(edited_copy(tmp_path, "we-own-it.yaml", RELABELLED)))
     assert result.exit_code == 0, result.output
     assert "version 2" in result.output
@@ -119,6 +120,7 @@ def test_a_changed_file_is_a_new_version_and_started_responses_keep_theirs(app, 
 
     late = Respondent(app.test_client())
     late.start()
+    late.save("about_you", MEMBER_ANSWERS["about_you"])
     with app.extensions["survey_db"].reading() as session:
         numbers = session.execute(
             select(Response.started_at, QuestionnaireVersion.version).join(QuestionnaireVersion)

@@ -6,6 +6,7 @@ one unit of work; the rules themselves live there.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,7 +127,7 @@ def _held_until(survey: Survey) -> int:
     """When this browser forgets its code for `survey`: at the close plus grace (a survey
     without a deadline: some weeks after the last visit)."""
     ends = schedule_of(survey).grace_ends_at or current_time() + timedelta(days=NO_DEADLINE_DAYS)
-    return int(ends.timestamp())
+    return math.ceil(ends.timestamp())
 
 
 def _keep_until(survey: Survey) -> None:
@@ -207,6 +208,15 @@ def _where_to_continue(survey: Survey, progress: Progress) -> str:
     if section is None:
         return url_for("respond.review", slug=survey.slug)
     return url_for("respond.section", slug=survey.slug, section_id=section.id)
+
+
+def _without_progress(survey: Survey, questionnaire: Questionnaire) -> Page:
+    """A survey page asked for by a browser that holds no response: the welcome page, or the
+    closed page once the survey takes no new responses (past the close plus grace the browser
+    holds no code any more, and still reads that the survey is closed)."""
+    if not may_start(schedule_of(survey), current_time()):
+        return _closed(survey, questionnaire, None)
+    return redirect(url_for("respond.welcome", slug=survey.slug))
 
 
 def _finished_redirect(survey: Survey, progress: Progress) -> HTTPResponse | None:
@@ -323,7 +333,7 @@ def start(slug: str) -> Page:
         if not may_start(schedule_of(survey), now):
             return _closed(survey, questionnaire, None)
         _remember_code(survey, resume_codes.generate())
-        _hold(STARTED_KEY, slug, [int(now.timestamp()), session.get(CHANNEL_KEY)])
+        _hold(STARTED_KEY, slug, [now.timestamp(), session.get(CHANNEL_KEY)])
         session.permanent = True
         progress = _progress(db_session, survey)
         if progress is None:
@@ -335,10 +345,10 @@ def start(slug: str) -> Page:
 @limiter.limit(FIRST_SAVE_LIMIT, exempt_when=lambda: not _first_save())
 def section(slug: str, section_id: str) -> Page:
     with get_db().writing() as db_session:
-        survey, _questionnaire = _survey(db_session, slug, writing=True)
+        survey, newest = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
-            return redirect(url_for("respond.welcome", slug=slug))
+            return _without_progress(survey, newest)
         questionnaire = progress.questionnaire
         finished = _finished_redirect(survey, progress)
         if finished is not None:
@@ -426,10 +436,10 @@ def _section_page(
 @bp.get("/s/<slug>/review")
 def review(slug: str) -> Page:
     with get_db().reading() as db_session:
-        survey, _questionnaire = _survey(db_session, slug)
+        survey, newest = _survey(db_session, slug)
         progress = _progress(db_session, survey)
         if progress is None:
-            return redirect(url_for("respond.welcome", slug=slug))
+            return _without_progress(survey, newest)
         finished = _finished_redirect(survey, progress)
         if finished is not None:
             return finished
@@ -463,10 +473,10 @@ def submit_response(slug: str) -> Page:
     if request.method == "GET":
         return redirect(url_for("respond.review", slug=slug))
     with get_db().writing() as db_session:
-        survey, _questionnaire = _survey(db_session, slug, writing=True)
+        survey, newest = _survey(db_session, slug, writing=True)
         progress = _progress(db_session, survey)
         if progress is None:
-            return redirect(url_for("respond.welcome", slug=slug))
+            return _without_progress(survey, newest)
         try:
             submit(db_session, survey, progress, current_time(), current_language())
         except SurveyClosed:

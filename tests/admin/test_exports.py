@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from survey.accounts import find_user
+from survey.catalog import find_survey
+from survey.export import jobs as export_jobs
 from survey.models import AuditEvent, ExportJob
 from tests.admin.console import (
     SIGN_IN,
@@ -246,15 +249,67 @@ def test_researchers_reach_only_their_own_files_admins_reach_all(
     download = f"/admin/exports/{job.id}/download"
     delete = f"/admin/exports/{job.id}/delete"
 
+    page_a = text_of(client_a.get(EXPORTS))
+    assert "a@example.org" in page_a and download in page_a, "the list says who made it"
     page_b = text_of(client_b.get(EXPORTS))
-    assert "a@example.org" in page_b, "the list says who made each export"
-    assert download not in page_b and delete not in page_b
+    assert "a@example.org" not in page_b, "a researcher's list holds their own exports only"
+    assert job.id not in page_b
     assert client_b.get(download).status_code == 403
+    assert client_b.get(f"/admin/exports/{job.id}/progress").status_code == 403
     assert client_b.post(delete, data={"csrf_token": any_token(client_b)}).status_code == 403
     assert job_row(app, job.id) is not None and export_file(app, job).is_file()
 
     assert len(downloaded_rows(admin_client, job.id)) == 2
     assert client_a.get("/admin/exports/nope/download").status_code == 404
+
+
+def test_researchers_never_see_an_admins_exports_nor_the_admins_email(
+    app, answered, researcher_a, admin_account, admin_client
+):
+    job = finished_export(admin_client, with_personal_data="y")
+    client = signed_in_client(app, *researcher_a)
+    page = text_of(client.get(EXPORTS))
+    assert admin_account[0] not in page and job.id not in page
+    assert client.get(f"/admin/exports/{job.id}/progress").status_code == 403
+    assert admin_client.get(f"/admin/exports/{job.id}/progress").json["state"] == "done"
+
+
+def test_one_running_export_per_person_and_a_few_in_all(app, answered, make_user):
+    now = app.config["SURVEY_CLOCK"]()
+
+    def running(email: str) -> None:
+        """A job another request started and whose process is still beating."""
+        with app.extensions["survey_db"].writing() as session:
+            user = find_user(session, email)
+            survey = find_survey(session, SLUG)
+            session.add(
+                ExportJob(
+                    id=f"running-{email}"[:32],
+                    survey_id=survey.id,
+                    created_by_id=user.id,
+                    created_by=user.email,
+                    options={"format": "csv"},
+                    state="running",
+                    rows_done=0,
+                    created_at=now,
+                    heartbeat_at=now,
+                )
+            )
+
+    first = make_user("researcher", "first@example.org")
+    client = signed_in_client(app, *first)
+    running("first@example.org")
+    refused = post_form(client, EXPORTS, {"format": "csv", "values": "codes", "language": "en"})
+    assert refused.status_code == 303
+    assert "You already have an export running" in text_of(client.get(EXPORTS))
+    assert len(jobs(app)) == 1
+    for number in range(2, export_jobs.MAX_RUNNING + 1):
+        running(make_user("researcher", f"r{number}@example.org")[0])
+    other = signed_in_client(app, *make_user("researcher", "late@example.org"))
+    post_form(other, EXPORTS, {"format": "csv", "values": "codes", "language": "en"})
+    page = text_of(other.get(EXPORTS))
+    assert f"{export_jobs.MAX_RUNNING} exports are running on the platform" in page
+    assert len(jobs(app)) == export_jobs.MAX_RUNNING
 
 
 def test_delete_removes_the_file_and_the_row_and_is_logged(app, answered, researcher_a):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from datetime import timedelta
 
 from survey import accounts
@@ -62,26 +64,49 @@ def test_unknown_email_gets_the_same_message(client, make_user):
     ]
 
 
-def test_five_failures_block_the_sixth_attempt_for_fifteen_minutes(client, clock, make_user):
+def from_address(app, address: str):
+    """A browser whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_one_address_slow_that_address_for_that_account(app, make_user):
     email, password = make_user("admin")
+    attacker = from_address(app, "203.0.113.7")
     for _ in range(5):
-        assert sign_in(client, email, "wrong password!!").status_code == 401
-    blocked = sign_in(client, email, password)
-    assert blocked.status_code == 401
-    assert "Too many failed attempts" in text_of(blocked)
-    assert not is_signed_in(client)
-    clock.now += timedelta(minutes=16)
-    assert sign_in(client, email, password).status_code == 302
-    assert is_signed_in(client)
+        assert sign_in(attacker, email, "wrong password!!").status_code == 401
+    blocked = sign_in(attacker, email, password)  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins from this address" in text_of(blocked)
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert not is_signed_in(attacker)
 
 
-def test_failures_older_than_fifteen_minutes_do_not_count(client, clock, make_user):
+def test_the_right_person_is_never_locked_out_from_another_address(app, make_user):
     email, password = make_user("admin")
-    for _ in range(4):
-        assert sign_in(client, email, "wrong password!!").status_code == 401
-    clock.now += timedelta(minutes=16)
-    assert sign_in(client, email, "wrong password!!").status_code == 401
-    assert sign_in(client, email, password).status_code == 302
+    for number in range(1, 4):  # failures from several addresses, each up to its limit
+        attacker = from_address(app, f"203.0.113.{number}")
+        for _ in range(6):
+            sign_in(attacker, email, "wrong password!!")
+    office = from_address(app, "198.51.100.20")
+    assert sign_in(office, email, password).status_code == 302
+    assert is_signed_in(office)
+
+
+def test_failures_for_many_accounts_from_one_address_slow_that_address(app, make_user):
+    email, password = make_user("admin")
+    script = from_address(app, "203.0.113.9")
+    failed = 0
+    for number in range(25):
+        answer = sign_in(script, f"guess{number}@example.org", "wrong password!!")
+        if answer.status_code == 429:
+            break
+        assert answer.status_code == 401
+        failed += 1
+    assert 5 < failed <= 20  # every attempt per address, and failed ones, are counted
+    assert sign_in(script, email, password).status_code == 429
+    assert sign_in(from_address(app, "198.51.100.20"), email, password).status_code == 302
 
 
 def test_throttling_one_email_leaves_other_accounts_alone(client, make_user):
@@ -90,6 +115,34 @@ def test_throttling_one_email_leaves_other_accounts_alone(client, make_user):
     for _ in range(5):
         sign_in(client, email, "wrong password!!")
     assert sign_in(client, other, other_password).status_code == 302
+
+
+def test_unknown_and_disabled_accounts_answer_as_slowly_as_active_ones(app, clock, make_user):
+    """Timing tells no one which emails have an account: each attempt checks one password
+    hash. A wrong password for an active account is the yardstick."""
+    make_user("admin")
+    active, _password = make_user("researcher")
+    disabled, _other = make_user("researcher")
+    with app.extensions["survey_db"].writing() as session:
+        user = accounts.find_user(session, disabled)
+        accounts.update_user(
+            session, user, role="researcher", active=False, actor=None, now=clock.now
+        )
+    with app.extensions["survey_db"].writing() as session:  # the stand-in hash, made once
+        accounts.authenticate(session, "warm-up@example.org", "x", clock.now)
+
+    def median_seconds(email: str) -> float:
+        times = []
+        for _ in range(5):
+            with app.extensions["survey_db"].writing() as session:
+                started = time.perf_counter()
+                assert accounts.authenticate(session, email, "wrong password!!", clock.now) is None
+                times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    yardstick = median_seconds(active)
+    for email in (disabled, "nobody@example.org"):
+        assert median_seconds(email) > 0.5 * yardstick, email
 
 
 def test_a_disabled_account_cannot_sign_in(app, client, clock, make_user):
@@ -121,7 +174,14 @@ def test_next_is_followed_inside_the_admin_console(client, make_user):
 
 def test_next_outside_the_admin_console_is_ignored(app, make_user):
     email, password = make_user("admin")
-    for target in ("https://evil.example/admin", "//evil.example/admin", "/s/we-own-it"):
+    for target in (
+        "https://evil.example/admin",
+        "//evil.example/admin",
+        "/s/we-own-it",
+        "/admin\r\nSet-Cookie: x=y",
+        "/admin/users\nLocation: https://evil.example",
+        "/admin\\/evil.example",
+    ):
         client = app.test_client()
         answer = client.post(
             SIGN_IN,
@@ -138,6 +198,60 @@ def test_sign_out_ends_the_session(app, make_user):
     assert answer.status_code == 302
     assert answer.headers["Location"] == SIGN_IN
     assert not is_signed_in(client)
+
+
+def copy_of(app, client):
+    """Another browser holding a copy of `client`'s cookie."""
+    thief = app.test_client()
+    thief.set_cookie("survey", client.get_cookie("survey").value)
+    return thief
+
+
+def test_a_copied_cookie_stops_working_at_sign_out(app, make_user):
+    client = signed_in_client(app, *make_user("admin"))
+    thief = copy_of(app, client)
+    assert is_signed_in(thief)
+    client.post("/admin/sign-out", data={"csrf_token": any_token(client)})
+    assert not is_signed_in(thief)
+
+
+def test_a_session_ends_after_30_minutes_without_activity(app, clock, make_user):
+    client = signed_in_client(app, *make_user("admin"))
+    clock.now += timedelta(minutes=29)
+    assert is_signed_in(client)
+    clock.now += timedelta(minutes=29)  # 29 minutes after the last request
+    assert is_signed_in(client)
+    clock.now += timedelta(minutes=31)
+    assert not is_signed_in(client)
+
+
+def test_a_session_ends_after_12_hours_however_active(app, clock, make_user):
+    email, password = make_user("admin")
+    client = signed_in_client(app, email, password)
+    signed_in_at = clock.now
+    while clock.now < signed_in_at + timedelta(hours=11, minutes=40):
+        clock.now += timedelta(minutes=20)
+        assert is_signed_in(client), clock.now - signed_in_at
+    clock.now = signed_in_at + timedelta(hours=12, seconds=1)
+    assert not is_signed_in(client)
+    assert is_signed_in(signed_in_client(app, email, password))  # signing in again works
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account(app, make_user):
+    email, password = make_user("admin")
+    other_email, other_password = make_user("researcher")
+    phone = signed_in_client(app, email, password)
+    laptop = signed_in_client(app, email, password)
+    colleague = signed_in_client(app, other_email, other_password)
+    page = text_of(laptop.get("/admin/password"))
+    assert "Sign out everywhere" in page
+    answer = laptop.post(
+        "/admin/sign-out-everywhere", data={"csrf_token": form_token(laptop, "/admin/password")}
+    )
+    assert answer.status_code == 302
+    assert not is_signed_in(laptop) and not is_signed_in(phone)
+    assert is_signed_in(colleague)
+    assert [row.actor for row in audit_rows(app, "sign_out.everywhere")] == [email]
 
 
 def test_sign_in_page_works_when_already_signed_in(app, make_user):

@@ -82,6 +82,8 @@ def test_at_the_opening_time_people_can_start(app, clock):
     welcome, started = try_to_start(app)
     assert "Start the survey" in text_of(welcome)
     assert started.status_code == 302
+    assert responses(app) == []  # stored at the first saved section
+    assert respondent(app, "about_you")
     assert len(responses(app)) == 1
 
 
@@ -121,7 +123,7 @@ def test_at_the_end_of_the_grace_period_everyone_gets_the_closed_page(app, clock
     assert_closed_page(started)
     assert_closed_page(halfway.get(f"/s/{SLUG}/p/involvement"))
     assert_closed_page(halfway.save("involvement", MEMBER_ANSWERS["involvement"]))
-    assert "The answers you saved before the close are kept." in text_of(halfway.get(f"/s/{SLUG}"))
+    assert "Answers saved before the close are kept." in text_of(halfway.get(f"/s/{SLUG}"))
     assert_closed_page(unsent.post(f"/s/{SLUG}/submit", {}))
     assert [(row.status, row.late) for row in responses(app)] == [("in_progress", False)] * 2
 

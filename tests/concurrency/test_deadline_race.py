@@ -58,7 +58,7 @@ AFTER_CUTOFF = 0.3  # seconds of real time the respondents go on after the cut-o
 CLOSE_WITHIN = 2.0  # seconds: "a close by an admin takes effect at once", even under load
 BASE = f"/s/{SLUG}"
 CLOSED = "This survey is closed"
-START_FORM = 'name="start_token"'
+START_FORM = f'action="{BASE}/start"'
 WRITES = ("start", "view", "save", "submit")  # a section GET records that it was reached
 
 _addresses = itertools.count(1)
@@ -162,17 +162,16 @@ class Race:
         has_form = page.status_code == 200 and START_FORM in body
         self.record(Call("welcome", sent, done, page.status_code, has_form))
         if has_form:
-            marker = body.index(START_FORM) + len(START_FORM)
-            return body[marker:].split('value="', 1)[1].split('"', 1)[0]
+            return "consent"  # the form carries nothing that picks a response
         if page.status_code != 200 or CLOSED not in body:
             self.problem(f"welcome at {sent}: {page.status_code} without form or closed notice")
         return None
 
-    def start(self, person: Respondent, start_token: str) -> str | None:
+    def start(self, person: Respondent, _form_seen: str) -> str | None:
         """Consent and start; the resume code of the response if the server accepted it."""
         self.pause_point()
         sent = self.clock()
-        answer = person.post(f"{BASE}/start", {"consent": "yes", "start_token": start_token})
+        answer = person.post(f"{BASE}/start", {"consent": "yes"})
         done = self.clock()
         accepted = self._judge("start", answer, sent, f"{BASE}/p/about_you")
         code = _resume_code(person) if accepted else None
@@ -370,13 +369,18 @@ def _check(race: Race, closes_at: datetime, grace_ends_at: datetime) -> Counter[
     ]
     assert not after_close, f"accepted after the cut-off: {after_close[:5]}"
 
-    # What the database holds: exactly the responses whose start was accepted.
+    # What the database holds: exactly the responses whose start and a save were accepted
+    # (a start alone stores nothing).
     _survey, stored = _stored(race.app)
     codes = {call.code for call in calls if call.kind == "start" and call.accepted}
-    expected = {resume_codes.code_hash(code): code for code in codes if code}
-    assert len(expected) == len(codes), "two accepted starts share a resume code"
+    assert len(codes) == len([c for c in calls if c.kind == "start" and c.accepted]), (
+        "two accepted starts share a resume code"
+    )
+    saved = {call.code for call in calls if call.kind == "save" and call.accepted}
+    key = race.app.config["SURVEY_SETTINGS"].resume_key
+    expected = {resume_codes.code_hash(code, key): code for code in codes & saved if code}
     assert set(stored) == set(expected), (
-        f"{len(set(expected) - set(stored))} accepted starts lost, "
+        f"{len(set(expected) - set(stored))} accepted saves lost, "
         f"{len(set(stored) - set(expected))} responses nobody was told about"
     )
 

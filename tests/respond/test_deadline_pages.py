@@ -87,8 +87,11 @@ def test_saved_answers_are_kept_and_said_so_after_the_close(app, client, clock):
     person.start()
     person.save("about_you", MEMBER_ANSWERS["about_you"])
     clock.now = CLOSES_AT + timedelta(hours=3)
-    # Past the close plus grace the browser no longer holds the code (survey.sessions)...
-    assert person.get(f"/s/{SLUG}/p/involvement").headers["Location"].endswith(f"/s/{SLUG}")
+    # Past the close plus grace the browser no longer holds the code (survey.sessions), and
+    # every survey page says the survey is closed...
+    closed = person.get(f"/s/{SLUG}/p/involvement")
+    assert closed.status_code == 403
+    assert "Answers saved before the close are kept." in page_text(closed)
     welcome = page_text(person.get(f"/s/{SLUG}"))
     assert "This survey is closed" in welcome
     assert "Answers saved before the close are kept." in welcome
