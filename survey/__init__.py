@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey.assets import register_static_versions
@@ -134,6 +134,11 @@ def register_error_pages(app: Flask) -> None:
         "This form has expired or was not sent from this site. "
         "Reload the page and send it again; nothing was saved."
     )
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError) -> Response:
+        # A Host the operator does not trust: no page is built from it (no links, no template).
+        return Response("This address is not served here.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:

@@ -5,6 +5,7 @@ Under CI=true a test that needs PostgreSQL or the browser fails instead of skipp
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,9 +108,16 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Flask]:
-    """The app on a clean database holding the shipped questionnaire."""
-    flask_app = create_app(make_settings(database_url, tmp_path), clock=clock)
+def app(
+    database_url: str, clock: Clock, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The app on a clean database holding the shipped questionnaire; a test marked
+    `@pytest.mark.settings(secure_cookies=True, ...)` gets those settings changed."""
+    settings = make_settings(database_url, tmp_path)
+    marker = request.node.get_closest_marker("settings")
+    if marker is not None:
+        settings = dataclasses.replace(settings, **marker.kwargs)
+    flask_app = create_app(settings, clock=clock)
     flask_app.config["TESTING"] = True
     db = flask_app.extensions["survey_db"]
     with db.writing() as session:

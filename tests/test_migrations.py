@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
-from survey.cli import alembic_config
+from survey import create_app, resume_codes
+from survey.catalog import find_survey, latest_version, load_questionnaire
+from survey.cli import alembic_config, migrate
 from survey.db import make_engine
-from survey.models import Base
+from survey.models import Base, Response
+from survey.settings import Settings
+from tests.conftest import WE_OWN_IT
 
 
 def differences(connection) -> list:
@@ -44,3 +49,39 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_sqlite_file(tmp_path: Path):
             assert differences(connection) == []
     finally:
         engine.dispose()
+
+
+def test_resume_codes_stored_before_keyed_hashes_keep_working(tmp_path: Path):
+    """Responses stored as SHA-256(code) by earlier versions: after the upgrade their codes
+    still resume them, and only the keyed form is stored."""
+    settings = Settings.for_folder(tmp_path, f"sqlite:///{tmp_path / 'old.db'}", "secret")
+    app = create_app(settings)
+    db = app.extensions["survey_db"]
+    with db.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")  # the schema before keyed hashes
+    code = "K7QF-3MZP-9XWA"
+    with db.writing() as session:
+        survey = find_survey(session, load_questionnaire(session, WE_OWN_IT).slug)
+        moment = datetime(2027, 1, 15, 12, tzinfo=UTC)
+        session.add(
+            Response(
+                id="0" * 32,
+                survey_id=survey.id,
+                questionnaire_version_id=latest_version(session, survey).id,
+                resume_code_hash=resume_codes.legacy_hash(code),
+                status="in_progress",
+                late=False,
+                language="en",
+                consent_version="1",
+                started_at=moment,
+                updated_at=moment,
+            )
+        )
+    migrate(app)
+    with db.reading() as session:
+        (stored,) = session.scalars(select(Response)).all()
+    assert stored.resume_code_hash == resume_codes.code_hash(code, settings.resume_key)
+    page = app.test_client().get("/s/we-own-it/resume/k7qf3mzp9xwa")
+    assert page.status_code == 200
+    assert ">Continue</button>" in page.get_data(as_text=True)
+    db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.admin.console import (
     CLOSED,
     REOPEN,
     SCHEDULE,
+    SURVEY,
     assert_closed_page,
     audit_rows,
     error_summary,
@@ -312,3 +314,41 @@ def test_reloading_with_the_cli_keeps_an_admin_close(app, admin_client, tmp_path
     assert result.exit_code == 0, result.output
     assert "new version 2" in result.output
     assert schedule_of(app) == closed
+
+
+# -- on the survey's first page ----------------------------------------------------------------
+
+
+def button_form(page: str, label: str) -> str:
+    """The action of the form whose button reads `label` (a button, not a link)."""
+    match = re.search(
+        rf'<form method="(get|post)" action="([^"]+)"[^>]*>(?:(?!</form>).)*'
+        rf"<button[^>]*>{re.escape(label)}</button>",
+        page,
+        re.S,
+    )
+    assert match, f"no {label!r} button"
+    return match.group(2)
+
+
+def test_close_now_is_one_click_and_a_confirmation_from_the_surveys_first_page(
+    app, admin_client, admin_account, clock
+):
+    dashboard = admin_client.get(SURVEY).get_data(as_text=True)
+    assert button_form(dashboard, "Reopen") == REOPEN
+    confirm = admin_client.get(button_form(dashboard, "Close now"))  # the one click
+    assert confirm.status_code == 200
+    assert "Close we-own-it now?" in text_of(confirm)
+    assert post_form(admin_client, CLOSE, {}).status_code == 302  # the confirmation
+    assert survey_row(app).closes_at == clock.now
+    (event,) = audit_rows(app, "survey.close")
+    assert event.actor == admin_account[0]
+    dashboard = admin_client.get(SURVEY).get_data(as_text=True)
+    assert ">Close now</button>" not in dashboard  # closed already; Reopen stays
+    assert button_form(dashboard, "Reopen") == REOPEN
+
+
+def test_researchers_see_no_close_or_reopen_button(app, researcher_client):
+    dashboard = researcher_client.get(SURVEY).get_data(as_text=True)
+    assert ">Close now</button>" not in dashboard and ">Reopen</button>" not in dashboard
+    assert researcher_client.get(CLOSE).status_code == 403
