@@ -1,4 +1,4 @@
-"""Accounts of admins and researchers: argon2 password hashes, sign-in with throttling, roles."""
+"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles."""
 
 from __future__ import annotations
 

@@ -55,18 +55,3 @@ def recent(session: Session, *, limit: int = 200, offset: int = 0) -> list[Audit
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-
-
-def count_since(session: Session, *, action: str, target: str, since: datetime) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.action == action,
-                AuditEvent.target == target,
-                AuditEvent.at >= since,
-            )
-        )
-        or 0
-    )

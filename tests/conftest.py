@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -69,6 +70,30 @@ def _reset_postgres(url: str) -> None:
             connection.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
+
+
+# Argon2 with the library's defaults costs ~0.15 s a hash here, on purpose: in tests, where
+# accounts are made and signed in to hundreds of times, the cheapest parameters do (the
+# timing test of sign-ins asks for the real ones with `real_password_hashing`).
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    from survey import accounts
+
+    if "real_password_hashing" not in request.fixturenames:
+        monkeypatch.setattr(accounts, "_hasher", _CHEAP_HASHER)
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def real_password_hashing() -> None:
+    """Argon2 with the parameters the platform uses (see cheap_password_hashing)."""
 
 
 @pytest.fixture(scope="session", autouse=True)

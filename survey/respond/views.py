@@ -321,8 +321,11 @@ def start(slug: str) -> Page:
     """Consent given: draw a resume code for this browser. Nothing is stored until the first
     section is saved, and nothing on the page picks the code (a copied or cached page cannot
     put two people into one response)."""
-    with get_db().reading() as db_session:
-        survey, questionnaire = _survey(db_session, slug)
+    # It writes nothing, but decides under the survey's shared lock like a write: a start is
+    # refused from the moment an admin's close is committed, never let through on a schedule
+    # read just before.
+    with get_db().writing() as db_session:
+        survey, questionnaire = _survey(db_session, slug, writing=True)
         existing = _progress(db_session, survey)
         if existing is not None:
             return redirect(_where_to_continue(survey, existing))

@@ -117,7 +117,9 @@ def test_throttling_one_email_leaves_other_accounts_alone(client, make_user):
     assert sign_in(client, other, other_password).status_code == 302
 
 
-def test_unknown_and_disabled_accounts_answer_as_slowly_as_active_ones(app, clock, make_user):
+def test_unknown_and_disabled_accounts_answer_as_slowly_as_active_ones(
+    app, clock, make_user, real_password_hashing
+):
     """Timing tells no one which emails have an account: each attempt checks one password
     hash. A wrong password for an active account is the yardstick."""
     make_user("admin")

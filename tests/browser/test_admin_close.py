@@ -27,10 +27,10 @@ def test_admin_closes_the_survey_and_a_respondent_sees_the_closed_page(
     admin.get_by_role("button", name="Sign in").click()
     expect(admin.locator("h1")).to_have_text("Surveys")
 
+    # "Close now" is on the survey's first page: one click, then the confirmation.
     admin.get_by_role("row").filter(has_text=SLUG).get_by_role("link").first.click()
-    admin.get_by_role("navigation", name="Survey").get_by_role("link", name="Schedule").click()
-    expect(admin.locator("h1")).to_have_text("Schedule")
-    admin.get_by_role("link", name="Close now").click()
+    expect(admin.locator("h1")).to_have_text("Dashboard")
+    admin.get_by_role("button", name="Close now").click()
 
     expect(admin.locator("h1")).to_have_text(f"Close {SLUG} now?")
     admin.get_by_role("button", name="Close now").click()
@@ -39,7 +39,8 @@ def test_admin_closes_the_survey_and_a_respondent_sees_the_closed_page(
         f"{SLUG} is closed: no new responses are accepted."
     )
     expect(admin.locator("h1")).to_have_text("Schedule")
-    expect(admin.get_by_role("link", name="Close now")).to_have_count(0)
+    expect(admin.get_by_role("button", name="Close now")).to_have_count(0)
+    expect(admin.get_by_role("button", name="Reopen")).to_be_visible()
 
     # A respondent on a phone, in a fresh browser: the closed page, and no way to start.
     respondent = new_context().new_page()
