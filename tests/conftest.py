@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from survey import create_app
 from survey.catalog import load_questionnaire
@@ -60,6 +61,28 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database of this test process: the configured one, or under pytest-xdist
+    one per worker next to it (`test_gw0`, ...), made on first use, so workers never share
+    tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
@@ -111,8 +134,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         if not POSTGRES_URL:
             unavailable("SURVEY_TEST_DATABASE_URL is not set")
-        url = str(POSTGRES_URL)
         try:
+            url = _worker_database(str(POSTGRES_URL))
             _reset_postgres(url)
         except Exception as error:  # noqa: BLE001 - any failure to connect
             unavailable(f"PostgreSQL at SURVEY_TEST_DATABASE_URL is unreachable: {error}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -16,6 +17,9 @@ import yaml
 from survey.questionnaire import conditions
 from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
 from survey.schedule import LocalTimeError, Schedule, local_to_utc, valid_timezone
+
+# libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Text = Mapping[str, str]
 
@@ -203,8 +207,8 @@ def read_source(path: str | Path) -> str:
 def load_text(text: str, source_name: str) -> Questionnaire:
     """Parse questionnaire YAML text; `source_name` names it in error messages."""
     try:
-        document = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        document = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -221,9 +225,11 @@ def load_text(text: str, source_name: str) -> Questionnaire:
     return questionnaire
 
 
+@functools.lru_cache(maxsize=64)
 def fingerprint(text: str) -> str:
-    """A hash of a file's meaning: layout, comments and key order do not change it."""
-    data = yaml.safe_load(text)
+    """A hash of a file's meaning: layout, comments and key order do not change it (computed
+    once per text: `survey init` loads every file at every start)."""
+    data = yaml.load(text, Loader=_LOADER)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
