@@ -38,8 +38,9 @@ run: install
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey tests migrations benchmarks
 
+# One test process per core (pytest-xdist); each has its own PostgreSQL database.
 test: lint $(MO_FILES)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # After marking or changing interface text: re-extract survey/translations/messages.pot and
 # merge it into every language's messages.po (new strings empty, changed ones fuzzy).
