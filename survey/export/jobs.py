@@ -105,7 +105,7 @@ def summary(values: Mapping[str, Any]) -> str:
 def _reserve(folder: Path, name: str) -> Path:
     """A new empty file in `folder` named `name` (with -2, -3 ... before the extension when
     that name is taken), created exclusively so two exports never share a file."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem, dot, extension = name.partition(".")
     for number in range(1, 1000):
         candidate = name if number == 1 else f"{stem}-{number}{dot}{extension}"
@@ -427,9 +427,13 @@ def start_job_process(app: Flask, job_id: str) -> subprocess.Popen[bytes]:
     A thread of this process waits for it, so no finished child is left as a zombie.
     """
     settings: Settings = app.config["SURVEY_SETTINGS"]
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    settings.exports_path.mkdir(parents=True, exist_ok=True)
-    with (settings.instance_path / LOG_NAME).open("ab") as log:
+    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.exports_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Private whatever the process's umask (an app started other than by `survey serve`).
+    descriptor = os.open(
+        settings.instance_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+    )
+    with os.fdopen(descriptor, "ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "survey.cli", "export-run", job_id],
             stdin=subprocess.DEVNULL,

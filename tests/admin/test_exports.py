@@ -312,6 +312,15 @@ def test_one_running_export_per_person_and_a_few_in_all(app, answered, make_user
     assert len(jobs(app)) == export_jobs.MAX_RUNNING
 
 
+def test_export_files_and_the_job_log_are_private(app, answered, researcher_a):
+    """Readable by the platform's own user only, even in a process whose umask is wider."""
+    job = finished_export(signed_in_client(app, *researcher_a))
+    instance = app.config["SURVEY_SETTINGS"].instance_path
+    for path in (export_file(app, job), instance / export_jobs.LOG_NAME):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    assert export_file(app, job).parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_delete_removes_the_file_and_the_row_and_is_logged(app, answered, researcher_a):
     client = signed_in_client(app, *researcher_a)
     job = finished_export(client)
