@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,8 +146,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _email_and_address() -> str:
+    """The limiter's key for one account from one address (the email hashed: the limiter's
+    storage, Redis say, holds no address book)."""
     email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"{email}|{get_remote_address()}"
+    return f"{hashlib.sha256(email.encode()).hexdigest()[:32]}|{get_remote_address()}"
 
 
 def _failed(response: HTTPResponse) -> bool:

@@ -214,9 +214,10 @@ def create_job(
     with app_db.writing() as session:
         if session.get_bind().dialect.name == "postgresql":
             # Admissions one at a time (SQLite's writers already queue at BEGIN IMMEDIATE).
+            namespace, key = _ADMISSION_LOCK
             session.execute(
-                text("SELECT pg_advisory_xact_lock(:a, :b)"),
-                dict(zip(("a", "b"), _ADMISSION_LOCK, strict=True)),
+                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                {"namespace": namespace, "key": key},
             )
         running = [
             job
