@@ -349,8 +349,14 @@ def _numbered_table(export: Export) -> tuple[list[Column], list[list[Any]]]:
             if numeric[index]:
                 data[index].append(_number(columns[index], value))
             else:
-                data[index].append("" if value is None else str(value))
+                data[index].append("" if value is None else _without_nul(str(value)))
     return columns, data
+
+
+def _without_nul(text: str) -> str:
+    """SPSS and Stata files end a text at a NUL: one in an answer stored before such answers
+    were refused shows as U+FFFD (replacement character), and the rest of the text stays."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def _variable_label(export: Export, column: Column, written: str) -> str:

@@ -356,6 +356,19 @@ def test_xlsx_tab_and_carriage_return_are_neutralised_too(tmp_path: Path):
 # -- SPSS ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_a_nul_stored_in_an_earlier_answer_does_not_cut_the_text(tmp_path, fmt):
+    """Answers are refused with a NUL now; one stored before keeps its text after it."""
+    export = fake_export(
+        [text_column("response_id"), text_column("note")], [["r1", "We decide\x00 together"]]
+    )
+    path = tmp_path / f"nul.{fmt}"
+    getattr(writers, f"write_{fmt}")(export, path)
+    read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    frame, _meta = read(str(path))
+    assert frame["note"].tolist() == ["We decide\ufffd together"]
+
+
 def numbered(column: Column, value: Any) -> Any:
     """What SPSS and Stata hold: categories as numbers, numbers as floats, text as text."""
     if column.numeric or column.is_categorical:
