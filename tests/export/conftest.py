@@ -16,12 +16,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import insert, select
 
-from survey.catalog import find_survey, load_questionnaire
+from survey.catalog import find_survey, latest_version, load_questionnaire
 from survey.export import build, flatten
 from survey.export.build import Export
 from survey.export.flatten import Column
 from survey.export.source import ExportOptions
+from survey.models import Base
 from survey.questionnaire.schema import Questionnaire, load_file
 from tests.conftest import WE_OWN_IT
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
@@ -102,11 +104,51 @@ def questionnaire() -> Questionnaire:
     return load_file(WE_OWN_IT)
 
 
+# What a population left in each database, made over HTTP once per test process and database:
+# its rows, the people, and the clock after it. Later tests get a copy of the rows at once.
+_MADE: dict[str, tuple[dict[str, list[dict[str, Any]]], Population, datetime]] = {}
+_POPULATION_TABLES = ("responses", "answers", "personal_answers", "section_progress")
+
+
+def _rows_of(app: Flask) -> dict[str, list[dict[str, Any]]]:
+    tables = Base.metadata.tables
+    with app.extensions["survey_db"].reading() as session:
+        return {
+            name: [dict(row._mapping) for row in session.execute(select(tables[name]))]
+            for name in _POPULATION_TABLES
+        }
+
+
+def _put_back(app: Flask, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """The rows of a population into this test's database, its responses tied to this test's
+    survey and questionnaire version (made afresh by the `app` fixture)."""
+    tables = Base.metadata.tables
+    with app.extensions["survey_db"].writing() as session:
+        survey = find_survey(session, "we-own-it")
+        version = latest_version(session, survey)
+        tied = {"survey_id": survey.id, "questionnaire_version_id": version.id}
+        for name in _POPULATION_TABLES:
+            values = [{**row, **tied} if name == "responses" else row for row in rows[name]]
+            if values:
+                session.execute(insert(tables[name]), values)
+
+
 @pytest.fixture
-def population(app: Flask, clock, questionnaire: Questionnaire) -> Population:
+def population(app: Flask, clock, questionnaire: Questionnaire, database_url: str) -> Population:
     """Seven respondents, answered through the app, started an hour apart (so in this order):
     member (via newsletter), not_involved (via radio), formula, formula2, partial, screened_out,
     and late (started before the deadline, submitted in the grace period)."""
+    if database_url in _MADE:
+        rows, made, now = _MADE[database_url]
+        _put_back(app, rows)
+        clock.now = now
+        return copy.deepcopy(made)
+    population = _answered_population(app, clock, questionnaire)
+    _MADE[database_url] = (_rows_of(app), copy.deepcopy(population), clock.now)
+    return population
+
+
+def _answered_population(app: Flask, clock, questionnaire: Questionnaire) -> Population:
     known: set[str] = set()
     people: dict[str, Person] = {}
     coop_questions = {
