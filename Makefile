@@ -36,11 +36,12 @@ run: install
 	$(BIN)/survey serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check survey tests migrations benchmarks
+	$(BIN)/ruff check survey tests migrations benchmarks setup.py
+	$(BIN)/ruff format --check survey tests migrations benchmarks setup.py
 
 # One test process per core (pytest-xdist); each has its own PostgreSQL database.
 test: lint $(MO_FILES)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --durations=15
 
 # After marking or changing interface text: re-extract survey/translations/messages.pot and
 # merge it into every language's messages.po (new strings empty, changed ones fuzzy).

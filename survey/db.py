@@ -66,7 +66,6 @@ class Database:
     def __init__(self, url: str, **options: Any):
         self.url = url
         self.engine = make_engine(url, **options)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)

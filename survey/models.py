@@ -29,7 +29,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("in_progress", "complete", "screened_out")
 ROLES = ("admin", "researcher")
 
 
@@ -227,9 +226,6 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(254))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
-
-
-EXPORT_STATES = ("queued", "running", "done", "failed")
 
 
 class ExportJob(Base):

@@ -80,9 +80,7 @@ class Settings:
     ) -> Settings:
         """Read SURVEY_* variables, filling in the documented defaults."""
         env = os.environ if environ is None else environ
-        instance = Path(
-            instance_path or env.get("SURVEY_INSTANCE_PATH") or _default_instance()
-        )
+        instance = Path(instance_path or env.get("SURVEY_INSTANCE_PATH") or _default_instance())
         try:
             proxies = int(env.get("SURVEY_TRUSTED_PROXIES", "0"))
         except ValueError:

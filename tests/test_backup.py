@@ -51,9 +51,7 @@ def test_backup_copies_the_database_while_it_serves(app, client, tmp_path):
     assert "already exists" in again.output
 
 
-def test_backups_in_a_folder_are_named_by_time_and_the_oldest_rotated_away(
-    app, clock, tmp_path
-):
+def test_backups_in_a_folder_are_named_by_time_and_the_oldest_rotated_away(app, clock, tmp_path):
     folder = tmp_path / "backups"
     folder.mkdir()
     engine = app.extensions["survey_db"].engine

@@ -38,7 +38,6 @@ from survey.settings import Settings
 
 ACTION = "export"
 DELETE_ACTION = "export.delete"
-STATES = ("queued", "running", "done", "failed")
 ACTIVE_STATES = ("queued", "running")
 LOG_NAME = "export-jobs.log"
 MAX_ERROR_LENGTH = 300

@@ -118,8 +118,7 @@ def parse(source: str) -> Condition:
     text = source.strip()
     if len(text) > MAX_LENGTH:
         raise ConditionError(
-            f"condition is too long ({len(text)} characters, at most {MAX_LENGTH}): "
-            f"{_quoted(text)}"
+            f"condition is too long ({len(text)} characters, at most {MAX_LENGTH}): {_quoted(text)}"
         )
     try:
         expression = ast.parse(text, mode="eval")

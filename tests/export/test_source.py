@@ -25,8 +25,7 @@ def _records(app: Flask, options: ExportOptions, batch_size: int) -> list[source
         assert survey is not None
         versions = source.versions_of(session, survey)
         return [
-            record
-            for record, _ in source.records(session, survey, options, versions, batch_size)
+            record for record, _ in source.records(session, survey, options, versions, batch_size)
         ]
 
 
@@ -37,9 +36,7 @@ def test_every_response_once_in_start_order_whatever_the_batch_size(
     records = _records(app, EVERYONE, batch_size)
 
     people = sorted(population.people.values(), key=lambda person: person.started_at)
-    assert [record.response_id for record in records] == [
-        person.response_id for person in people
-    ]
+    assert [record.response_id for record in records] == [person.response_id for person in people]
     for record, person in zip(records, people, strict=True):
         assert record.started_at == person.started_at
         assert record.started_at.tzinfo is UTC

@@ -67,9 +67,7 @@ def test_a_changed_source_text_makes_its_translations_stale(tmp_path: Path):
 
 
 def test_a_translation_updated_with_its_source_is_not_stale(tmp_path: Path):
-    changed = AGE_RELABELLED.replace(
-        "Quel âge avez-vous ?", "Quel est votre âge ?"
-    )
+    changed = AGE_RELABELLED.replace("Quel âge avez-vous ?", "Quel est votre âge ?")
     path = copy_with(tmp_path, (AGE_LABEL, changed))
 
     assert stale_of(path) == {(AGE_KEY, "es")}

@@ -794,9 +794,7 @@ def test_a_missing_section_page_is_in_the_language(client, language):
     ("language", "million"),
     [("en", "1,000,000"), ("fr", "1\u202f000\u202f000"), ("es", "1.000.000")],
 )
-def test_large_bounds_are_written_the_languages_way_and_years_stay_years(
-    client, language, million
-):
+def test_large_bounds_are_written_the_languages_way_and_years_stay_years(client, language, million):
     person = answered_up_to(client, "cooperative")
     in_language(person.get(f"{BASE}/p/cooperative?lang={language}"), language)
     answers = {**MEMBER_ANSWERS["cooperative"], "members_total": "2000000", "founded_year": "1700"}
