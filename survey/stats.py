@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Float, String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from survey.i18n import language_name, text
 from survey.models import Answer, Response, SectionProgress, Survey
@@ -115,7 +115,12 @@ def dashboard(
 # -- queries -----------------------------------------------------------------------------------
 
 
-def _count_by(session: Session, survey: Survey, column: Any) -> dict[Any, int]:
+_Value = TypeVar("_Value")
+
+
+def _count_by(
+    session: Session, survey: Survey, column: InstrumentedAttribute[_Value]
+) -> dict[_Value, int]:
     """The survey's responses counted by one of their columns (status, channel, language)."""
     rows = session.execute(
         select(column, func.count()).where(Response.survey_id == survey.id).group_by(column)
@@ -128,7 +133,7 @@ def _holds_every_response(session: Session, started: int) -> bool:
     return total == started
 
 
-def _duration_seconds(dialect: str) -> ColumnElement[Any]:
+def _duration_seconds(dialect: str) -> ColumnElement[float]:
     if dialect == "sqlite":
         return cast(
             (func.julianday(Response.submitted_at) - func.julianday(Response.started_at)) * 86400.0,
@@ -160,7 +165,8 @@ def _median_duration(
     return round(sum(middle) / len(middle), 3)
 
 
-def _day_of_start(dialect: str) -> ColumnElement[Any]:
+def _day_of_start(dialect: str) -> ColumnElement[date | str]:
+    """The UTC day a response was started: a date on PostgreSQL, ISO text on SQLite."""
     if dialect == "sqlite":
         return func.date(Response.started_at)  # stored as naive UTC text
     return func.date(func.timezone("UTC", Response.started_at))

@@ -7,7 +7,7 @@ format needs the whole table in memory unless its library does (SPSS, Stata).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -90,7 +90,7 @@ class Export:
     def label(self, column: Column) -> str:
         return flatten.text_of(column.label, self.language, self.default_language)
 
-    def value_label(self, text: dict[str, str]) -> str:
+    def value_label(self, text: Mapping[str, str]) -> str:
         return flatten.text_of(text, self.language, self.default_language)
 
     def about(self) -> list[tuple[str, str]]:

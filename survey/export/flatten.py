@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from survey.message_catalogs import N_, NP_, gettext_in
 from survey.questionnaire import flow
@@ -164,7 +164,7 @@ def merged_questions(versions: Sequence[Questionnaire]) -> list[Question]:
         extra_choices = tuple(choices[question_id])
         extra_rows = tuple(rows[question_id])
         if extra_choices != question.choices or extra_rows != question.rows:
-            question = _with(question, choices=extra_choices, rows=extra_rows)
+            question = replace(question, choices=extra_choices, rows=extra_rows)
         merged.append(question)
     return merged
 
@@ -179,18 +179,22 @@ def _merge(known: list[Choice], newer: Sequence[Choice]) -> list[Choice]:
     for item in newer:
         if item.code in by_code:
             index = by_code[item.code]
-            result[index] = _with(item, number=result[index].number)
+            result[index] = replace(item, number=result[index].number)
         else:
             if item.number in used:
-                item = _with(item, number=max(used) + 1)
+                item = replace(item, number=max(used) + 1)
             by_code[item.code] = len(result)
             used.add(item.number)
             result.append(item)
     return result
 
 
-def _with(question: Question, **changes: Any) -> Question:
-    return replace(question, **changes)
+class _QuestionFields(TypedDict):
+    """What every column of one question shares."""
+
+    question_id: str
+    personal: bool
+    relevance: str | None
 
 
 def _question_columns(question: Question, section_relevance: str | None = None) -> list[Column]:
@@ -199,7 +203,7 @@ def _question_columns(question: Question, section_relevance: str | None = None) 
         relevance = f"({section_relevance}) and ({relevance})"
     elif section_relevance:
         relevance = section_relevance
-    common = {
+    common: _QuestionFields = {
         "question_id": question.id,
         "personal": question.personal,
         "relevance": relevance,

@@ -82,7 +82,9 @@ class Versions:
     questionnaires: dict[int, Questionnaire]  # version id -> content
 
     def ordered(self) -> list[Questionnaire]:
-        return [self.questionnaires[key] for key in sorted(self.numbers, key=self.numbers.get)]
+        return [
+            self.questionnaires[key] for key in sorted(self.numbers, key=self.numbers.__getitem__)
+        ]
 
     @property
     def latest(self) -> Questionnaire:

@@ -364,7 +364,8 @@ def _variable_label(export: Export, column: Column, written: str) -> str:
     return label if written == column.name else f"{column.name}: {label}"
 
 
-def _value_labels(export: Export, column: Column) -> dict[int, str]:
+def _value_labels(export: Export, column: Column) -> dict[int | float, str]:
+    # Keyed as pyreadstat's value labels are (a dict, so the key type must match it).
     return {
         column.numbers.get(code, code): export.value_label(label)
         for code, label in column.value_labels
