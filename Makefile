@@ -38,6 +38,7 @@ run: install
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey tests migrations benchmarks setup.py
 	$(BIN)/ruff format --check survey tests migrations benchmarks setup.py
+	$(BIN)/mypy
 
 # One test process per core (pytest-xdist); each has its own PostgreSQL database.
 test: lint $(MO_FILES)

@@ -10,6 +10,7 @@ from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.assets import register_static_versions
 from survey.db import Database
@@ -145,7 +146,7 @@ def register_error_pages(app: Flask) -> None:
         return render(400, expired)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response | tuple[str, int]:
+    def _http(error: HTTPException) -> WerkzeugResponse | tuple[str, int]:
         code = error.code or 500
         if code not in messages:
             return error.get_response()
@@ -167,11 +168,11 @@ def get_db(app: Flask | None = None) -> Database:
     """The app's database (the current app's when none is given)."""
     from flask import current_app
 
-    return (app or current_app).extensions["survey_db"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["survey_db"]
 
 
 def current_time() -> datetime:
     """Now, by the app's clock (tests move it; otherwise UTC now)."""
     from flask import current_app
 
-    return current_app.config["SURVEY_CLOCK"]()  # type: ignore[no-any-return]
+    return current_app.config["SURVEY_CLOCK"]()

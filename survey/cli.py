@@ -50,7 +50,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _settings() -> Settings:
-    return current_app.config["SURVEY_SETTINGS"]  # type: ignore[no-any-return]
+    return current_app.config["SURVEY_SETTINGS"]
 
 
 def alembic_config(connection: Any = None) -> AlembicConfig:
@@ -179,7 +179,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
     from survey.logs import RedactingLogger, redact_handlers
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             # Resume codes, passwords and email addresses never reach a log line.
             self.cfg.set("logger_class", RedactingLogger)

@@ -81,7 +81,7 @@ def redact_handlers(*loggers: logging.Logger) -> None:
                 handler.addFilter(_FILTER)
 
 
-class RedactingLogger(GunicornLogger):  # type: ignore[misc]
+class RedactingLogger(GunicornLogger):
     """gunicorn's logger, with every text of an access log line and every message redacted."""
 
     def setup(self, cfg: Any) -> None:

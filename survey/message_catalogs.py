@@ -27,7 +27,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 PACKAGE = Path(__file__).resolve().parent
 TRANSLATIONS = PACKAGE / "translations"
@@ -49,7 +49,7 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
 
 
 @functools.cache
-def _translations(language: str) -> Translations:
+def _translations(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [language], DOMAIN)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from survey import audit, resume_codes, schedule
 from survey.catalog import latest_version, questionnaire_of, schedule_of
+from survey.db import affected
 from survey.models import Answer, PersonalAnswer, Response, SectionProgress, Survey
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
@@ -132,7 +133,7 @@ def load_progress(session: Session, response: Response) -> Progress:
         for question_id, value in session.execute(
             select(model.question_id, model.value).where(model.response_id == response.id)
         ):
-            answers[question_id] = value
+            answers[str(question_id)] = value
     completed = set(
         session.scalars(
             select(SectionProgress.section_id).where(
@@ -157,12 +158,14 @@ def _claim(session: Session, survey: Survey, response: Response, now: datetime) 
     """Lock the response for this write, or refuse if it is finished or the survey closed."""
     if not schedule.may_continue(schedule_of(survey), now):
         raise SurveyClosed(survey.slug)
-    claimed = session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.status == "in_progress")
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = affected(
+        session.execute(
+            update(Response)
+            .where(Response.id == response.id, Response.status == "in_progress")
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         raise ResponseFinished(response.id)
     session.refresh(response)
@@ -278,18 +281,20 @@ def submit(
     survey_schedule = schedule_of(survey)
     if not schedule.may_continue(survey_schedule, now):
         raise SurveyClosed(survey.slug)
-    done = session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.status == "in_progress")
-        .values(
-            status="complete",
-            submitted_at=now,
-            updated_at=now,
-            late=schedule.is_late(survey_schedule, now),
-            language=language or response.language,
+    done = affected(
+        session.execute(
+            update(Response)
+            .where(Response.id == response.id, Response.status == "in_progress")
+            .values(
+                status="complete",
+                submitted_at=now,
+                updated_at=now,
+                late=schedule.is_late(survey_schedule, now),
+                language=language or response.language,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.refresh(response)
     return done == 1
 

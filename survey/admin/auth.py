@@ -22,6 +22,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from survey import current_time, get_db
+from survey.db import affected
 from survey.extensions import login_manager
 from survey.models import AdminSession, User
 
@@ -34,7 +35,7 @@ SEEN_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class Account(UserMixin):  # type: ignore[misc]
+class Account(UserMixin):
     """The signed-in person as this request knows them (not a database object)."""
 
     user_id: int
@@ -72,7 +73,7 @@ def end_other_sessions(db_session: Session, user_id: int, keep: str | None = Non
     query = delete(AdminSession).where(AdminSession.user_id == user_id)
     if keep is not None:
         query = query.where(AdminSession.id != _digest(keep))
-    return db_session.execute(query).rowcount or 0
+    return affected(db_session.execute(query))
 
 
 @login_manager.user_loader
@@ -87,9 +88,11 @@ def _load(token: str) -> Account | None:
             return None
         user = db_session.get(User, row.user_id)
         ended = now - row.last_seen_at > IDLE_LIMIT or now - row.created_at > ABSOLUTE_LIMIT
-        account = Account(user.id, user.email, user.role, token) if user is not None else None
+        account = None
+        if user is not None and user.active:
+            account = Account(user.id, user.email, user.role, token)
         seen = row.last_seen_at
-    if ended or account is None or not user.active:
+    if ended or account is None:
         with get_db().writing() as db_session:
             db_session.execute(delete(AdminSession).where(AdminSession.id == key))
         return None

@@ -30,7 +30,7 @@ from sqlalchemy import select, text, update
 
 from survey import audit
 from survey.catalog import find_survey
-from survey.db import Database
+from survey.db import Database, affected
 from survey.export import build
 from survey.export.source import ExportOptions
 from survey.models import ExportJob, Survey, User, as_utc, utcnow
@@ -273,11 +273,13 @@ def run_job(
     Only one process runs a job: it is claimed with a conditional update (queued -> running).
     """
     with app_db.writing() as session:
-        claimed = session.execute(
-            update(ExportJob)
-            .where(ExportJob.id == job_id, ExportJob.state == "queued")
-            .values(state="running", heartbeat_at=clock())
-        ).rowcount
+        claimed = affected(
+            session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == job_id, ExportJob.state == "queued")
+                .values(state="running", heartbeat_at=clock())
+            )
+        )
     if not claimed:
         raise JobError(f"no queued export job {job_id!r}")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -37,7 +38,8 @@ class Problem:
 
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    # dataclasses.field in full: this class has a field named `field`.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     text: Text | None = None  # a message written in the questionnaire file
 
 

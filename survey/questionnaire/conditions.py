@@ -192,8 +192,8 @@ def _convert(node: ast.AST, source: str) -> Node:
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         parts: list[Node] = []
-        for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
-            name = _COMPARE_OPS.get(type(op))
+        for comparison, left, right in zip(node.ops, operands, operands[1:], strict=False):
+            name = _COMPARE_OPS.get(type(comparison))
             if name is None:
                 raise ConditionError(f"unsupported comparison in {source!r}")
             parts.append(Compare(name, _convert(left, source), _convert(right, source)))

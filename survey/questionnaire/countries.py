@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pycountry
@@ -19,14 +20,15 @@ def _sort_key(name: str) -> str:
 @lru_cache(maxsize=16)
 def country_names(language: str) -> tuple[tuple[str, str], ...]:
     """(code, name) pairs sorted by name as a reader of `language` expects."""
+    territories: Mapping[str, str]
     try:
         territories = Locale.parse(language).territories
     except (UnknownLocaleError, ValueError):
         territories = {}
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for country in pycountry.countries:
         name = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
-        pairs.append((country.alpha_2, name))
+        pairs.append((country.alpha_2, str(name)))
     return tuple(sorted(pairs, key=lambda pair: _sort_key(pair[1])))
 
 

@@ -105,7 +105,7 @@ def _survey(
 
 
 def _resume_key() -> str:
-    return current_app.config["SURVEY_SETTINGS"].resume_key  # type: ignore[no-any-return]
+    return current_app.config["SURVEY_SETTINGS"].resume_key
 
 
 def _held(key: str, slug: str) -> Any:
