@@ -316,7 +316,7 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(path, f"must be a whole number, not {value!r}")
             return None
-        return value
+        return int(value)
 
     def boolean(self, value: Any, path: tuple[Any, ...]) -> bool:
         if value is None:
