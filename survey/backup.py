@@ -29,9 +29,13 @@ class BackupError(RuntimeError):
 
 def backup_name(dialect: str, now: datetime) -> str:
     """The file name of a backup made at `now` (aware) of a `dialect` database."""
+    _check_supported(dialect)
+    return f"survey-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}{EXTENSIONS[dialect]}"
+
+
+def _check_supported(dialect: str) -> None:
     if dialect not in EXTENSIONS:
         raise BackupError(f"backups of {dialect} databases are not supported")
-    return f"survey-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}{EXTENSIONS[dialect]}"
 
 
 def backup(engine: Engine, target: Path, now: datetime) -> Path:
@@ -40,8 +44,8 @@ def backup(engine: Engine, target: Path, now: datetime) -> Path:
     dialect = engine.dialect.name
     if target.is_dir():
         target = target / backup_name(dialect, now)
-    elif dialect not in EXTENSIONS:
-        raise BackupError(f"backups of {dialect} databases are not supported")
+    else:
+        _check_supported(dialect)
     if target.exists():
         raise BackupError(f"{target} already exists; choose a new file name")
     if not target.parent.is_dir():

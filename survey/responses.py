@@ -103,12 +103,7 @@ def store_draft(session: Session, survey: Survey, progress: Progress, now: datet
             session.add(response)
     except IntegrityError:
         # The same first save arrived twice at once: the other request stored the response.
-        existing = session.scalar(
-            select(Response).where(
-                Response.survey_id == survey.id,
-                Response.resume_code_hash == response.resume_code_hash,
-            )
-        )
+        existing = _find_by_hash(session, survey, response.resume_code_hash)
         if existing is None:
             raise
         stored = load_progress(session, existing)
@@ -118,10 +113,13 @@ def store_draft(session: Session, survey: Survey, progress: Progress, now: datet
 
 def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Response | None:
     """The stored response of `survey` with this (normalized) code; `key`: the resume key."""
+    return _find_by_hash(session, survey, resume_codes.code_hash(code, key))
+
+
+def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> Response | None:
     return session.scalar(
         select(Response).where(
-            Response.survey_id == survey.id,
-            Response.resume_code_hash == resume_codes.code_hash(code, key),
+            Response.survey_id == survey.id, Response.resume_code_hash == code_hash
         )
     )
 

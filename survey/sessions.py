@@ -30,13 +30,28 @@ def _now(app: Flask) -> datetime:
     return app.config["SURVEY_CLOCK"]()
 
 
+def held(session: Any, key: str, slug: str) -> Any:
+    """What the browser holds under `key` for one survey (None: nothing)."""
+    return (session.get(key) or {}).get(slug)
+
+
+def hold(session: Any, key: str, slug: str, value: Any) -> None:
+    entries = dict(session.get(key) or {})
+    entries[slug] = value
+    session[key] = entries
+
+
+def drop(session: Any, key: str, slug: str) -> None:
+    entries = dict(session.get(key) or {})
+    if slug in entries:
+        entries.pop(slug)
+        session[key] = entries
+
+
 def forget(session: Any, slug: str) -> None:
     """Remove what the browser holds for one survey."""
     for key in _RESPONDENT_KEYS:
-        held = dict(session.get(key) or {})
-        if slug in held:
-            held.pop(slug)
-            session[key] = held
+        drop(session, key, slug)
 
 
 class SurveySessionInterface(SecureCookieSessionInterface):

@@ -235,8 +235,7 @@ def sign_out_everywhere() -> Page:
             target=current_user.email,
             after={"sessions_ended": ended},
         )
-    logout_user()
-    session.clear()
+    _end_session()
     flash(_("You are signed out on every device."))
     return redirect(url_for("admin.sign_in"))
 

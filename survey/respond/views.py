@@ -52,7 +52,16 @@ from survey.responses import (
     withdraw,
 )
 from survey.schedule import State, may_continue, may_start, state_at
-from survey.sessions import CODES_KEY, NO_DEADLINE_DAYS, STARTED_KEY, UNTIL_KEY, forget
+from survey.sessions import (
+    CODES_KEY,
+    NO_DEADLINE_DAYS,
+    STARTED_KEY,
+    UNTIL_KEY,
+    drop,
+    forget,
+    held,
+    hold,
+)
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -108,18 +117,8 @@ def _resume_key() -> str:
     return current_app.config["SURVEY_SETTINGS"].resume_key
 
 
-def _held(key: str, slug: str) -> Any:
-    return (session.get(key) or {}).get(slug)
-
-
-def _hold(key: str, slug: str, value: Any) -> None:
-    held = dict(session.get(key) or {})
-    held[slug] = value
-    session[key] = held
-
-
 def _saved_code(slug: str) -> str | None:
-    code = _held(CODES_KEY, slug)
+    code = held(session, CODES_KEY, slug)
     return code if isinstance(code, str) else None
 
 
@@ -133,21 +132,14 @@ def _held_until(survey: Survey) -> int:
 def _keep_until(survey: Survey) -> None:
     """Bring the held-until time up to date (a deadline moved; another visit without one)."""
     until = _held_until(survey)
-    if abs(until - (_held(UNTIL_KEY, survey.slug) or 0)) > 3600:
-        _hold(UNTIL_KEY, survey.slug, until)
+    if abs(until - (held(session, UNTIL_KEY, survey.slug) or 0)) > 3600:
+        hold(session, UNTIL_KEY, survey.slug, until)
 
 
 def _remember_code(survey: Survey, code: str) -> None:
     forget(session, survey.slug)
-    _hold(CODES_KEY, survey.slug, code)
+    hold(session, CODES_KEY, survey.slug, code)
     _keep_until(survey)
-
-
-def _no_longer_draft(slug: str) -> None:
-    started = dict(session.get(STARTED_KEY) or {})
-    if slug in started:
-        started.pop(slug)
-        session[STARTED_KEY] = started
 
 
 def _progress(db_session: Session, survey: Survey) -> Progress | None:
@@ -159,27 +151,36 @@ def _progress(db_session: Session, survey: Survey) -> Progress | None:
     response = find_by_code(db_session, survey, code, _resume_key())
     if response is not None:
         progress = load_progress(db_session, response)
-        _no_longer_draft(survey.slug)
+        drop(session, STARTED_KEY, survey.slug)
     else:
-        started = _held(STARTED_KEY, survey.slug)
-        if not (isinstance(started, list) and len(started) == 2):
+        drafted = _draft(db_session, survey, code)
+        if drafted is None:
             forget(session, survey.slug)  # withdrawn, or never saved and forgotten
             return None
-        try:
-            progress = draft(
-                db_session,
-                survey,
-                code,
-                key=_resume_key(),
-                started_at=datetime.fromtimestamp(started[0], UTC),
-                language=current_language(),
-                channel=started[1],
-            )
-        except SurveyNotOpen:
-            return None
+        progress = drafted
     _keep_until(survey)
     g.languages = progress.questionnaire.languages
     return progress
+
+
+def _draft(db_session: Session, survey: Survey, code: str) -> Progress | None:
+    """The response this browser started with `code` and has not saved yet, from what it holds
+    (None: it holds no start, or the survey has no content)."""
+    started = held(session, STARTED_KEY, survey.slug)
+    if not (isinstance(started, list) and len(started) == 2):
+        return None
+    try:
+        return draft(
+            db_session,
+            survey,
+            code,
+            key=_resume_key(),
+            started_at=datetime.fromtimestamp(started[0], UTC),
+            language=current_language(),
+            channel=started[1],
+        )
+    except SurveyNotOpen:
+        return None
 
 
 def _shown_code(slug: str, progress: Progress | None) -> str | None:
@@ -192,7 +193,7 @@ def _shown_code(slug: str, progress: Progress | None) -> str | None:
 def _first_save() -> bool:
     """Whether this request may add a response: a section posted by a browser holding a draft."""
     slug = (request.view_args or {}).get("slug", "")
-    return request.method == "POST" and _held(STARTED_KEY, slug) is not None
+    return request.method == "POST" and held(session, STARTED_KEY, slug) is not None
 
 
 def _where_to_continue(survey: Survey, progress: Progress) -> str:
@@ -335,10 +336,10 @@ def start(slug: str) -> Page:
         now = current_time()
         if not may_start(schedule_of(survey), now):
             return _closed(survey, questionnaire, None)
-        _remember_code(survey, resume_codes.generate())
-        _hold(STARTED_KEY, slug, [now.timestamp(), session.get(CHANNEL_KEY)])
-        session.permanent = True
-        progress = _progress(db_session, survey)
+        code = resume_codes.generate()
+        _remember_code(survey, code)
+        hold(session, STARTED_KEY, slug, [now.timestamp(), session.get(CHANNEL_KEY)])
+        progress = _draft(db_session, survey, code)
         if progress is None:
             return _closed(survey, questionnaire, None)
         return redirect(_where_to_continue(survey, progress))
@@ -390,7 +391,7 @@ def _save(
         return _closed(survey, progress.questionnaire, progress)
     except ResponseFinished:
         return redirect(_where_to_continue(survey, progress))
-    _no_longer_draft(survey.slug)
+    drop(session, STARTED_KEY, survey.slug)
     if result.screened_out is not None:
         return redirect(url_for("respond.screened_out", slug=survey.slug))
     if request.args.get("return") == "review":
