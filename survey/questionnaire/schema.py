@@ -51,6 +51,7 @@ _TOP_KEYS = {
     "intro",
     "schedule",
     "consent",
+    "analysis",
     "sections",
 }
 _SECTION_KEYS = {"id", "title", "intro", "relevant", "questions"}
@@ -166,6 +167,10 @@ class Questionnaire:
     consent_label: Text
     sections: tuple[Section, ...]
     short_title: Text | None = None
+    # From `analysis`: the question that gives a response's country (export filter, dashboard)
+    # and the choice questions the dashboard counts; see questionnaires/FORMAT.md.
+    country_question: str | None = None
+    breakdowns: tuple[str, ...] = ()
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -361,6 +366,7 @@ class _Builder:
             self.problem(("consent", "version"), "missing consent version")
         consent_label = self.text(consent.get("label"), ("consent", "label"))
         sections = self.sections(top.get("sections"), ("sections",))
+        country, breakdowns = self.analysis(top.get("analysis"), ("analysis",))
         if self.problems or schedule is None:
             return None
         return Questionnaire(
@@ -373,8 +379,41 @@ class _Builder:
             consent_version=str(consent_version),
             consent_label=consent_label or {},
             sections=tuple(sections),
+            country_question=country,
+            breakdowns=breakdowns,
             _questions=dict(self.questions),
         )
+
+    def analysis(self, value: Any, path: tuple[Any, ...]) -> tuple[str | None, tuple[str, ...]]:
+        """The country question (declared, else the first question of type country) and the
+        dashboard's breakdowns (choice questions)."""
+        data = self.mapping(value, path, {"country", "breakdowns"}) if value is not None else {}
+        country = data.get("country")
+        if country is None:
+            first = next((q for q in self.questions.values() if q.type == "country"), None)
+            country = first.id if first is not None else None
+        elif not isinstance(country, str) or country not in self.questions:
+            self.problem((*path, "country"), f"unknown question id {country!r}")
+            country = None
+        elif self.questions[country].type not in ("country", "single"):
+            self.problem((*path, "country"), f"{country!r} must be a country or single question")
+            country = None
+        raw = data.get("breakdowns", [])
+        if not isinstance(raw, list):
+            self.problem((*path, "breakdowns"), "must be a list of question ids")
+            raw = []
+        breakdowns = []
+        for index, name in enumerate(raw):
+            question = self.questions.get(name) if isinstance(name, str) else None
+            if question is None:
+                self.problem((*path, "breakdowns", index), f"unknown question id {name!r}")
+            elif question.type not in CHOICE_TYPES:
+                self.problem(
+                    (*path, "breakdowns", index), f"{name!r} must be a single or multiple question"
+                )
+            else:
+                breakdowns.append(name)
+        return country, tuple(breakdowns)
 
     def schedule(self, value: Any, path: tuple[Any, ...]) -> Schedule | None:
         data = self.mapping(value, path, {"opens_at", "closes_at", "timezone", "grace_minutes"})

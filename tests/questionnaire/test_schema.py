@@ -759,3 +759,28 @@ def test_unknown_key_with_a_block_value_names_the_line_of_the_key():
     assert only_problem(text) == (
         f"{NAME}:{line_of(text, 'extra:')}: sections[0].questions[0].extra: unknown key 'extra'"
     )
+
+
+def test_analysis_names_the_country_and_the_breakdowns():
+    from survey.questionnaire.schema import load_file
+
+    shipped = load_file("questionnaires/we-own-it.yaml")
+    assert shipped.country_question == "country"
+    assert shipped.breakdowns == ("coop_type",)
+
+
+def test_analysis_refuses_unknown_and_unfit_questions(tmp_path):
+    import pytest as _pytest
+
+    from survey.questionnaire.schema import QuestionnaireError, load_text
+
+    text = open("questionnaires/we-own-it.yaml", encoding="utf-8").read()
+    broken = text.replace("  country: country\n", "  country: nowhere\n", 1).replace(
+        "breakdowns: [coop_type]", "breakdowns: [age, missing_one]", 1
+    )
+    with _pytest.raises(QuestionnaireError) as caught:
+        load_text(broken, "broken.yaml")
+    problems = "\n".join(caught.value.problems)
+    assert "analysis.country: unknown question id 'nowhere'" in problems
+    assert "'age' must be a single or multiple question" in problems
+    assert "unknown question id 'missing_one'" in problems
