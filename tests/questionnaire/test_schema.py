@@ -774,7 +774,9 @@ def test_analysis_refuses_unknown_and_unfit_questions(tmp_path):
 
     from survey.questionnaire.schema import QuestionnaireError, load_text
 
-    text = open("questionnaires/we-own-it.yaml", encoding="utf-8").read()
+    from pathlib import Path
+
+    text = Path("questionnaires/we-own-it.yaml").read_text(encoding="utf-8")
     broken = text.replace("  country: country\n", "  country: nowhere\n", 1).replace(
         "breakdowns: [coop_type]", "breakdowns: [age, missing_one]", 1
     )
