@@ -26,6 +26,7 @@ from survey.i18n import (
 from survey.links import public_url_for
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
+from survey.questionnaire.types import type_of
 from survey.security import register_security_headers
 from survey.sessions import LONGEST, SurveySessionInterface
 from survey.settings import Settings
@@ -93,6 +94,7 @@ def register_extensions(app: Flask) -> None:
         language_name=language_name,
         switch_url=switch_url,
         country_names=country_names,
+        question_type=type_of,
         public_url_for=public_url_for,
     )
     app.jinja_env.trim_blocks = True

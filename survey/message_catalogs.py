@@ -36,7 +36,14 @@ DOMAIN = "messages"
 # Extraction reads the source checkout: babel.cfg says which files hold interface text.
 MAPPING = PACKAGE.parent / "babel.cfg"
 # The names the code marks text with, besides Babel's own (_, gettext, ngettext, N_, ...).
-KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2", "lazy_pgettext:1c,2", "NP_:1c,2")
+KEYWORDS = (
+    "lazy_gettext",
+    "_l",
+    "lazy_ngettext:1,2",
+    "lazy_pgettext:1c,2",
+    "NP_:1c,2",
+    "ngettext_in:2,3",
+)
 # A comment starting so, just above a marked string, reaches the translators.
 COMMENT_TAGS = ("TRANSLATORS:",)
 # The msgids are written in this language: its catalog repeats them (see update_catalogs).
@@ -64,6 +71,11 @@ def gettext_in(language: str, message: str, context: str | None = None) -> str:
     if context is not None:
         return str(translations.pgettext(context, message))
     return str(translations.gettext(message))
+
+
+def ngettext_in(language: str, singular: str, plural: str, number: int) -> str:
+    """The form of a message for `number` in `language`, outside any request."""
+    return str(_translations(language).ngettext(singular, plural, number))
 
 
 def catalog_paths(folder: Path = TRANSLATIONS) -> list[Path]:

@@ -8,39 +8,20 @@ version keeps its column and a download never changes the meaning of a column.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple
 
 from survey.message_catalogs import N_, NP_, gettext_in
 from survey.questionnaire import flow
-from survey.questionnaire.countries import country_name
-from survey.questionnaire.schema import Choice, Question, Questionnaire, Text
+from survey.questionnaire.columns import NOMINAL as NOMINAL
+from survey.questionnaire.columns import ORDINAL as ORDINAL
+from survey.questionnaire.columns import SCALE as SCALE
+from survey.questionnaire.columns import YES_NO, Column, QuestionFields
+from survey.questionnaire.model import Choice, Question, Questionnaire, Text
+from survey.questionnaire.types import type_of
 
-# Measurement levels as SPSS names them.
-NOMINAL, ORDINAL, SCALE = "nominal", "ordinal", "scale"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One exported variable and everything the codebook and the typed formats need."""
-
-    name: str
-    kind: str  # meta | single | dummy | other | matrix | integer | scale | text | country | email
-    label: Text
-    question_id: str | None = None
-    value_labels: tuple[tuple[Any, Text], ...] = ()  # (code, label) for choice-like columns
-    numbers: Mapping[Any, int] = field(default_factory=dict)  # code -> stable number
-    missing_codes: tuple[int, ...] = ()  # numbers that mean "I don't know" (9)
-    measure: str = NOMINAL
-    numeric: bool = False  # stored as numbers in every format
-    personal: bool = False
-    relevance: str | None = None
-    boolean: bool = False  # 0/1 in every mode, labels included
-
-    @property
-    def is_categorical(self) -> bool:
-        return bool(self.value_labels)
+__all__ = ["Column", "ResponseRecord", "codebook", "columns", "label_of", "number_of", "row_maker"]
 
 
 class ResponseRecord(NamedTuple):
@@ -70,8 +51,6 @@ STATUS_LABELS: tuple[tuple[Any, Text], ...] = (
     ("partial", {"en": NP_("status of one response", "Partial")}),
     ("screened_out", {"en": NP_("status of one response", "Screened out")}),
 )
-YES_NO: tuple[tuple[Any, Text], ...] = ((0, {"en": N_("No")}), (1, {"en": N_("Yes")}))
-OTHER_LABEL = N_("%(question)s (other, please specify)")
 
 
 def _meta(name: str, label: str, **extra: Any) -> Column:
@@ -189,92 +168,19 @@ def _merge(known: list[Choice], newer: Sequence[Choice]) -> list[Choice]:
     return result
 
 
-class _QuestionFields(TypedDict):
-    """What every column of one question shares."""
-
-    question_id: str
-    personal: bool
-    relevance: str | None
-
-
 def _question_columns(question: Question, section_relevance: str | None = None) -> list[Column]:
+    """The columns the question's type makes, with where it applies."""
     relevance = question.relevant.source if question.relevant is not None else None
     if section_relevance and relevance:
         relevance = f"({section_relevance}) and ({relevance})"
     elif section_relevance:
         relevance = section_relevance
-    common: _QuestionFields = {
+    common: QuestionFields = {
         "question_id": question.id,
         "personal": question.personal,
         "relevance": relevance,
     }
-    label = question.label
-    if question.type == "single":
-        main = [
-            Column(
-                name=question.id,
-                kind="single",
-                label=label,
-                value_labels=tuple((choice.code, choice.label) for choice in question.choices),
-                numbers={choice.code: choice.number for choice in question.choices},
-                **common,
-            )
-        ]
-    elif question.type == "multiple":
-        main = [
-            Column(
-                name=f"{question.id}__{choice.code}",
-                kind="dummy",
-                label=_joined(label, choice.label),
-                value_labels=YES_NO,
-                numbers={0: 0, 1: 1},
-                numeric=True,
-                boolean=True,
-                **common,
-            )
-            for choice in question.choices
-        ]
-    elif question.type == "matrix":
-        value_labels = tuple((point.code, point.label) for point in question.scale)
-        main = [
-            Column(
-                name=f"{question.id}__{row.code}",
-                kind="matrix",
-                label=_joined(label, row.label),
-                value_labels=value_labels,
-                numbers={point.code: int(point.code) for point in question.scale},
-                missing_codes=tuple(int(point.code) for point in question.scale if point.missing),
-                measure=ORDINAL,
-                numeric=True,
-                **common,
-            )
-            for row in question.rows
-        ]
-    elif question.type in ("integer", "scale"):
-        measure = SCALE if question.type == "integer" else ORDINAL
-        main = [
-            Column(
-                name=question.id,
-                kind=question.type,
-                label=label,
-                measure=measure,
-                numeric=True,
-                **common,
-            )
-        ]
-    else:
-        main = [Column(name=question.id, kind=question.type, label=label, **common)]
-    if question.other_choices:
-        other_label = {
-            language: gettext_in(language, OTHER_LABEL) % {"question": text}
-            for language, text in label.items()
-        }
-        main.append(Column(name=question.other_field, kind="other", label=other_label, **common))
-    return main
-
-
-def _joined(first: Text, second: Text) -> Text:
-    return {language: f"{text}: {second.get(language, '')}" for language, text in first.items()}
+    return type_of(question).columns(question, common)
 
 
 RowMaker = Callable[[ResponseRecord, Questionnaire], list[Any]]
@@ -503,8 +409,8 @@ def label_of(column: Column, value: Any, language: str, default_language: str) -
     """A value as its label (label mode); 0/1 columns and values without labels stay as they are."""
     if value is None or column.boolean:
         return value
-    if column.kind == "country":
-        return country_name(str(value), language)
+    if column.value_name is not None:
+        return column.value_name(value, language)
     for code, label in column.value_labels:
         if code == value:
             return label.get(language) or label.get(default_language) or str(code)

@@ -7,6 +7,7 @@ node kinds is accepted and turned into our own tree. Nothing from a file is ever
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -164,12 +165,12 @@ def _depth(root: ast.AST) -> int:
 
 def _convert(node: ast.AST, source: str) -> Node:
     if isinstance(node, ast.Constant) and (
-        isinstance(node.value, str | int) and not isinstance(node.value, bool)
+        isinstance(node.value, str | int | float) and not isinstance(node.value, bool)
     ):
         return Literal(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         operand = _convert(node.operand, source)
-        if isinstance(operand, Literal) and isinstance(operand.value, int):
+        if isinstance(operand, Literal) and isinstance(operand.value, int | float):
             return Literal(-operand.value)
         return Arith("-", Literal(0), operand)
     if isinstance(node, ast.Name):
@@ -241,6 +242,7 @@ def walk_comparisons(node: Node) -> list[Compare]:
 
 
 _MISSING = object()
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _lookup(ref: Ref, answers: Mapping[str, Any], current_year: int) -> Any:
@@ -275,9 +277,18 @@ def _compare(op: str, left: Any, right: Any) -> bool:
             return False
         inside = left in right
         return inside if op == "in" else not inside
-    if isinstance(left, int) and isinstance(right, int):
+    if (_is_number(left) and _is_number(right)) or (_is_date(left) and _is_date(right)):
         return _ordered(op)(left, right)
     return False
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    """An ISO date ("2001-03-28"): dates are ordered as their text is."""
+    return isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
 
 
 def _evaluate(node: Node, answers: Mapping[str, Any], current_year: int) -> Any:
@@ -299,7 +310,7 @@ def _evaluate(node: Node, answers: Mapping[str, Any], current_year: int) -> Any:
         case Arith(op, left, right):
             a = _evaluate(left, answers, current_year)
             b = _evaluate(right, answers, current_year)
-            if not (isinstance(a, int) and isinstance(b, int)):
+            if not (_is_number(a) and _is_number(b)):
                 return _MISSING
             return a + b if op == "+" else a - b
         case Compare(op, left, right):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from survey.questionnaire.schema import Question, Questionnaire, Section
+from survey.questionnaire.model import Question, Questionnaire, Section
 
 Answers = Mapping[str, Any]
 

@@ -6,8 +6,6 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,27 +14,35 @@ import yaml
 
 from survey.questionnaire import conditions
 from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
+from survey.questionnaire.model import (
+    Choice,
+    Constraint,
+    Question,
+    Questionnaire,
+    ScreenOut,
+    Section,
+    Text,
+)
+from survey.questionnaire.types import TYPES
 from survey.schedule import LocalTimeError, Schedule, local_to_utc, valid_timezone
+
+__all__ = [
+    "Choice",
+    "Question",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Section",
+    "Text",
+    "fingerprint",
+    "load_file",
+    "load_text",
+    "read_source",
+]
 
 # libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-Text = Mapping[str, str]
-
-QUESTION_TYPES = (
-    "integer",
-    "single",
-    "multiple",
-    "country",
-    "matrix",
-    "scale",
-    "text",
-    "long_text",
-    "email",
-)
 CHOICE_TYPES = ("single", "multiple")
-OTHER_MAX_LENGTH = 200
-DEFAULT_MAX_LENGTH = {"text": 200, "long_text": 2000}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -66,17 +72,6 @@ _COMMON_KEYS = {
     "screen_out",
     "personal",
 }
-_TYPE_KEYS = {
-    "integer": {"min", "max"},
-    "single": {"choices"},
-    "multiple": {"choices", "max_choices"},
-    "country": set(),
-    "matrix": {"rows", "scale"},
-    "scale": {"min", "max", "min_label", "max_label"},
-    "text": {"max_length"},
-    "long_text": {"max_length"},
-    "email": set(),
-}
 
 
 class QuestionnaireError(ValueError):
@@ -85,115 +80,6 @@ class QuestionnaireError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class Choice:
-    code: str | int
-    label: Text
-    number: int
-    other: bool = False
-    exclusive: bool = False
-    missing: bool = False
-
-
-@dataclass(frozen=True)
-class Constraint:
-    check: Condition
-    message: Text
-
-
-@dataclass(frozen=True)
-class ScreenOut:
-    when: Condition
-    message: Text
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    type: str
-    label: Text
-    section_id: str
-    help: Text | None = None
-    required: bool = False
-    relevant: Condition | None = None
-    constraints: tuple[Constraint, ...] = ()
-    screen_out: ScreenOut | None = None
-    personal: bool = False
-    choices: tuple[Choice, ...] = ()
-    max_choices: int | None = None
-    rows: tuple[Choice, ...] = ()
-    scale: tuple[Choice, ...] = ()
-    min: int | Condition | None = None
-    max: int | Condition | None = None
-    min_label: Text | None = None
-    max_label: Text | None = None
-    max_length: int | None = None
-
-    @property
-    def other_field(self) -> str:
-        return f"{self.id}_other"
-
-    def choice(self, code: Any) -> Choice | None:
-        return next((item for item in self.choices if item.code == code), None)
-
-    @property
-    def other_choices(self) -> tuple[Choice, ...]:
-        return tuple(item for item in self.choices if item.other)
-
-    def codes(self) -> list[str | int]:
-        source = self.scale if self.type == "matrix" else self.choices
-        return [item.code for item in source]
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: Text
-    questions: tuple[Question, ...]
-    intro: Text | None = None
-    relevant: Condition | None = None
-
-
-@dataclass(frozen=True)
-class Questionnaire:
-    slug: str
-    languages: tuple[str, ...]
-    title: Text
-    intro: Text
-    schedule: Schedule
-    consent_version: str
-    consent_label: Text
-    sections: tuple[Section, ...]
-    short_title: Text | None = None
-    # From `analysis`: the question that gives a response's country (export filter, dashboard)
-    # and the choice questions the dashboard counts; see questionnaires/FORMAT.md.
-    country_question: str | None = None
-    breakdowns: tuple[str, ...] = ()
-    _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def name(self) -> Text:
-        """The short title where there is one (page titles, header), else the title."""
-        return self.short_title or self.title
-
-    @property
-    def default_language(self) -> str:
-        return self.languages[0]
-
-    def questions(self) -> Iterator[Question]:
-        for section in self.sections:
-            yield from section.questions
-
-    def has_question(self, question_id: str) -> bool:
-        return question_id in self._questions
-
-    def question(self, question_id: str) -> Question:
-        return self._questions[question_id]
-
-    def section(self, section_id: str) -> Section | None:
-        return next((item for item in self.sections if item.id == section_id), None)
 
 
 def load_file(path: str | Path) -> Questionnaire:
@@ -513,52 +399,39 @@ class _Builder:
 
     def question(self, raw: Any, path: tuple[Any, ...], section_id: str) -> Question | None:
         q_type = raw.get("type") if isinstance(raw, dict) else None
-        if q_type not in QUESTION_TYPES:
+        kind = TYPES.get(q_type) if isinstance(q_type, str) else None
+        if kind is None:
             if isinstance(raw, dict):
                 self.problem(
                     (*path, "type"),
-                    f"unknown question type {q_type!r} (one of: {', '.join(QUESTION_TYPES)})",
+                    f"unknown question type {q_type!r} (one of: {', '.join(TYPES)})",
                 )
             else:
                 self.problem(path, "must be a mapping of keys to values")
             return None
-        data = self.mapping(raw, path, _COMMON_KEYS | _TYPE_KEYS[q_type])
+        data = self.mapping(raw, path, _COMMON_KEYS | kind.keys)
         question_id = self.identifier(data.get("id"), (*path, "id"), "question")
         if question_id is None:
             return None
         position = self.order[question_id]
         values: dict[str, Any] = {
             "id": question_id,
-            "type": q_type,
+            "type": kind.name,
             "section_id": section_id,
             "label": self.text(data.get("label"), (*path, "label")) or {},
             "help": self.text(data.get("help"), (*path, "help"), required=False),
             "required": self.boolean(data.get("required"), (*path, "required")),
             "personal": self.boolean(data.get("personal"), (*path, "personal")),
+            **kind.build(self, data, path, position),
         }
-        if q_type in CHOICE_TYPES:
-            values["choices"] = self.choices(data.get("choices"), (*path, "choices"), q_type)
-        if q_type == "multiple" and "max_choices" in data:
-            limit = self.integer(data["max_choices"], (*path, "max_choices"))
-            if limit is not None and not 1 <= limit <= len(values["choices"]):
-                self.problem((*path, "max_choices"), "must be between 1 and the number of choices")
-            values["max_choices"] = limit
-        if q_type == "matrix":
-            values["rows"] = self.choices(data.get("rows"), (*path, "rows"), "row")
-            values["scale"] = self.choices(data.get("scale"), (*path, "scale"), "scale")
-        if q_type in ("integer", "scale"):
-            values.update(self.bounds(data, path, q_type, position))
-        if q_type == "scale":
-            values["min_label"] = self.text(data.get("min_label"), (*path, "min_label"), False)
-            values["max_label"] = self.text(data.get("max_label"), (*path, "max_label"), False)
-        if q_type in DEFAULT_MAX_LENGTH:
-            length = data.get("max_length", DEFAULT_MAX_LENGTH[q_type])
-            values["max_length"] = self.integer(length, (*path, "max_length"))
-            if values["max_length"] is not None and values["max_length"] < 1:
-                self.problem((*path, "max_length"), "must be at least 1")
-        question = Question(**values)
         # Conditions are checked after the question exists, so a rule may name its own question.
+        self.questions[question_id] = Question(**values)
+        question = Question(**values, **self.rules(data, path, position))
         self.questions[question_id] = question
+        return question
+
+    def rules(self, data: dict[str, Any], path: tuple[Any, ...], position: int) -> dict[str, Any]:
+        """A question's `relevant`, `constraints` and `screen_out`."""
         relevant = self.condition(
             data.get("relevant"), (*path, "relevant"), before=position, inclusive=False
         )
@@ -581,30 +454,7 @@ class _Builder:
             message = self.text(rule.get("message"), (*path, "screen_out", "message"))
             if when is not None and message is not None:
                 screen_out = ScreenOut(when, message)
-        question = Question(
-            **values, relevant=relevant, constraints=tuple(constraints), screen_out=screen_out
-        )
-        self.questions[question_id] = question
-        return question
-
-    def bounds(
-        self, data: dict[str, Any], path: tuple[Any, ...], q_type: str, position: int
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key in ("min", "max"):
-            raw = data.get(key)
-            if raw is None:
-                if q_type == "scale":
-                    self.problem(path, f"a scale needs {key!r}")
-                result[key] = None
-            elif isinstance(raw, str) and q_type == "integer":
-                result[key] = self.condition(raw, (*path, key), before=position, inclusive=False)
-            else:
-                result[key] = self.integer(raw, (*path, key))
-        low, high = result["min"], result["max"]
-        if isinstance(low, int) and isinstance(high, int) and low > high:
-            self.problem((*path, "max"), "must not be below min")
-        return result
+        return {"relevant": relevant, "constraints": tuple(constraints), "screen_out": screen_out}
 
     def choices(self, value: Any, path: tuple[Any, ...], kind: str) -> tuple[Choice, ...]:
         if not isinstance(value, list) or not value:
@@ -690,27 +540,27 @@ class _Builder:
         return condition if ok else None
 
     def check_codes(self, comparison: Compare, path: tuple[Any, ...]) -> bool:
-        """Codes compared with a choice question must be among its codes."""
+        """A value compared with an answer must be one it can take: one of a choice question's
+        codes, a number for a number, a date for a date (each type says which)."""
         pairs = [(comparison.left, comparison.right), (comparison.right, comparison.left)]
         ok = True
         for side, other in pairs:
             if not isinstance(side, Ref) or side.name not in self.questions:
                 continue
             question = self.questions[side.name]
-            if question.type == "matrix" and side.row is not None:
-                codes: set[Any] = {point.code for point in question.scale}
-            elif question.type in CHOICE_TYPES:
-                codes = {choice.code for choice in question.choices}
-            else:
-                continue
+            kind = TYPES[question.type]
+            codes = kind.condition_codes(question, side.row)
             values: list[Any] = []
             if isinstance(other, Literal):
                 values = [other.value]
             elif isinstance(other, ListOf):
                 values = [item.value for item in other.items]
             for value in values:
-                if value not in codes:
+                if codes is not None and value not in codes:
                     self.problem(path, f"{value!r} is not a code of {side.name!r}")
+                    ok = False
+                elif codes is None and side.row is None and not kind.valid_literal(value):
+                    self.problem(path, f"{value!r} cannot be an answer to {side.name!r}")
                     ok = False
         return ok
 

@@ -10,10 +10,10 @@ from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from survey.i18n import text
+from survey.i18n import current_language, text
 from survey.questionnaire import flow
-from survey.questionnaire.countries import country_name
-from survey.questionnaire.schema import Question, Questionnaire, Section
+from survey.questionnaire.model import Question, Questionnaire, Section
+from survey.questionnaire.types import type_of
 from survey.schedule import Schedule, State, state_at, to_local
 
 
@@ -106,31 +106,7 @@ def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
     value = answers.get(question.id)
     if value is None or value == [] or value == {}:
         return [_("Not answered")]
-    other = answers.get(question.other_field)
-    if question.type in ("single", "multiple"):
-        codes = value if isinstance(value, list) else [value]
-        lines = []
-        for code in codes:
-            choice = question.choice(code)
-            label = text(choice.label) if choice else str(code)
-            if choice is not None and choice.other and other:
-                label = _("%(label)s: %(answer)s", label=label, answer=other)
-            lines.append(label)
-        return lines
-    if question.type == "matrix":
-        scale = {point.code: point.label for point in question.scale}
-        unanswered = _("Not answered")
-        return [
-            _(
-                "%(label)s: %(answer)s",
-                label=text(row.label),
-                answer=text(scale.get(value.get(str(row.code)))) or unanswered,
-            )
-            for row in question.rows
-        ]
-    if question.type == "country":
-        return [country_name(str(value), str(get_locale() or "en"))]
-    return [str(value)]
+    return type_of(question).review(question, answers, current_language())
 
 
 def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], year: int) -> str:
@@ -145,18 +121,7 @@ def anchors(section: Section) -> dict[str, str]:
     """The id of the input an error-summary link should focus for each field of a section."""
     result: dict[str, str] = {}
     for question in section.questions:
-        if question.type in ("single", "multiple"):
-            result[question.id] = f"f-{question.id}-{question.choices[0].code}"
-            result[question.other_field] = f"f-{question.other_field}"
-        elif question.type == "matrix":
-            for row in question.rows:
-                field = f"{question.id}__{row.code}"
-                result[field] = f"f-{field}-{question.scale[0].code}"
-            result[question.id] = result[f"{question.id}__{question.rows[0].code}"]
-        elif question.type == "scale":
-            result[question.id] = f"f-{question.id}-{question.min}"
-        else:
-            result[question.id] = f"f-{question.id}"
+        result.update(type_of(question).anchors(question))
     return result
 
 

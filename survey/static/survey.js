@@ -15,14 +15,18 @@
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
       var value = el.value;
       if (value === "") { return; }
-      if (/^-?\d+$/.test(value)) { value = parseInt(value, 10); }
       var question = el.closest("[data-question]");
       var type = question ? question.getAttribute("data-type") : "";
+      if (/^-?\d+$/.test(value)) { value = parseInt(value, 10); }
+      else if (type === "decimal" && /^[+-]?\d+[.,]\d+$/.test(value)) {
+        value = parseFloat(value.replace(",", "."));
+      }
       var parts = el.name.split("__");
       if (parts.length === 2) {
         answers[parts[0]] = answers[parts[0]] || {};
         answers[parts[0]][parts[1]] = value;
-      } else if (type === "multiple" && el.name === question.getAttribute("data-question")) {
+      } else if (question && question.hasAttribute("data-list") &&
+                 el.name === question.getAttribute("data-question")) {
         (answers[el.name] = answers[el.name] || []).push(el.value);
       } else {
         answers[el.name] = value;
@@ -32,6 +36,7 @@
   }
 
   var MISSING = {};
+  var ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
   function evaluate(node, answers) {
     if ("lit" in node) { return node.lit; }
     if ("list" in node) { return node.list; }
@@ -59,7 +64,8 @@
       case "in": return Array.isArray(right) && right.indexOf(left) !== -1;
       case "not in": return Array.isArray(right) && right.indexOf(left) === -1;
     }
-    if (typeof left !== "number" || typeof right !== "number") { return false; }
+    var dates = ISO_DATE.test(left) && ISO_DATE.test(right);
+    if (!dates && (typeof left !== "number" || typeof right !== "number")) { return false; }
     switch (node.op) {
       case "<": return left < right;
       case "<=": return left <= right;

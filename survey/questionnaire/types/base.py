@@ -1,0 +1,217 @@
+"""What a question type is: everything the platform does with one kind of question.
+
+A type is a subclass of `QuestionType` in a module of its own, registered in
+`survey.questionnaire.types`. It says which keys its questions take in the YAML and checks
+them, reads a submitted form into an answer (with every problem found), gives the form fields
+that show a saved answer again, the lines of the review page, the input an error link focuses,
+the export columns with their value labels, what its answer means in a condition, and the
+macro that renders it (`survey/respond/templates/respond/questions/<macro>.html`).
+
+Pure: no Flask. Words a type shows people are msgids of the interface catalogs, translated
+with `gettext_in` for the language asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from babel.numbers import format_decimal
+
+from survey.message_catalogs import N_, gettext_in, ngettext_in
+from survey.questionnaire.columns import Column, QuestionFields
+from survey.questionnaire.conditions import Condition
+from survey.questionnaire.model import Bound, Choice, Question, Text
+
+FormData = Mapping[str, Sequence[str]]
+Path = tuple[Any, ...]
+
+# Characters a text answer may not hold: control characters (NUL cuts text short in SPSS and
+# Stata files, others garble a CSV or a terminal) and the bidirectional overrides and isolates
+# that make text read differently from what is stored. Long text keeps newlines and tabs.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+
+# How an answer takes part in a condition (`compares_as`): numbers and dates are ordered,
+# codes are checked against the question's codes when the file is loaded.
+NUMBER, DATE, CODE, CODES, ROWS, TEXT = "number", "date", "code", "codes", "rows", "text"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one form field; `code` picks the message, `params` fill it in."""
+
+    field: str
+    code: str
+    # dataclasses.field in full: this class has a field named `field`.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    text: Text | None = None  # a message written in the questionnaire file
+
+
+class Reader(Protocol):
+    """The questionnaire loader's readers, for a type's own keys: each reports a problem with
+    the file's line and returns None (or a harmless value) when the value is wrong."""
+
+    def problem(self, path: Path, message: str) -> None: ...
+
+    def text(self, value: Any, path: Path, required: bool = True) -> Text | None: ...
+
+    def integer(self, value: Any, path: Path) -> int | None: ...
+
+    def choices(self, value: Any, path: Path, kind: str) -> tuple[Choice, ...]: ...
+
+    def condition(
+        self, source: Any, path: Path, before: int, inclusive: bool = True
+    ) -> Condition | None: ...
+
+
+def first(form: FormData, name: str) -> str:
+    """The first value a form sent for `name`, or ""."""
+    values = form.get(name) or []
+    return values[0] if values else ""
+
+
+def unsafe(field_name: str, text: str, *, lines: bool) -> list[Problem]:
+    """A problem if `text` holds a character no answer may hold (`lines`: newlines and tabs
+    are allowed)."""
+    pattern = _UNSAFE_TEXT if lines else _UNSAFE_LINE
+    return [Problem(field_name, "characters")] if pattern.search(text) else []
+
+
+def pick(text: Text | None, language: str) -> str:
+    """A questionnaire text in `language`, else in the first language it has."""
+    if not text:
+        return ""
+    return text.get(language) or next(iter(text.values()), "")
+
+
+def bound(limit: Bound, answers: Mapping[str, Any], year: int) -> Any:
+    """A min or max as it stands for these answers (an expression is worked out)."""
+    if isinstance(limit, Condition):
+        return limit.value(answers, year)
+    return limit
+
+
+def number_text(value: float, language: str) -> str:
+    """A bound as `language` writes it: grouped from five digits on ("1,000,000",
+    "1 000 000"), so a year stays a year ("2028")."""
+    if isinstance(value, int) and abs(value) < 10_000:
+        return str(value)
+    return str(format_decimal(value, locale=language, decimal_quantization=False))
+
+
+def range_message(low: Any, high: Any, language: str, *, show: Any = number_text) -> str:
+    """"Enter a number from 1 to 5", "of at least 1" or "of at most 5"."""
+    if low is not None and high is not None:
+        message = N_("Enter a number from %(min)s to %(max)s.")
+        return gettext_in(language, message) % {
+            "min": show(low, language),
+            "max": show(high, language),
+        }
+    if low is not None:
+        message = N_("Enter a number of at least %(min)s.")
+        return gettext_in(language, message) % {"min": show(low, language)}
+    return gettext_in(language, N_("Enter a number of at most %(max)s.")) % {
+        "max": show(high, language)
+    }
+
+
+class QuestionType:
+    """The behaviour every type shares; a type overrides what is its own."""
+
+    name: ClassVar[str]
+    keys: ClassVar[frozenset[str]] = frozenset()  # its own keys in the YAML
+    macro: ClassVar[str]  # respond/questions/<macro>.html renders it
+    compares_as: ClassVar[str] = TEXT
+    list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
+    required_message: ClassVar[str] = N_("Enter an answer.")
+
+    # -- the questionnaire file ----------------------------------------------------------------
+
+    def build(self, reader: Reader, data: Mapping[str, Any], path: Path, position: int) -> dict[
+        str, Any
+    ]:
+        """The Question fields read from this type's own keys (checked through `reader`)."""
+        return {}
+
+    def condition_codes(self, question: Question, row: str | None) -> set[Any] | None:
+        """The codes a condition may compare this answer (or one matrix row) with; None when
+        any value of the right kind may stand there."""
+        return None
+
+    def valid_literal(self, value: Any) -> bool:
+        """Whether a literal compared with this answer in a condition can ever match it."""
+        return True
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def read(
+        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+    ) -> tuple[Any, list[Problem]]:
+        """The answer a section's form gives to `question` (None: not answered) and the
+        problems found; `answers` are the ones already known (bounds may depend on them)."""
+        raise NotImplementedError
+
+    def missing(self, question: Question, value: Any) -> list[Problem]:
+        """The problems of a required question left unanswered."""
+        return [Problem(question.id, "required")] if value in (None, "", []) else []
+
+    def form_fields(self, question: Question, value: Any) -> dict[str, list[str]]:
+        """A saved answer as the form fields that would send it (to fill the form again)."""
+        return {question.id: [str(value)]}
+
+    def anchors(self, question: Question) -> dict[str, str]:
+        """The id of the input an error-summary link focuses, for each field of the question."""
+        return {question.id: f"f-{question.id}"}
+
+    def message(self, problem: Problem, question: Question, language: str) -> str | None:
+        """A problem as one sentence in `language`; None for the ones every type shares."""
+        return None
+
+    def review(self, question: Question, answers: Mapping[str, Any], language: str) -> list[str]:
+        """The answer as the review page shows it (the caller handles "Not answered")."""
+        return [self.show(answers[question.id], language)]
+
+    def show(self, value: Any, language: str) -> str:
+        """One answer value as people read it."""
+        return str(value)
+
+    # -- exporting -----------------------------------------------------------------------------
+
+    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        """The export columns of the question (its "Please specify" column is added for it)."""
+        return [Column(name=question.id, kind=self.name, label=question.label, **common)]
+
+
+def shared_message(problem: Problem, required_message: str, language: str) -> str:
+    """The sentences every type shares, in `language`."""
+    params = problem.params
+    match problem.code:
+        case "required":
+            return gettext_in(language, required_message)
+        case "range":
+            return range_message(params.get("min"), params.get("max"), language)
+        case "choice":
+            return gettext_in(language, N_("Select one of the answers shown."))
+        case "other_required":
+            return gettext_in(language, N_("Please specify your answer."))
+        case "too_long":
+            return ngettext_in(
+                language,
+                "Use at most %(num)s character.",
+                "Use at most %(num)s characters.",
+                params["max"],
+            ) % {"num": params["max"]}
+        case "characters":
+            return gettext_in(
+                language,
+                N_(
+                    "Remove the invisible control or text-direction characters from this answer "
+                    "(they often come with copied text)."
+                ),
+            )
+    return gettext_in(language, N_("Check this answer."))

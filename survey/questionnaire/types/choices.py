@@ -1,0 +1,90 @@
+"""What `single` and `multiple` share: coded `choices`, one of which may carry a "Please specify"
+text (`other: true`), exported as `<question>_other`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from survey.message_catalogs import N_, gettext_in
+from survey.questionnaire.columns import Column, QuestionFields
+from survey.questionnaire.flow import other_selected
+from survey.questionnaire.model import Question
+from survey.questionnaire.types.base import (
+    CODE,
+    FormData,
+    Path,
+    Problem,
+    QuestionType,
+    Reader,
+    first,
+    pick,
+    unsafe,
+)
+
+OTHER_MAX_LENGTH = 200
+OTHER_LABEL = N_("%(question)s (other, please specify)")
+
+
+def read_other(question: Question, form: FormData, codes: list[Any]) -> list[Problem]:
+    """The problems of the "Please specify" text of a picked `other` choice."""
+    if not other_selected(question, codes):
+        return []
+    text = first(form, question.other_field).strip()
+    if not text:
+        return [Problem(question.other_field, "other_required")]
+    if len(text) > OTHER_MAX_LENGTH:
+        return [Problem(question.other_field, "too_long", {"max": OTHER_MAX_LENGTH})]
+    return unsafe(question.other_field, text, lines=False)
+
+
+class ChoiceType(QuestionType):
+    """A question answered by picking among its own coded choices."""
+
+    keys = frozenset({"choices"})
+    compares_as = CODE
+    required_message = N_("Select an answer.")
+
+    def build(
+        self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
+    ) -> dict[str, Any]:
+        return {"choices": reader.choices(data.get("choices"), (*path, "choices"), self.name)}
+
+    def condition_codes(self, question: Question, row: str | None) -> set[Any] | None:
+        return {choice.code for choice in question.choices}
+
+    def form_fields(self, question: Question, value: Any) -> dict[str, list[str]]:
+        codes = value if isinstance(value, list) else [value]
+        return {question.id: [str(code) for code in codes]}
+
+    def anchors(self, question: Question) -> dict[str, str]:
+        return {
+            question.id: f"f-{question.id}-{question.choices[0].code}",
+            question.other_field: f"f-{question.other_field}",
+        }
+
+    def review(self, question: Question, answers: Mapping[str, Any], language: str) -> list[str]:
+        value = answers[question.id]
+        other = answers.get(question.other_field)
+        lines = []
+        for code in value if isinstance(value, list) else [value]:
+            choice = question.choice(code)
+            label = pick(choice.label, language) if choice else str(code)
+            if choice is not None and choice.other and other:
+                line = gettext_in(language, N_("%(label)s: %(answer)s"))
+                label = line % {"label": label, "answer": other}
+            lines.append(label)
+        return lines
+
+    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        columns = self.choice_columns(question, common)
+        if question.other_choices:
+            label = {
+                language: gettext_in(language, OTHER_LABEL) % {"question": text}
+                for language, text in question.label.items()
+            }
+            columns.append(Column(name=question.other_field, kind="other", label=label, **common))
+        return columns
+
+    def choice_columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        raise NotImplementedError

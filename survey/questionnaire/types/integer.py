@@ -1,0 +1,101 @@
+"""`integer`: a whole number, with `min` and `max` (numbers or expressions such as
+"current_year + 2")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from survey.message_catalogs import N_, gettext_in
+from survey.questionnaire.columns import SCALE, Column, QuestionFields
+from survey.questionnaire.model import Question
+from survey.questionnaire.types.base import (
+    NUMBER,
+    FormData,
+    Path,
+    Problem,
+    QuestionType,
+    Reader,
+    bound,
+    first,
+)
+
+_INTEGER = re.compile(r"^[+-]?\d{1,9}$")
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number of at most nine digits, or None."""
+    return int(raw) if _INTEGER.match(raw) else None
+
+
+def read_bounds(
+    reader: Reader, data: Mapping[str, Any], path: Path, position: int, *, expressions: bool
+) -> dict[str, Any]:
+    """`min` and `max` as whole numbers (or, with `expressions`, conditions on earlier
+    answers); min must not be above max."""
+    result: dict[str, Any] = {}
+    for key in ("min", "max"):
+        raw = data.get(key)
+        if raw is None:
+            result[key] = None
+        elif isinstance(raw, str) and expressions:
+            result[key] = reader.condition(raw, (*path, key), before=position, inclusive=False)
+        else:
+            result[key] = reader.integer(raw, (*path, key))
+    low, high = result["min"], result["max"]
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        reader.problem((*path, "max"), "must not be below min")
+    return result
+
+
+class Integer(QuestionType):
+    name = "integer"
+    keys = frozenset({"min", "max"})
+    macro = "integer"
+    compares_as = NUMBER
+
+    def build(
+        self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
+    ) -> dict[str, Any]:
+        return read_bounds(reader, data, path, position, expressions=True)
+
+    def valid_literal(self, value: Any) -> bool:
+        return isinstance(value, int | float)
+
+    def read(
+        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+    ) -> tuple[Any, list[Problem]]:
+        raw = first(form, question.id).strip()
+        if not raw:
+            return None, []
+        value = whole_number(raw)
+        if value is None:
+            return None, [Problem(question.id, "integer")]
+        low = bound(question.min, answers, year)
+        high = bound(question.max, answers, year)
+        low = low if isinstance(low, int) else None
+        high = high if isinstance(high, int) else None
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None, [Problem(question.id, "range", {"min": low, "max": high})]
+        return value, []
+
+    def message(self, problem: Problem, question: Question, language: str) -> str | None:
+        if problem.code == "integer":
+            return gettext_in(language, N_("Enter a whole number, like 25."))
+        return None
+
+    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        return [
+            Column(
+                name=question.id,
+                kind=self.name,
+                label=question.label,
+                measure=SCALE,
+                numeric=True,
+                **common,
+            )
+        ]
+
+
+TYPE = Integer()

@@ -1,0 +1,74 @@
+"""`scale`: one point from `min` to `max` (whole numbers), with labels at both ends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from survey.message_catalogs import N_
+from survey.questionnaire.columns import ORDINAL, Column, QuestionFields
+from survey.questionnaire.model import Question
+from survey.questionnaire.types.base import (
+    NUMBER,
+    FormData,
+    Path,
+    Problem,
+    QuestionType,
+    Reader,
+    first,
+)
+from survey.questionnaire.types.integer import read_bounds, whole_number
+
+
+class Scale(QuestionType):
+    name = "scale"
+    keys = frozenset({"min", "max", "min_label", "max_label"})
+    macro = "scale"
+    compares_as = NUMBER
+    required_message = N_("Select an answer.")
+
+    def build(
+        self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
+    ) -> dict[str, Any]:
+        values = read_bounds(reader, data, path, position, expressions=False)
+        for key in ("min", "max"):
+            if data.get(key) is None:
+                reader.problem(path, f"a scale needs {key!r}")
+        values["min_label"] = reader.text(data.get("min_label"), (*path, "min_label"), False)
+        values["max_label"] = reader.text(data.get("max_label"), (*path, "max_label"), False)
+        return values
+
+    def valid_literal(self, value: Any) -> bool:
+        return isinstance(value, int | float)
+
+    def read(
+        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+    ) -> tuple[Any, list[Problem]]:
+        raw = first(form, question.id).strip()
+        if not raw:
+            return None, []
+        low, high = question.min, question.max
+        value = whole_number(raw)
+        if value is None or not (
+            isinstance(low, int) and isinstance(high, int) and low <= value <= high
+        ):
+            return None, [Problem(question.id, "range", {"min": low, "max": high})]
+        return value, []
+
+    def anchors(self, question: Question) -> dict[str, str]:
+        return {question.id: f"f-{question.id}-{question.min}"}
+
+    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        return [
+            Column(
+                name=question.id,
+                kind=self.name,
+                label=question.label,
+                measure=ORDINAL,
+                numeric=True,
+                **common,
+            )
+        ]
+
+
+TYPE = Scale()
