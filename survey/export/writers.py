@@ -434,7 +434,11 @@ def write_sav(export: Export, path: Path) -> None:
             if column.missing_codes
         },
         variable_measure={names[column.name]: column.measure for column in columns},
-        variable_format={names[column.name]: "F12.0" for column in columns if _is_numeric(column)},
+        variable_format={
+            names[column.name]: f"F{12 + column.decimals}.{column.decimals}"
+            for column in columns
+            if _is_numeric(column)
+        },
         note=_notes(note_lines),
     )
 
@@ -502,8 +506,17 @@ def _number_cells(export: Export, column: Column) -> bool:
     return not (export.options.labels and column.is_categorical and not column.boolean)
 
 
+def _arrow_type(export: Export, column: Column) -> Any:
+    """int64 for whole numbers and codes, float64 for decimals, string for the rest."""
+    import pyarrow as pa
+
+    if not _number_cells(export, column):
+        return pa.string()
+    return pa.float64() if column.decimals else pa.int64()
+
+
 def write_parquet(export: Export, path: Path) -> None:
-    """Parquet with an explicit schema (text as string, numbers as int64, all nullable), written
+    """Parquet with an explicit schema (text as string, numbers as int64 or float64, all nullable), written
     in record batches; each field carries its label, the file the export's facts and codebook."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -511,7 +524,7 @@ def write_parquet(export: Export, path: Path) -> None:
     fields = [
         pa.field(
             column.name,
-            pa.int64() if _number_cells(export, column) else pa.string(),
+            _arrow_type(export, column),
             nullable=True,
             metadata={"label": export.label(column), "kind": column.kind},
         )
