@@ -105,6 +105,8 @@ def load_text(text: str, source_name: str) -> Questionnaire:
         where = f":{mark.line + 1}" if mark is not None else ""
         reason = getattr(error, "problem", None) or str(error)
         raise QuestionnaireError([f"{source_name}{where}: not valid YAML: {reason}"]) from None
+    except ValueError as error:  # a date YAML reads itself that does not exist (2027-02-30)
+        raise QuestionnaireError([f"{source_name}: not a real date: {error}"]) from None
     lines = _line_numbers(document) if document is not None else {}
     builder = _Builder(source_name, lines)
     for path, line in _duplicate_keys(document) if document is not None else []:

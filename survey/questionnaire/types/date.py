@@ -41,7 +41,11 @@ def parse_date(value: Any) -> datetime.date | None:
 def long_date(value: str, language: str) -> str:
     """An ISO date as `language` writes it in full ("28 March 2001", "28 mars 2001")."""
     day = parse_date(value)
-    return str(format_date(day, format="long", locale=language)) if day else value
+    if day is None:
+        return value
+    # TRANSLATORS: a date as a CLDR pattern: d day, MMMM month name, y year; words in single
+    # quotes, e.g. "d 'de' MMMM 'de' y".
+    return str(format_date(day, gettext_in(language, N_("d MMMM y")), locale=language))
 
 
 class Date(QuestionType):
