@@ -516,8 +516,9 @@ def _arrow_type(export: Export, column: Column) -> Any:
 
 
 def write_parquet(export: Export, path: Path) -> None:
-    """Parquet with an explicit schema (text as string, numbers as int64 or float64, all nullable), written
-    in record batches; each field carries its label, the file the export's facts and codebook."""
+    """Parquet with an explicit schema (text as string, numbers as int64 or float64, all
+    nullable), written in record batches; each field carries its label, the file the export's
+    facts and codebook."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

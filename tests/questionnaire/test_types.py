@@ -103,9 +103,7 @@ def test_decimal_refuses(typed, code):
 
 
 def test_decimal_messages_name_the_rule_in_the_page_language():
-    assert message("hours", work(hours="7.55")) == (
-        "Use at most 1 digit after the decimal point."
-    )
+    assert message("hours", work(hours="7.55")) == ("Use at most 1 digit after the decimal point.")
     assert message("hours", work(hours="x")) == "Enter a number, like 2.5."
     assert message("hours", work(hours="25")) == "Enter a number from 0 to 24."
     assert message("hours", work(hours="7.55"), "fr") == (
@@ -221,7 +219,9 @@ def test_the_loader_checks_the_keys_of_each_type(old, new, problem):
 
 def test_a_key_of_another_type_is_refused():
     text = NUMBERS_AND_DATES.read_text(encoding="utf-8")
-    broken = text.replace("        decimals: 1\n", "        decimals: 1\n        max_length: 5\n", 1)
+    broken = text.replace(
+        "        decimals: 1\n", "        decimals: 1\n        max_length: 5\n", 1
+    )
     with pytest.raises(schema.QuestionnaireError) as caught:
         schema.load_text(broken, "file.yaml")
     assert any("unknown key 'max_length'" in line for line in caught.value.problems)

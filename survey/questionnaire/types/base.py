@@ -17,6 +17,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from babel.numbers import format_decimal
@@ -96,7 +97,7 @@ def bound(limit: Bound, answers: Mapping[str, Any], year: int) -> Any:
     return limit
 
 
-def number_text(value: float, language: str) -> str:
+def number_text(value: float | Decimal, language: str) -> str:
     """A bound as `language` writes it: grouped from five digits on ("1,000,000",
     "1 000 000"), so a year stays a year ("2028")."""
     if isinstance(value, int) and abs(value) < 10_000:
@@ -105,7 +106,7 @@ def number_text(value: float, language: str) -> str:
 
 
 def range_message(low: Any, high: Any, language: str, *, show: Any = number_text) -> str:
-    """"Enter a number from 1 to 5", "of at least 1" or "of at most 5"."""
+    """ "Enter a number from 1 to 5", "of at least 1" or "of at most 5"."""
     if low is not None and high is not None:
         message = N_("Enter a number from %(min)s to %(max)s.")
         return gettext_in(language, message) % {
@@ -132,9 +133,9 @@ class QuestionType:
 
     # -- the questionnaire file ----------------------------------------------------------------
 
-    def build(self, reader: Reader, data: Mapping[str, Any], path: Path, position: int) -> dict[
-        str, Any
-    ]:
+    def build(
+        self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
+    ) -> dict[str, Any]:
         """The Question fields read from this type's own keys (checked through `reader`)."""
         return {}
 

@@ -28,7 +28,9 @@ class Multiple(ChoiceType):
         if "max_choices" in data:
             limit = reader.integer(data["max_choices"], (*path, "max_choices"))
             if limit is not None and not 1 <= limit <= len(values["choices"]):
-                reader.problem((*path, "max_choices"), "must be between 1 and the number of choices")
+                reader.problem(
+                    (*path, "max_choices"), "must be between 1 and the number of choices"
+                )
             values["max_choices"] = limit
         return values
 

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey.questionnaire.model import Question
-from survey.questionnaire.types.base import FormData, Path, Problem, QuestionType, Reader, first, unsafe
+from survey.questionnaire.types.base import (
+    FormData,
+    Path,
+    Problem,
+    QuestionType,
+    Reader,
+    first,
+    unsafe,
+)
 
 
 class Text(QuestionType):
@@ -19,7 +27,9 @@ class Text(QuestionType):
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        length = reader.integer(data.get("max_length", self.default_max_length), (*path, "max_length"))
+        length = reader.integer(
+            data.get("max_length", self.default_max_length), (*path, "max_length")
+        )
         if length is not None and length < 1:
             reader.problem((*path, "max_length"), "must be at least 1")
         return {"max_length": length}
