@@ -338,13 +338,6 @@ def _narrow(steps: list[Step], applying: Mapping[str, str]) -> list[Step]:
     return result
 
 
-def row(
-    record: ResponseRecord, questionnaire: Questionnaire, export_columns: Sequence[Column]
-) -> list[Any]:
-    """One response as values (see row_maker; for a single row)."""
-    return row_maker(export_columns)(record, questionnaire)
-
-
 def _condition_inputs(questionnaire: Questionnaire) -> tuple[str, ...]:
     """The question ids that section and question conditions read."""
     found: set[str] = set()

@@ -16,6 +16,13 @@ from survey.questionnaire.schema import Questionnaire, load_text
 from tests.conftest import WE_OWN_IT
 from tests.respondent import MEMBER_ANSWERS, Respondent
 
+
+def row(
+    record: ResponseRecord, questionnaire: Questionnaire, columns: list[flatten.Column]
+) -> list[Any]:
+    """One response as the export writes it."""
+    return flatten.row_maker(columns)(record, questionnaire)
+
 V1 = """\
 slug: mini
 languages: [en, fr]
@@ -210,12 +217,12 @@ def test_reordered_choices_keep_their_numbers():
 def test_rows_of_both_versions_fill_the_merged_columns():
     v1, v2 = versions()
     merged = flatten.columns([v1, v2])
-    old = flatten.row(
+    old = row(
         record({"age": 30, "colour": "green", "note": "Ñandú 合作社", "pets": ["cat"]}),
         v1,
         merged,
     )
-    new = flatten.row(
+    new = row(
         record(
             {"age": 30, "hobby": "chess", "colour": "yellow", "pets": ["fish"], "grid": {"one": 9}},
             questionnaire_version=2,
@@ -239,7 +246,7 @@ def test_rows_of_both_versions_fill_the_merged_columns():
 def test_a_question_that_did_not_apply_is_empty_in_every_column():
     v1, _ = versions()
     columns = flatten.columns([v1])
-    values = dict(zip(names(columns), flatten.row(record({"age": 16}), v1, columns), strict=True))
+    values = dict(zip(names(columns), row(record({"age": 16}), v1, columns), strict=True))
     for name in ("pets__cat", "pets__dog", "pets__other", "pets_other", "grid__one"):
         assert values[name] is None
     assert values["age"] == 16
@@ -251,7 +258,7 @@ def test_dummies_are_empty_until_their_section_is_saved():
     before = dict(
         zip(
             names(columns),
-            flatten.row(
+            row(
                 record({"age": 30}, sections=("first",), status="in_progress"), v1, columns
             ),
             strict=True,
@@ -260,7 +267,7 @@ def test_dummies_are_empty_until_their_section_is_saved():
     assert before["pets__cat"] is None
     assert before["last_section"] == "second"
     assert before["submitted_at"] == "2027-01-15T12:05:00Z"
-    after = dict(zip(names(columns), flatten.row(record({"age": 30}), v1, columns), strict=True))
+    after = dict(zip(names(columns), row(record({"age": 30}), v1, columns), strict=True))
     assert (after["pets__cat"], after["pets__dog"]) == (0, 0)
     assert after["last_section"] is None  # complete
 
