@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from survey.questionnaire import conditions
 from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
@@ -24,6 +19,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.types import TYPES
+from survey.questionnaire.yaml_file import FileReader, Lines, YamlError, fingerprint, parse
 from survey.schedule import LocalTimeError, Schedule, local_to_utc, valid_timezone
 
 __all__ = [
@@ -39,12 +35,8 @@ __all__ = [
     "read_source",
 ]
 
-# libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 CHOICE_TYPES = ("single", "multiple")
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
@@ -98,18 +90,11 @@ def read_source(path: str | Path) -> str:
 def load_text(text: str, source_name: str) -> Questionnaire:
     """Parse questionnaire YAML text; `source_name` names it in error messages."""
     try:
-        document = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or str(error)
-        raise QuestionnaireError([f"{source_name}{where}: not valid YAML: {reason}"]) from None
-    except ValueError as error:  # a date YAML reads itself that does not exist (2027-02-30)
-        raise QuestionnaireError([f"{source_name}: not a real date: {error}"]) from None
-    lines = _line_numbers(document) if document is not None else {}
+        data, lines, duplicates = parse(text, source_name)
+    except YamlError as error:
+        raise QuestionnaireError([str(error)]) from None
     builder = _Builder(source_name, lines)
-    for path, line in _duplicate_keys(document) if document is not None else []:
+    for path, line in duplicates:
         builder.problems.append(f"{source_name}:{line}: {builder.describe(path)}: key given twice")
     questionnaire = builder.build(data)
     if builder.problems:
@@ -118,112 +103,14 @@ def load_text(text: str, source_name: str) -> Questionnaire:
     return questionnaire
 
 
-@functools.lru_cache(maxsize=64)
-def fingerprint(text: str) -> str:
-    """A hash of a file's meaning: layout, comments and key order do not change it (computed
-    once per text: `survey init` loads every file at every start)."""
-    data = yaml.load(text, Loader=_LOADER)
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _line_numbers(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """The line of every key and item, so problems can name where they are."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_numbers(value, (*path, key.value)))
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            lines.update(_line_numbers(value, (*path, index)))
-    return lines
-
-
-class _Builder:
+class _Builder(FileReader):
     """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, source_name: str, lines: dict[tuple[Any, ...], int]):
-        self.source_name = source_name
-        self.lines = lines
-        self.problems: list[str] = []
-        self.languages: tuple[str, ...] = ("en",)
+    def __init__(self, source_name: str, lines: Lines):
+        super().__init__(source_name, lines)
         self.order: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
         self.section_of: dict[str, str] = {}
-
-    # -- reporting ---------------------------------------------------------------------------
-
-    def problem(self, path: tuple[Any, ...], message: str) -> None:
-        line = None
-        for cut in range(len(path), -1, -1):
-            line = self.lines.get(path[:cut])
-            if line is not None:
-                break
-        where = f"{self.source_name}:{line}" if line else self.source_name
-        self.problems.append(f"{where}: {self.describe(path)}: {message}")
-
-    def describe(self, path: tuple[Any, ...]) -> str:
-        if not path:
-            return "top level"
-        parts = []
-        for item in path:
-            parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
-        return "".join(parts).lstrip(".")
-
-    # -- small readers -----------------------------------------------------------------------
-
-    def mapping(self, value: Any, path: tuple[Any, ...], allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.problem(path, "must be a mapping of keys to values")
-            return {}
-        for key in value:
-            if key not in allowed:
-                self.problem((*path, key), f"unknown key {key!r}")
-        return value
-
-    def text(self, value: Any, path: tuple[Any, ...], required: bool = True) -> Text | None:
-        if value is None:
-            if required:
-                self.problem(path, "missing text")
-            return None
-        if not isinstance(value, dict):
-            self.problem(path, "must be a map of language to text, e.g. {en: ...}")
-            return None
-        result: dict[str, str] = {}
-        for language, text in value.items():
-            if language not in self.languages:
-                self.problem((*path, language), f"language {language!r} is not in `languages`")
-            elif text is not None and not isinstance(text, str):
-                self.problem((*path, language), f"must be text; put {text!r} in quotes")
-            elif not isinstance(text, str) or not text.strip():
-                self.problem((*path, language), "empty text")
-            else:
-                result[language] = text.strip()
-        for language in self.languages:
-            if language not in value:
-                self.problem(path, f"text missing in language {language!r}")
-        return result
-
-    def integer(self, value: Any, path: tuple[Any, ...]) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, f"must be a whole number, not {value!r}")
-            return None
-        return int(value)
-
-    def boolean(self, value: Any, path: tuple[Any, ...]) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.problem(path, f"must be true or false, not {value!r}")
-            return False
-        return value
-
-    def identifier(self, value: Any, path: tuple[Any, ...], what: str) -> str | None:
-        if not isinstance(value, str) or not _ID.match(value):
-            self.problem(path, f"{what} id {value!r} must match [a-z][a-z0-9_]*")
-            return None
-        return value
 
     # -- the document ------------------------------------------------------------------------
 
@@ -337,7 +224,23 @@ class _Builder:
         if not isinstance(value, list) or not value:
             self.problem(path, "must be a non-empty list of sections")
             return []
-        # First pass: every id and its position, so conditions can be checked against them.
+        # First every id and its position, so conditions can be checked against them.
+        raw_sections = self.index_sections(value, path)
+        sections = [self.section(*item) for item in raw_sections]
+        for question_id in self.questions:
+            other = f"{question_id}_other"
+            if other in self.questions and self.questions[question_id].other_choices:
+                self.problem(
+                    ("sections",),
+                    f"question id {other!r} clashes with the "
+                    f"other-specify column of {question_id!r}",
+                )
+        return sections
+
+    def index_sections(
+        self, value: list[Any], path: tuple[Any, ...]
+    ) -> list[tuple[tuple[Any, ...], dict[str, Any], str | None, list[Any]]]:
+        """Each section's place, data, id and questions; every question id gets its position."""
         raw_sections = []
         seen_sections: set[str | None] = set()
         for index, raw in enumerate(value):
@@ -354,50 +257,42 @@ class _Builder:
             raw_sections.append((section_path, data, section_id, questions))
             for q_index, question in enumerate(questions):
                 q_id = question.get("id") if isinstance(question, dict) else None
-                if isinstance(q_id, str):
-                    if q_id in self.order:
-                        self.problem(
-                            (*section_path, "questions", q_index, "id"),
-                            f"duplicate question id {q_id!r}",
-                        )
-                    self.order.setdefault(q_id, len(self.order))
-                    self.section_of.setdefault(q_id, str(section_id))
-        sections = []
-        for section_path, data, section_id, questions in raw_sections:
-            first_id = next(
-                (
-                    q.get("id")
-                    for q in questions
-                    if isinstance(q, dict) and q.get("id") in self.order
-                ),
-                None,
-            )
-            first = self.order[first_id] if first_id is not None else len(self.order)
-            built = [
-                self.question(raw, (*section_path, "questions", q_index), str(section_id))
-                for q_index, raw in enumerate(questions)
-            ]
-            relevant = self.condition(
-                data.get("relevant"), (*section_path, "relevant"), before=first, inclusive=False
-            )
-            sections.append(
-                Section(
-                    id=str(section_id),
-                    title=self.text(data.get("title"), (*section_path, "title")) or {},
-                    intro=self.text(data.get("intro"), (*section_path, "intro"), required=False),
-                    relevant=relevant,
-                    questions=tuple(item for item in built if item is not None),
-                )
-            )
-        for question_id in self.questions:
-            other = f"{question_id}_other"
-            if other in self.questions and self.questions[question_id].other_choices:
-                self.problem(
-                    ("sections",),
-                    f"question id {other!r} clashes with the "
-                    f"other-specify column of {question_id!r}",
-                )
-        return sections
+                if not isinstance(q_id, str):
+                    continue
+                if q_id in self.order:
+                    self.problem(
+                        (*section_path, "questions", q_index, "id"),
+                        f"duplicate question id {q_id!r}",
+                    )
+                self.order.setdefault(q_id, len(self.order))
+                self.section_of.setdefault(q_id, str(section_id))
+        return raw_sections
+
+    def section(
+        self,
+        section_path: tuple[Any, ...],
+        data: dict[str, Any],
+        section_id: str | None,
+        questions: list[Any],
+    ) -> Section:
+        ids: list[str] = [
+            q["id"] for q in questions if isinstance(q, dict) and q.get("id") in self.order
+        ]
+        first = self.order[ids[0]] if ids else len(self.order)
+        built = [
+            self.question(raw, (*section_path, "questions", q_index), str(section_id))
+            for q_index, raw in enumerate(questions)
+        ]
+        relevant = self.condition(
+            data.get("relevant"), (*section_path, "relevant"), before=first, inclusive=False
+        )
+        return Section(
+            id=str(section_id),
+            title=self.text(data.get("title"), (*section_path, "title")) or {},
+            intro=self.text(data.get("intro"), (*section_path, "intro"), required=False),
+            relevant=relevant,
+            questions=tuple(item for item in built if item is not None),
+        )
 
     def question(self, raw: Any, path: tuple[Any, ...], section_id: str) -> Question | None:
         q_type = raw.get("type") if isinstance(raw, dict) else None
@@ -565,21 +460,3 @@ class _Builder:
                     self.problem(path, f"{value!r} cannot be an answer to {side.name!r}")
                     ok = False
         return ok
-
-
-def _duplicate_keys(
-    node: yaml.Node, path: tuple[Any, ...] = ()
-) -> list[tuple[tuple[Any, ...], int]]:
-    """Keys given twice in one mapping (YAML would silently keep only the last)."""
-    found: list[tuple[tuple[Any, ...], int]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key, value in node.value:
-            if key.value in seen:
-                found.append(((*path, key.value), key.start_mark.line + 1))
-            seen.add(key.value)
-            found.extend(_duplicate_keys(value, (*path, key.value)))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            found.extend(_duplicate_keys(value, (*path, index)))
-    return found
