@@ -206,56 +206,64 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
     one small Python function (see `_compile`), so a row is a single list display instead of a
     loop that decides, column by column, what to do.
     """
-    plans: dict[int, tuple[Questionnaire, list[Step], tuple[str, ...], tuple[str, ...]]] = {}
-    by_inputs: dict[tuple[Any, ...], RowFunction] = {}
-    by_applying: dict[tuple[int, frozenset[tuple[str, str]]], RowFunction] = {}
+    return _RowMaker(export_columns)
 
-    def plan_for(
-        questionnaire: Questionnaire,
-    ) -> tuple[list[Step], tuple[str, ...], tuple[str, ...]]:
-        # Keyed by id(); holding the questionnaire in the entry keeps that id from being reused.
-        known = plans.get(id(questionnaire))
-        if known is None:
-            inputs = _condition_inputs(questionnaire)
-            compound = {"multiple", "matrix"}
-            known = plans[id(questionnaire)] = (
-                questionnaire,
-                _steps(export_columns, questionnaire),
-                tuple(name for name in inputs if questionnaire.question(name).type not in compound),
-                tuple(name for name in inputs if questionnaire.question(name).type in compound),
-            )
-        return known[1], known[2], known[3]
 
-    def function_for(
-        questionnaire: Questionnaire, answers: Mapping[str, Any], year: int
-    ) -> RowFunction:
-        steps = plan_for(questionnaire)[0]
-        applying = _applying_questions(questionnaire, answers, year)
-        # Many condition inputs (an age, a year) give the same questions: compile once for them.
-        signature = (id(questionnaire), frozenset(applying.items()))
-        function = by_applying.get(signature)
-        if function is None:
-            function = by_applying[signature] = _compile(_narrow(steps, applying), applying)
-        return function
+class _Plan(NamedTuple):
+    """A row's steps under one version, and the answers its conditions read (`compound`: the
+    lists and maps, frozen to be part of a key)."""
 
-    def make(record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
+    questionnaire: Questionnaire  # held so that its id() is not reused while cached
+    steps: list[Step]
+    plain: tuple[str, ...]
+    compound: tuple[str, ...]
+
+
+class _RowMaker:
+    def __init__(self, export_columns: Sequence[Column]):
+        self.columns = export_columns
+        self.plans: dict[int, _Plan] = {}
+        self.by_inputs: dict[tuple[Any, ...], RowFunction] = {}
+        self.by_applying: dict[tuple[int, frozenset[tuple[str, str]]], RowFunction] = {}
+
+    def __call__(self, record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
         answers = record.answers
         year = record.started_at.year
-        _, plain, compound = plan_for(questionnaire)
+        plan = self.plan(questionnaire)
         get = answers.get
-        # Lists and maps (multiple choice, matrix) are frozen to be part of a key.
         key = (
             id(questionnaire),
             year,
-            *map(get, plain),
-            *[_frozen(get(name)) for name in compound],
+            *map(get, plan.plain),
+            *[_frozen(get(name)) for name in plan.compound],
         )
-        function = by_inputs.get(key)
+        function = self.by_inputs.get(key)
         if function is None:
-            function = by_inputs[key] = function_for(questionnaire, answers, year)
+            function = self.by_inputs[key] = self.function(plan, answers, year)
         return function(get, record.completed_sections, _meta_values(record))
 
-    return make
+    def plan(self, questionnaire: Questionnaire) -> _Plan:
+        known = self.plans.get(id(questionnaire))
+        if known is None:
+            inputs = _condition_inputs(questionnaire)
+            compound = {name for name in inputs if type_of(questionnaire.question(name)).compound}
+            known = self.plans[id(questionnaire)] = _Plan(
+                questionnaire,
+                _steps(self.columns, questionnaire),
+                tuple(name for name in inputs if name not in compound),
+                tuple(name for name in inputs if name in compound),
+            )
+        return known
+
+    def function(self, plan: _Plan, answers: Mapping[str, Any], year: int) -> RowFunction:
+        applying = _applying_questions(plan.questionnaire, answers, year)
+        # Many condition inputs (an age, a year) give the same questions: compile once for them.
+        signature = (id(plan.questionnaire), frozenset(applying.items()))
+        function = self.by_applying.get(signature)
+        if function is None:
+            steps = _narrow(plan.steps, applying)
+            function = self.by_applying[signature] = _compile(steps, applying)
+        return function
 
 
 def _compile(steps: list[Step], applying: Mapping[str, str]) -> RowFunction:

@@ -129,6 +129,7 @@ class QuestionType:
     macro: ClassVar[str]  # respond/questions/<macro>.html renders it
     compares_as: ClassVar[str] = TEXT
     list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
+    compound: ClassVar[bool] = False  # the answer is a list or a map (not hashable as it is)
     required_message: ClassVar[str] = N_("Enter an answer.")
 
     # -- the questionnaire file ----------------------------------------------------------------

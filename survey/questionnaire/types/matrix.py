@@ -29,6 +29,7 @@ def row_field(question: Question, row_code: str) -> str:
 
 class Matrix(QuestionType):
     name = "matrix"
+    compound = True
     keys = frozenset({"rows", "scale"})
     macro = "matrix"
     compares_as = ROWS

@@ -15,6 +15,7 @@ from survey.questionnaire.types.choices import ChoiceType, read_other
 
 class Multiple(ChoiceType):
     name = "multiple"
+    compound = True
     macro = "multiple"
     keys = frozenset({"choices", "max_choices"})
     compares_as = CODES
