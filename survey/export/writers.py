@@ -435,7 +435,10 @@ def write_sav(export: Export, path: Path) -> None:
         },
         variable_measure={names[column.name]: column.measure for column in columns},
         variable_format={
-            names[column.name]: f"F{12 + column.decimals}.{column.decimals}"
+            # Twelve digits, a sign and, for decimals, the point and the digits after it.
+            names[column.name]: (
+                f"F{14 + column.decimals}.{column.decimals}" if column.decimals else "F12.0"
+            )
             for column in columns
             if _is_numeric(column)
         },

@@ -13,12 +13,12 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "csrf_token") { return; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
-      var value = el.value;
+      // Read as the server reads it: trimmed, and a number where the question's answers are
+      // numbers ("+9", "9,5"); choice codes and texts stay text even when they are digits.
+      var value = el.value.trim();
       if (value === "") { return; }
       var question = el.closest("[data-question]");
-      var type = question ? question.getAttribute("data-type") : "";
-      if (/^-?\d+$/.test(value)) { value = parseInt(value, 10); }
-      else if (type === "decimal" && /^[+-]?\d+[.,]\d+$/.test(value)) {
+      if (question && question.hasAttribute("data-number") && /^[+-]?\d+([.,]\d+)?$/.test(value)) {
         value = parseFloat(value.replace(",", "."));
       }
       var parts = el.name.split("__");

@@ -323,13 +323,6 @@ def test_the_server_reads_spaces_and_a_plus_sign_around_a_decimal(
     assert offsite_requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="survey/static/survey.js formAnswers and evaluate do not read an answer as the "
-    "server does: no trim, no leading + ('9 ', '+9' stay text, ' 1998-04-01 ' is no ISO "
-    "date), so the condition is false in the page while the server (decimal.py and date.py "
-    "strip(); decimal.py _DECIMAL allows [+-]) reads 9.0 or 1998-04-01 and asks the question",
-)
 @pytest.mark.parametrize(
     ("question_id", "typed", "dependent"),
     [

@@ -23,6 +23,7 @@ def row(
     """One response as the export writes it."""
     return flatten.row_maker(columns)(record, questionnaire)
 
+
 V1 = """\
 slug: mini
 languages: [en, fr]
@@ -258,9 +259,7 @@ def test_dummies_are_empty_until_their_section_is_saved():
     before = dict(
         zip(
             names(columns),
-            row(
-                record({"age": 30}, sections=("first",), status="in_progress"), v1, columns
-            ),
+            row(record({"age": 30}, sections=("first",), status="in_progress"), v1, columns),
             strict=True,
         )
     )

@@ -391,13 +391,6 @@ def test_sav_decimal_variables_show_their_digits_after_the_point(
     assert shares[answered["bounds"].response_id] == 999999999999.99
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="survey/export/writers.py write_sav: variable_format F{12 + decimals}.{decimals} "
-    "leaves no room for the decimal point, so the largest answer a decimal question accepts "
-    "(12 digits, decimal.py _DECIMAL) does not fit its SPSS format: share is F14.2, "
-    "999999999999.99 needs 15 characters",
-)
 def test_sav_format_is_wide_enough_for_the_largest_accepted_answer(
     answered: dict[str, Answered], export_nd: ExportNd
 ):
