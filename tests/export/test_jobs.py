@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from survey.export import jobs
+from survey.export import jobs, worker
 from survey.models import ExportJob
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_the_heartbeat_beats_while_the_block_runs_and_stops_after(monkeypatch):
     beats: list[float] = []
     before = threading.active_count()
 
-    with jobs._beating(lambda: beats.append(time.monotonic())):
+    with worker._beating(lambda: beats.append(time.monotonic())):
         time.sleep(0.2)
     during = len(beats)
     time.sleep(0.1)
@@ -72,7 +72,7 @@ def test_a_failing_beat_does_not_stop_the_next(monkeypatch):
         if len(calls) == 1:
             raise RuntimeError("database is locked")
 
-    with jobs._beating(flaky):
+    with worker._beating(flaky):
         time.sleep(0.15)
 
     assert len(calls) >= 3
