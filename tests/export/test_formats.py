@@ -5,9 +5,12 @@ Parquet (pyarrow) and the study package (zipfile)."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import math
+import pkgutil
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -710,3 +713,37 @@ def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
         codebook[2][7] == written
         and codebook[2][8] == variable_names.stata_names(sav_columns)[longer]
     )
+
+
+# -- the registry of formats -----------------------------------------------------------------------
+
+
+def test_the_registry_lists_every_format_module_once_and_each_has_a_reader():
+    package = Path(formats.__file__).parent
+    modules = sorted(info.name for info in pkgutil.iter_modules([str(package)]))
+    declared = [importlib.import_module(f"{formats.__name__}.{name}").FORMAT for name in modules]
+    assert sorted(formats.FORMATS, key=lambda item: item.name) == sorted(
+        declared, key=lambda item: item.name
+    )
+    assert len(set(formats.names())) == len(formats.FORMATS)
+    for item in formats.FORMATS:
+        assert item.extension.isalnum() and item.label, item
+        assert formats.get(item.name) is item and formats.find(item.name) is item
+    assert formats.find("docx") is None
+    with pytest.raises(ExportError, match="format 'docx' is not one of: csv, csv-excel"):
+        formats.get("docx")
+    # Every format is read back by a real reader in these tests (see READERS).
+    assert set(READERS) == set(formats.names())
+    assert [item.name for item in formats.installed()] == list(formats.names())
+
+
+def test_the_command_line_and_the_exports_page_offer_the_registrys_formats(app, make_user):
+    from tests.admin.console import signed_in_client, text_of
+
+    help_text = app.test_cli_runner().invoke(args=["export", "--help"]).output
+    assert ", ".join(formats.names()) in " ".join(help_text.split())
+    client = signed_in_client(app, *make_user("researcher", "r@example.org"))
+    page = client.get("/admin/surveys/we-own-it/exports").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="([^"]+)"', page.split('name="format"', 1)[1])
+    assert offered[: len(formats.names())] == list(formats.names())
+    assert "Study package (.zip)" in text_of(client.get("/admin/surveys/we-own-it/exports"))
