@@ -7,7 +7,7 @@ Pure: no Flask, no database session. Formats import this module; nothing here im
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,12 @@ from survey.export.source import ExportOptions
 # The characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
-# The filters of ExportOptions, in the order the `about` sheet lists them.
-FILTERS = (
-    "include_partial",
-    "include_screened_out",
-    "since",
-    "channel",
-    "country",
-    "with_personal_data",
+# The options that choose responses (all but how values are written), as the `about` sheet
+# lists them.
+FILTERS = tuple(
+    option.name
+    for option in fields(ExportOptions)
+    if option.name not in ("format", "labels", "language")
 )
 
 Progress = Callable[[int, int], None]  # (rows written, rows in all)

@@ -17,7 +17,8 @@ STATA_LABEL_CHARACTERS = 80
 
 
 def _file_label(export: Export) -> str:
-    """The survey, and how its missing-value codes are written ('9 is .a'), within 80 chars."""
+    """The survey, and how its missing-value codes are written ('98 is .a, 99 is .b'), in at
+    most 80 characters."""
     written: dict[str, None] = {}
     for column in export.columns:
         for number, letter in stata_missing_letters(column).items():
