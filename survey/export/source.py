@@ -25,6 +25,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -196,25 +197,10 @@ def records(
     of answers). One value per batch lets the driver read the whole batch without the
     interpreter (see `read_ahead`), and orjson turns it into Python objects in one call.
     """
-    connection = session.connection()  # Core: no ORM bookkeeping
-    sqlite = connection.dialect.name == "sqlite"
     numbers, questionnaires = versions.numbers, versions.questionnaires
     loads = orjson.loads
-
-    def batches() -> Iterator[list[list[Any]]]:
-        after: tuple[datetime, str] | None = None
-        while True:
-            query = _batch_document(survey, options, versions, after, batch_size, sqlite=sqlite)
-            document = connection.execute(query).scalar()
-            batch = loads(document) if document.__class__ is str else document
-            if not batch:
-                return
-            if sqlite:  # SQLite keeps the subquery's order in practice, but does not promise it
-                batch.sort(key=_keyset_order)
-            yield batch
-            after = (_utc(batch[-1][_STARTED_AT]), batch[-1][_ID])
-
-    for batch in read_ahead(batches()):
+    batches = _batches(session.connection(), survey, options, versions, batch_size)
+    for batch in read_ahead(batches):
         for (
             response_id,
             status,
@@ -250,6 +236,28 @@ def records(
                 ),
                 questionnaires[version_id],
             )
+
+
+def _batches(
+    connection: Connection,
+    survey: Survey,
+    options: ExportOptions,
+    versions: Versions,
+    batch_size: int,
+) -> Iterator[list[list[Any]]]:
+    """The batch documents, read one after the other (Core: no ORM bookkeeping)."""
+    sqlite = connection.dialect.name == "sqlite"
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = _batch_document(survey, options, versions, after, batch_size, sqlite=sqlite)
+        document = connection.execute(query).scalar()
+        batch = orjson.loads(document) if document.__class__ is str else document
+        if not batch:
+            return
+        if sqlite:  # SQLite keeps the subquery's order in practice, but does not promise it
+            batch.sort(key=_keyset_order)
+        yield batch
+        after = (_utc(batch[-1][_STARTED_AT]), batch[-1][_ID])
 
 
 # Positions in a batch document's rows (the order of _RESPONSE_COLUMNS).
