@@ -744,12 +744,11 @@ def export_progress(job_id: str) -> Page:
 @staff_required
 def export_delete(job_id: str) -> Page:
     from survey.export import jobs
+    from survey.export.files import remove
 
     form = DeleteExportForm()
     if not form.validate_on_submit():
         abort(400)
-    from survey.export.files import remove
-
     try:
         with get_db().writing() as db_session:  # one transaction: the row and its audit
             job = _job_or_404(db_session, job_id)
