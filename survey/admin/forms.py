@@ -129,27 +129,19 @@ class SignOutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
 
 
-EXPORT_FORMAT_NAMES = {
-    "csv": "CSV",
-    "csv-excel": _l("CSV for Excel"),
-    "xlsx": "Excel (.xlsx)",
-    "sav": "SPSS (.sav)",
-    "dta": "Stata (.dta)",
-    "parquet": "Parquet",
-    "zip": _l("Study package (.zip)"),
-}
+def export_format_label(name: str) -> str:
+    """A format's label from the registry, in the page's language (its name if unknown)."""
+    from survey.export import formats
+
+    declared = formats.find(name)
+    return name if declared is None else str(_l(declared.label))
 
 
 def export_format_choices() -> list[SelectChoice]:
-    """The formats that can be written here (a writer is installed for each)."""
-    from survey.export.build import FORMATS
-    from survey.export.writers import WRITERS
+    """The formats that can be written here (their libraries are installed)."""
+    from survey.export import formats
 
-    return [
-        SelectChoice(name, EXPORT_FORMAT_NAMES.get(name, name))
-        for name in FORMATS
-        if name in WRITERS
-    ]
+    return [SelectChoice(item.name, _l(item.label)) for item in formats.installed()]
 
 
 class ExportForm(FlaskForm):
@@ -187,12 +179,27 @@ class ExportForm(FlaskForm):
     with_personal_data = BooleanField(_l("Include personal data (email)"))
     submit = SubmitField(_l("Start export"))
 
-    def __init__(self, *args: object, languages: tuple[str, ...] = ("en",), **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        languages: tuple[str, ...] = ("en",),
+        country_filter: bool = True,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)
+        if not country_filter:
+            # The questionnaire has no country question: nothing to filter by, so not offered.
+            del self.country
         self.format.choices = export_format_choices()
         self.language.choices = [
             SelectChoice(code, f"{language_name(code)} ({code})") for code in languages
         ]
+
+    def country_code(self) -> str | None:
+        """The country asked for (upper case), or None: none typed, or no country filter."""
+        if self.country is None:
+            return None
+        return (self.country.data or "").strip().upper() or None
 
 
 class DeleteExportForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -56,6 +56,9 @@ from survey.extensions import limiter
 from survey.models import ExportJob, Response, Survey, User
 from survey.respond.display import moment
 from survey.schedule import state_at, to_local
+
+if TYPE_CHECKING:
+    from survey.export.source import ExportOptions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -573,7 +576,7 @@ def _size(size: int | None) -> str:
 
 
 def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
-    from survey.admin.forms import EXPORT_FORMAT_NAMES
+    from survey.admin.forms import export_format_label
     from survey.export.jobs import is_stale, summary
 
     rows = []
@@ -597,7 +600,7 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
         rows.append(
             {
                 "job": job,
-                "format": EXPORT_FORMAT_NAMES.get(fmt, fmt),
+                "format": export_format_label(fmt),
                 "summary": summary(job.options),
                 "state": _("Stopped: its process has gone") if stale else state,
                 "active": job.state in ("queued", "running") and not stale,
@@ -610,62 +613,87 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def _export_form(db_session: Session, survey: Survey) -> ExportForm:
+    """The export form for the survey's newest questionnaire: its languages, and a country
+    filter only when it has a country question."""
+    version = latest_version(db_session, survey)
+    questionnaire = questionnaire_of(version) if version else None
+    languages = questionnaire.languages if questionnaire else (survey.default_language,)
+    return ExportForm(
+        languages=languages,
+        country_filter=questionnaire is not None and questionnaire.country_question is not None,
+        data={"language": languages[0], "values": "codes"},
+    )
+
+
+def _export_options(form: ExportForm, survey: Survey) -> ExportOptions | None:
+    """The form's options as ExportOptions, or None with the problem beside its field."""
+    from survey.export.source import ExportOptions
+
+    since = None
+    if form.since.data and form.since.data.strip():
+        try:
+            since = deadlines.parse_time(form.since.data, survey.timezone)
+        except deadlines.ScheduleError as problem:
+            form.since.errors = [*form.since.errors, _sentence(problem)]
+            return None
+    return ExportOptions(
+        format=form.format.data or "csv",
+        labels=form.values.data == "labels",
+        language=form.language.data or None,
+        include_partial=bool(form.include_partial.data),
+        include_screened_out=bool(form.include_screened_out.data),
+        since=since,
+        channel=(form.channel.data or "").strip() or None,
+        country=form.country_code(),
+        with_personal_data=bool(form.with_personal_data.data) and current_user.is_admin,
+    )
+
+
+def _start_export_process(job_id: str, now: datetime) -> None:
+    """Start a committed job's process; a job whose process cannot start is marked failed."""
+    from survey.export import jobs, worker
+
+    try:
+        worker.start_job_process(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+    except OSError as problem:
+        current_app.logger.error("export job %s could not start: %s", job_id, problem)
+        with get_db().writing() as db_session:
+            jobs.fail_job(db_session, job_id, "the export process could not start", now)
+        flash(_("The export could not start. Try again, or ask an admin to check the logs."))
+    else:
+        flash(_("The export has started. It goes on if you leave this page."))
+
+
 @bp.route("/surveys/<slug>/exports", methods=["GET", "POST"])
 @staff_required
 def exports(slug: str) -> Page:
     from survey.export import jobs
-    from survey.export.source import ExportOptions
 
     db = get_db()
-    with db.reading() as db_session:
-        survey = _survey_or_404(db_session, slug)
-        version = latest_version(db_session, survey)
-        languages = questionnaire_of(version).languages if version else (survey.default_language,)
-    form = ExportForm(languages=languages, data={"language": languages[0], "values": "codes"})
-    if request.method == "POST" and form.with_personal_data.data and not current_user.is_admin:
-        abort(403)  # personal data is for admins only; the form never offers it to researchers
-    if form.validate_on_submit():
-        since = None
-        if form.since.data and form.since.data.strip():
-            try:
-                since = deadlines.parse_time(form.since.data, survey.timezone)
-            except deadlines.ScheduleError as problem:
-                form.since.errors = [*form.since.errors, _sentence(problem)]
-        if not form.errors:
-            options = ExportOptions(
-                format=form.format.data or "csv",
-                labels=form.values.data == "labels",
-                language=form.language.data or None,
-                include_partial=bool(form.include_partial.data),
-                include_screened_out=bool(form.include_screened_out.data),
-                since=since,
-                channel=(form.channel.data or "").strip() or None,
-                country=(form.country.data or "").strip().upper() or None,
-                with_personal_data=bool(form.with_personal_data.data) and current_user.is_admin,
-            )
-            now = current_time()
-            with db.reading() as db_session:
-                actor = _me(db_session)
-            try:
-                job_id = jobs.create_job(db, survey, options, actor, now)
-            except jobs.JobError as problem:
-                flash(_sentence(problem))
-                return redirect(url_for("admin.exports", slug=slug), 303)
-            try:
-                jobs.start_job_process(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
-            except OSError as problem:
-                current_app.logger.error("export job %s could not start: %s", job_id, problem)
-                jobs.fail_job(db, job_id, "the export process could not start", now)
-                flash(
-                    _("The export could not start. Try again, or ask an admin to check the logs.")
-                )
-            else:
-                flash(_("The export has started. It goes on if you leave this page."))
-            return redirect(url_for("admin.exports", slug=slug), 303)
+    posted = request.method == "POST"
     now = current_time()
-    # Researchers see their own exports only (never who else exported what).
-    mine = None if current_user.is_admin else current_user.user_id
-    rows = _export_rows(jobs.jobs_of(db, survey, made_by=mine), now)
+    job_id = None
+    try:
+        # A POST is one unit of work: the admission, the job and its audit, committed once.
+        with db.writing() if posted else db.reading() as db_session:
+            survey = _survey_or_404(db_session, slug)
+            form = _export_form(db_session, survey)
+            if posted and form.with_personal_data.data and not current_user.is_admin:
+                abort(403)  # personal data is for admins only; the form never offers it
+            options = _export_options(form, survey) if form.validate_on_submit() else None
+            if options is not None:
+                job_id = jobs.create_job(db_session, survey, options, _me(db_session), now)
+            else:
+                # Researchers see their own exports only (never who else exported what).
+                mine = None if current_user.is_admin else current_user.user_id
+                rows = _export_rows(jobs.jobs_of(db_session, survey, made_by=mine), now)
+    except jobs.JobError as problem:
+        flash(_sentence(problem))
+        return redirect(url_for("admin.exports", slug=slug), 303)
+    if job_id is not None:
+        _start_export_process(job_id, now)
+        return redirect(url_for("admin.exports", slug=slug), 303)
     return _survey_page(
         "admin/exports.html",
         survey,
@@ -679,7 +707,7 @@ def exports(slug: str) -> Page:
 @bp.get("/exports/<job_id>/download")
 @staff_required
 def export_download(job_id: str) -> Page:
-    from survey.export.jobs import job_file
+    from survey.export.files import job_file
 
     with get_db().writing() as db_session:
         job = _job_or_404(db_session, job_id)
@@ -716,22 +744,23 @@ def export_progress(job_id: str) -> Page:
 @staff_required
 def export_delete(job_id: str) -> Page:
     from survey.export import jobs
+    from survey.export.files import remove
 
     form = DeleteExportForm()
     if not form.validate_on_submit():
         abort(400)
-    db = get_db()
-    with db.reading() as db_session:
-        job = _job_or_404(db_session, job_id)
-        if not _may_touch(job):
-            abort(403)
-        survey = db_session.get(Survey, job.survey_id)
-        actor = _me(db_session)
     try:
-        jobs.delete_job(db, _exports_path(), job_id, actor, current_time())
+        with get_db().writing() as db_session:  # one transaction: the row and its audit
+            job = _job_or_404(db_session, job_id)
+            if not _may_touch(job):
+                abort(403)
+            survey = db_session.get(Survey, job.survey_id)
+            actor = _me(db_session)
+            path = jobs.delete_job(db_session, _exports_path(), job_id, actor, current_time())
     except jobs.JobError as problem:
         flash(_sentence(problem))
     else:
+        remove(path)  # once the row is gone for good
         flash(_("The export was deleted."))
     if survey is None:
         return redirect(url_for("admin.surveys"), 303)

@@ -11,8 +11,21 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import String, cast, exists, func, select, tuple_, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -90,6 +103,16 @@ class Versions:
     def latest(self) -> Questionnaire:
         return self.ordered()[-1]
 
+    def country_questions(self) -> dict[str, list[int]]:
+        """The question each version declares gives the country (`analysis: country`, else its
+        first country question) -> the ids of those versions; empty when none has one."""
+        found: dict[str, list[int]] = {}
+        for version_id in sorted(self.numbers, key=self.numbers.__getitem__):
+            question_id = self.questionnaires[version_id].country_question
+            if question_id is not None:
+                found.setdefault(question_id, []).append(version_id)
+        return found
+
 
 def versions_of(session: Session, survey: Survey) -> Versions:
     stored = list(
@@ -105,7 +128,7 @@ def versions_of(session: Session, survey: Survey) -> Versions:
     )
 
 
-def _selected(survey: Survey, options: ExportOptions) -> Select[Any]:
+def _selected(survey: Survey, options: ExportOptions, versions: Versions) -> Select[Any]:
     query = select(Response).where(
         Response.survey_id == survey.id, Response.status.in_(options.statuses())
     )
@@ -117,7 +140,7 @@ def _selected(survey: Survey, options: ExportOptions) -> Select[Any]:
         query = query.where(
             exists().where(
                 Answer.response_id == Response.id,
-                Answer.question_id == "country",
+                _country_question(versions),
                 # JSON is stored as text on both databases: the code in double quotes.
                 cast(Answer.value, String) == json.dumps(options.country.upper()),
             )
@@ -125,14 +148,33 @@ def _selected(survey: Survey, options: ExportOptions) -> Select[Any]:
     return query
 
 
-def count(session: Session, survey: Survey, options: ExportOptions) -> int:
-    query = _selected(survey, options).with_only_columns(func.count(Response.id))
+def _country_question(versions: Versions) -> ColumnElement[bool]:
+    """An answer to the country question of the version its response was answered under."""
+    questions = versions.country_questions()
+    if len(questions) == 1 and len(next(iter(questions.values()))) == len(versions.numbers):
+        return Answer.question_id == next(iter(questions))  # the same question in every version
+    return or_(
+        false(),
+        *(
+            and_(
+                Answer.question_id == question_id,
+                Response.questionnaire_version_id.in_(version_ids),
+            )
+            for question_id, version_ids in questions.items()
+        ),
+    )
+
+
+def count(session: Session, survey: Survey, options: ExportOptions, versions: Versions) -> int:
+    query = _selected(survey, options, versions).with_only_columns(func.count(Response.id))
     return session.scalar(query.order_by(None)) or 0
 
 
-def status_counts(session: Session, survey: Survey, options: ExportOptions) -> dict[str, int]:
+def status_counts(
+    session: Session, survey: Survey, options: ExportOptions, versions: Versions
+) -> dict[str, int]:
     query = (
-        _selected(survey, options)
+        _selected(survey, options, versions)
         .with_only_columns(Response.status, func.count(Response.id))
         .group_by(Response.status)
         .order_by(None)
@@ -155,25 +197,10 @@ def records(
     of answers). One value per batch lets the driver read the whole batch without the
     interpreter (see `read_ahead`), and orjson turns it into Python objects in one call.
     """
-    connection = session.connection()  # Core: no ORM bookkeeping
-    sqlite = connection.dialect.name == "sqlite"
     numbers, questionnaires = versions.numbers, versions.questionnaires
     loads = orjson.loads
-
-    def batches() -> Iterator[list[list[Any]]]:
-        after: tuple[datetime, str] | None = None
-        while True:
-            query = _batch_document(survey, options, after, batch_size, sqlite=sqlite)
-            document = connection.execute(query).scalar()
-            batch = loads(document) if document.__class__ is str else document
-            if not batch:
-                return
-            if sqlite:  # SQLite keeps the subquery's order in practice, but does not promise it
-                batch.sort(key=_keyset_order)
-            yield batch
-            after = (_utc(batch[-1][_STARTED_AT]), batch[-1][_ID])
-
-    for batch in read_ahead(batches()):
+    batches = _batches(session.connection(), survey, options, versions, batch_size)
+    for batch in read_ahead(batches):
         for (
             response_id,
             status,
@@ -211,6 +238,28 @@ def records(
             )
 
 
+def _batches(
+    connection: Connection,
+    survey: Survey,
+    options: ExportOptions,
+    versions: Versions,
+    batch_size: int,
+) -> Iterator[list[list[Any]]]:
+    """The batch documents, read one after the other (Core: no ORM bookkeeping)."""
+    sqlite = connection.dialect.name == "sqlite"
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = _batch_document(survey, options, versions, after, batch_size, sqlite=sqlite)
+        document = connection.execute(query).scalar()
+        batch = orjson.loads(document) if document.__class__ is str else document
+        if not batch:
+            return
+        if sqlite:  # SQLite keeps the subquery's order in practice, but does not promise it
+            batch.sort(key=_keyset_order)
+        yield batch
+        after = (_utc(batch[-1][_STARTED_AT]), batch[-1][_ID])
+
+
 # Positions in a batch document's rows (the order of _RESPONSE_COLUMNS).
 _ID, _STARTED_AT = 0, 7
 
@@ -227,6 +276,7 @@ def _utc(text: str) -> datetime:
 def _batch_document(
     survey: Survey,
     options: ExportOptions,
+    versions: Versions,
     after: tuple[datetime, str] | None,
     batch_size: int,
     *,
@@ -237,7 +287,7 @@ def _batch_document(
     documents = [_answers_document(Answer, sqlite=sqlite)]
     if options.with_personal_data:
         documents.append(_answers_document(PersonalAnswer, sqlite=sqlite))
-    query = _selected(survey, options).order_by(Response.started_at, Response.id)
+    query = _selected(survey, options, versions).order_by(Response.started_at, Response.id)
     if after is not None:
         query = query.where(tuple_(Response.started_at, Response.id) > after)
     names = [f"c{index}" for index in range(len(_RESPONSE_COLUMNS) + 1 + len(documents))]

@@ -382,7 +382,8 @@ class _Builder(FileReader):
                 self.problem((*item_path, "code"), f"duplicate code {code!r}")
             seen_codes.add(code)
             number = data.get("number", code if kind == "scale" else index)
-            number = self.integer(number, (*item_path, "number")) or index
+            checked = self.integer(number, (*item_path, "number"))
+            number = index if checked is None else checked
             if number in seen_numbers:
                 self.problem((*item_path, "number"), f"duplicate number {number}")
             seen_numbers.add(number)

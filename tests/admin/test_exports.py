@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from survey.accounts import find_user
 from survey.catalog import find_survey
 from survey.export import jobs as export_jobs
+from survey.export import worker
 from survey.models import AuditEvent, ExportJob
 from tests.admin.console import (
     SIGN_IN,
@@ -316,7 +317,7 @@ def test_export_files_and_the_job_log_are_private(app, answered, researcher_a):
     """Readable by the platform's own user only, even in a process whose umask is wider."""
     job = finished_export(signed_in_client(app, *researcher_a))
     instance = app.config["SURVEY_SETTINGS"].instance_path
-    for path in (export_file(app, job), instance / export_jobs.LOG_NAME):
+    for path in (export_file(app, job), instance / worker.LOG_NAME):
         assert path.stat().st_mode & 0o777 == 0o600, path
     assert export_file(app, job).parent.stat().st_mode & 0o777 == 0o700
 

@@ -20,8 +20,8 @@ from sqlalchemy import insert, select
 
 from survey.catalog import find_survey, latest_version, load_questionnaire
 from survey.export import build, flatten
-from survey.export.build import Export
 from survey.export.flatten import Column
+from survey.export.model import Export
 from survey.export.source import ExportOptions
 from survey.models import Base
 from survey.questionnaire.schema import Questionnaire, load_file

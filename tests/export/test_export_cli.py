@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from survey.export.build import EXTENSIONS, FORMATS
-from survey.export.writers import WRITERS
+from survey.export import formats
 from survey.models import AuditEvent
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
 SLUG = "we-own-it"
-INSTALLED = [name for name in FORMATS if name in WRITERS]
+INSTALLED = [item.name for item in formats.installed()]
 
 
 def run(app, *args: str):
@@ -68,7 +67,7 @@ def one_line_error(result) -> str:
 @pytest.mark.parametrize("fmt", INSTALLED)
 def test_each_installed_format_is_written_to_output_and_its_path_printed(app, tmp_path, fmt):
     complete(app)
-    target = tmp_path / f"answers.{EXTENSIONS[fmt]}"
+    target = tmp_path / f"answers.{formats.get(fmt).extension}"
     result = run(app, SLUG, "--format", fmt, "--output", str(target))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(target)

@@ -5,9 +5,12 @@ Parquet (pyarrow) and the study package (zipfile)."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import math
+import pkgutil
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -19,9 +22,14 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 
-from survey.export import build, writers
-from survey.export.build import ExportError
+from survey.export import build, formats
+from survey.export import names as variable_names
+from survey.export.documentation import CODEBOOK_HEADER, codebook_rows
 from survey.export.flatten import Column
+from survey.export.formats import csv as csv_format
+from survey.export.formats import parquet as parquet_format
+from survey.export.formats import xlsx
+from survey.export.model import ExportError, neutralise
 from tests.export.conftest import (
     EXPORTED_AT,
     FORMULAS,
@@ -46,7 +54,7 @@ def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
 
 def as_text(value: Any) -> str:
     """A value as the CSV writer puts it: empty for None, formulas made inert."""
-    return "" if value is None else str(build.neutralise(value))
+    return "" if value is None else str(neutralise(value))
 
 
 def rows_by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -267,7 +275,7 @@ def test_xlsx_sheets_hold_responses_codebook_and_about(
     assert len(rows) == 5
 
     def xlsx_value(column: Column, value: Any) -> Any:
-        return build.neutralise(value)
+        return neutralise(value)
 
     for name in ("member", "not_involved", "formula", "formula2", "late"):
         person = population[name]
@@ -283,7 +291,7 @@ def test_xlsx_sheets_hold_responses_codebook_and_about(
     assert rows[population["not_involved"].response_id]["motivations__democracy"] is None
 
     codebook = sheet_rows(book["codebook"])
-    assert codebook[0] == list(writers.CODEBOOK_HEADER)
+    assert codebook[0] == list(CODEBOOK_HEADER)
     entries = {row[0]: dict(zip(codebook[0], row, strict=True)) for row in codebook[1:]}
     assert list(entries) == [column.name for column in export.columns]
     involvement = entries["involvement"]
@@ -341,7 +349,7 @@ def test_xlsx_tab_and_carriage_return_are_neutralised_too(tmp_path: Path):
         fmt="xlsx",
     )
     path = tmp_path / "formulas.xlsx"
-    writers.write_xlsx(export, path)
+    xlsx.write_xlsx(export, path)
     values = sheet_rows(openpyxl.load_workbook(path)["responses"])
     # XlsxWriter stores a carriage return as the escape _x000D_ (Excel reads it back as \r);
     # openpyxl leaves the escape as it is in inline strings.
@@ -349,7 +357,7 @@ def test_xlsx_tab_and_carriage_return_are_neutralised_too(tmp_path: Path):
     assert cells == ["'" + payload for payload in FORMULAS]
 
     csv_path = tmp_path / "formulas.csv"
-    writers.write_csv(fake_export(export.columns, [[1, p] for p in FORMULAS]), csv_path)
+    csv_format.write_csv(fake_export(export.columns, [[1, p] for p in FORMULAS]), csv_path)
     assert [row["note"] for row in read_csv(csv_path)] == ["'" + p for p in FORMULAS]
 
 
@@ -363,7 +371,7 @@ def test_a_nul_stored_in_an_earlier_answer_does_not_cut_the_text(tmp_path, fmt):
         [text_column("response_id"), text_column("note")], [["r1", "We decide\x00 together"]]
     )
     path = tmp_path / f"nul.{fmt}"
-    getattr(writers, f"write_{fmt}")(export, path)
+    formats.get(fmt).write(export, path)
     read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     frame, _meta = read(str(path))
     assert frame["note"].tolist() == ["We decide\ufffd together"]
@@ -467,7 +475,7 @@ def test_dta_numbers_labels_and_9_as_extended_missing(
 ):
     export, path = make_export("dta")
     frame, meta = pyreadstat.read_dta(str(path), user_missing=True)
-    written = writers.stata_names(export.columns)
+    written = variable_names.stata_names(export.columns)
     assert list(frame.columns) == [written[column.name] for column in export.columns]
     # Only one name of the shipped survey is too long for Stata (29 characters with labels).
     renamed = {name: new for name, new in written.items() if name != new}
@@ -521,7 +529,7 @@ def test_dta_reads_back_with_pandas(population: Population, make_export):
 
 
 def test_parquet_schema_and_values(population: Population, make_export, questionnaire, monkeypatch):
-    monkeypatch.setattr(writers, "PARQUET_BATCH_ROWS", 2)
+    monkeypatch.setattr(parquet_format, "PARQUET_BATCH_ROWS", 2)
     export, path = make_export("parquet", include_partial=True)
     parquet = pq.ParquetFile(path)
     assert parquet.metadata.num_rows == 6
@@ -592,16 +600,16 @@ READERS = {
 }
 
 
-@pytest.mark.parametrize("fmt", build.FORMATS)
+@pytest.mark.parametrize("fmt", formats.names())
 def test_every_format_writes_an_empty_export(app, make_export, fmt):
     export, path = make_export(fmt)
     assert export.total == 0
     suffix = "_excel" if fmt == "csv-excel" else ""
-    assert path.name == f"we-own-it_20270601T090000Z{suffix}.{build.EXTENSIONS[fmt]}"
+    assert path.name == f"we-own-it_20270601T090000Z{suffix}.{formats.get(fmt).extension}"
     assert READERS[fmt](path) == 0
 
 
-@pytest.mark.parametrize("fmt", build.FORMATS)
+@pytest.mark.parametrize("fmt", formats.names())
 def test_every_format_holds_every_selected_row(population, make_export, fmt):
     export, path = make_export(fmt, include_partial=True, include_screened_out=True)
     assert export.total == 7
@@ -633,10 +641,10 @@ def test_name_rule_keeps_names_that_fit_and_cuts_the_others_deterministically():
     long_a = "motivations__" + "a" * 40
     long_b = "motivations__" + "a" * 41
     names = ["age", long_a, long_b, "in", "if_", "str80", "x" * 32]
-    first = writers.names_in_file(
+    first = variable_names.names_in_file(
         names, limit=32, reserved=lambda name: name.lower() in {"in", "if"} or name == "str80"
     )
-    again = writers.names_in_file(
+    again = variable_names.names_in_file(
         names, limit=32, reserved=lambda name: name.lower() in {"in", "if"} or name == "str80"
     )
     assert first == again
@@ -649,14 +657,14 @@ def test_name_rule_keeps_names_that_fit_and_cuts_the_others_deterministically():
     assert first[long_a] != first[long_b]
     assert len(set(first.values())) == len(names)
     # The written name depends on the name alone, not on the other columns.
-    assert writers.names_in_file([long_b], limit=32)[long_b] == first[long_b]
+    assert variable_names.names_in_file([long_b], limit=32)[long_b] == first[long_b]
 
 
 def test_name_rule_numbers_collisions():
     names = ["in_", "in"]
-    result = writers.names_in_file(names, limit=32, reserved=lambda name: name == "in")
+    result = variable_names.names_in_file(names, limit=32, reserved=lambda name: name == "in")
     assert result == {"in_": "in_", "in": "in__2"}
-    assert writers.names_in_file(["Age", "age"], limit=8) == {"Age": "Age", "age": "age_2"}
+    assert variable_names.names_in_file(["Age", "age"], limit=8) == {"Age": "Age", "age": "age_2"}
 
 
 def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
@@ -669,11 +677,11 @@ def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
     rows = [["r1", "yes", 9], ["r2", "", 2], ["r3", "no", None]]
     export = fake_export(columns, rows, fmt="dta")
     dta = tmp_path / "long.dta"
-    writers.write_dta(export, dta)
+    formats.get("dta").write(export, dta)
     frame, meta = pyreadstat.read_dta(str(dta), user_missing=True)
-    stata = writers.stata_names(columns)
+    stata = variable_names.stata_names(columns)
     assert stata["in"] == "in_"
-    assert len(stata[long_name]) == 29  # labelled: 29 (see writers.stata_names)
+    assert len(stata[long_name]) == 29  # labelled: 29 (see names.stata_names)
     assert list(frame.columns) == ["response_id", "in_", stata[long_name]]
     assert frame[stata[long_name]].tolist()[:2] == ["a", 2.0]
     assert math.isnan(frame[stata[long_name]].tolist()[2])
@@ -682,7 +690,7 @@ def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
     assert meta.column_names_to_labels["in_"] == "in: A question called in"
 
     sav = tmp_path / "long.sav"
-    writers.write_sav(fake_export(columns, rows, fmt="sav"), sav)
+    formats.get("sav").write(fake_export(columns, rows, fmt="sav"), sav)
     frame, meta = pyreadstat.read_sav(str(sav), user_missing=True)
     assert list(frame.columns) == ["response_id", "in", long_name]  # fits in 64 bytes
     assert frame[long_name].tolist()[:2] == [9.0, 2.0]
@@ -690,9 +698,9 @@ def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
 
     longer = long_name + "_and_much_more_than_sixty_four"
     sav_columns = [text_column("response_id"), matrix_column(longer)]
-    writers.write_sav(fake_export(sav_columns, [["r1", 1]], fmt="sav"), sav)
+    formats.get("sav").write(fake_export(sav_columns, [["r1", 1]], fmt="sav"), sav)
     frame, meta = pyreadstat.read_sav(str(sav))
-    written = writers.spss_names(sav_columns)[longer]
+    written = variable_names.spss_names(sav_columns)[longer]
     assert len(written) == 64 and list(frame.columns) == ["response_id", written]
     assert meta.column_names_to_labels[written].startswith(longer + ": ")
     notes = " ".join(meta.notes)  # note lines hold at most 80 bytes: long ones are wrapped
@@ -700,5 +708,42 @@ def test_stata_reserved_words_and_long_names_in_files(tmp_path: Path):
     assert longer in "".join(meta.notes)
 
     export = fake_export(sav_columns, [["r1", 1]], fmt="xlsx")
-    codebook = list(writers.codebook_rows(export))
-    assert codebook[2][7] == written and codebook[2][8] == writers.stata_names(sav_columns)[longer]
+    codebook = list(codebook_rows(export))
+    assert (
+        codebook[2][7] == written
+        and codebook[2][8] == variable_names.stata_names(sav_columns)[longer]
+    )
+
+
+# -- the registry of formats -----------------------------------------------------------------------
+
+
+def test_the_registry_lists_every_format_module_once_and_each_has_a_reader():
+    package = Path(formats.__file__).parent
+    modules = sorted(info.name for info in pkgutil.iter_modules([str(package)]))
+    declared = [importlib.import_module(f"{formats.__name__}.{name}").FORMAT for name in modules]
+    assert sorted(formats.FORMATS, key=lambda item: item.name) == sorted(
+        declared, key=lambda item: item.name
+    )
+    assert len(set(formats.names())) == len(formats.FORMATS)
+    for item in formats.FORMATS:
+        assert item.extension.isalnum() and item.label, item
+        assert formats.get(item.name) is item and formats.find(item.name) is item
+    assert formats.find("docx") is None
+    with pytest.raises(ExportError, match="format 'docx' is not one of: csv, csv-excel"):
+        formats.get("docx")
+    # Every format is read back by a real reader in these tests (see READERS).
+    assert set(READERS) == set(formats.names())
+    assert [item.name for item in formats.installed()] == list(formats.names())
+
+
+def test_the_command_line_and_the_exports_page_offer_the_registrys_formats(app, make_user):
+    from tests.admin.console import signed_in_client, text_of
+
+    help_text = app.test_cli_runner().invoke(args=["export", "--help"]).output
+    assert ", ".join(formats.names()) in " ".join(help_text.split())
+    client = signed_in_client(app, *make_user("researcher", "r@example.org"))
+    page = client.get("/admin/surveys/we-own-it/exports").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="([^"]+)"', page.split('name="format"', 1)[1])
+    assert offered[: len(formats.names())] == list(formats.names())
+    assert "Study package (.zip)" in text_of(client.get("/admin/surveys/we-own-it/exports"))

@@ -1,4 +1,5 @@
-"""Background export jobs know when their process is gone: a heartbeat while they run."""
+"""Export jobs: they know when their process is gone (a heartbeat while they run), and they
+write in the caller's transaction, never committing it themselves."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from survey.export import jobs
-from survey.models import ExportJob
+from survey.accounts import find_user
+from survey.catalog import find_survey
+from survey.export import jobs, worker
+from survey.export.source import ExportOptions
+from survey.models import AuditEvent, ExportJob
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -53,7 +58,7 @@ def test_the_heartbeat_beats_while_the_block_runs_and_stops_after(monkeypatch):
     beats: list[float] = []
     before = threading.active_count()
 
-    with jobs._beating(lambda: beats.append(time.monotonic())):
+    with worker._beating(lambda: beats.append(time.monotonic())):
         time.sleep(0.2)
     during = len(beats)
     time.sleep(0.1)
@@ -72,7 +77,50 @@ def test_a_failing_beat_does_not_stop_the_next(monkeypatch):
         if len(calls) == 1:
             raise RuntimeError("database is locked")
 
-    with jobs._beating(flaky):
+    with worker._beating(flaky):
         time.sleep(0.15)
 
     assert len(calls) >= 3
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_job_functions_flush_and_leave_the_commit_to_the_caller(app, make_user, tmp_path):
+    """One unit of work per request: what a job function adds goes when the caller rolls back."""
+    db = app.extensions["survey_db"]
+    email, _ = make_user("researcher", "r@example.org")
+    with db.reading() as session:
+        survey = find_survey(session, "we-own-it")
+        actor = find_user(session, email)
+
+    def export_events(session) -> list[AuditEvent]:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "export")))
+
+    def nothing_kept() -> bool:
+        with db.reading() as session:
+            return session.scalars(select(ExportJob)).all() == [] and export_events(session) == []
+
+    with pytest.raises(_RolledBack), db.writing() as session:
+        job_id = jobs.create_job(session, survey, ExportOptions(), actor, NOW)
+        assert session.get(ExportJob, job_id).state == "queued"
+        assert [event.after["job"] for event in export_events(session)] == [job_id]
+        raise _RolledBack
+    with pytest.raises(_RolledBack), db.writing() as session:
+        jobs.record_export(
+            session, "we-own-it", ExportOptions(), rows=0, file_name="x.csv", actor=None, now=NOW
+        )
+        assert len(export_events(session)) == 1
+        raise _RolledBack
+    assert nothing_kept()
+
+    with db.writing() as session:  # the caller commits once: the job and its audit together
+        job_id = jobs.create_job(session, survey, ExportOptions(), actor, NOW)
+    with pytest.raises(_RolledBack), db.writing() as session:
+        assert jobs.claim_job(session, job_id, NOW)
+        assert not jobs.claim_job(session, job_id, NOW), "a job is claimed once"
+        raise _RolledBack
+    with db.reading() as session:
+        assert session.get(ExportJob, job_id).state == "queued"
+        assert len(export_events(session)) == 1

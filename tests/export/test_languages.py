@@ -17,7 +17,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from survey.export import writers
+from survey.export import names as variable_names
 from survey.export.flatten import Column
 from survey.questionnaire.schema import Questionnaire
 from tests.conftest import WE_OWN_IT
@@ -197,7 +197,7 @@ def test_sav_variable_and_value_labels_are_in_the_chosen_language(
 ):
     export, path = make_export("sav", labels=True, language=language)
     frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    names = writers.spss_names(export.columns)
+    names = variable_names.spss_names(export.columns)
     assert all(names[column.name] == column.name for column in export.columns)  # all fit
     for column in question_columns(export.columns):
         shown = meta.column_names_to_labels[column.name]
@@ -221,7 +221,7 @@ def test_dta_variable_and_value_labels_are_in_the_chosen_language(
 ):
     export, path = make_export("dta", labels=True, language=language)
     _, meta = pyreadstat.read_dta(str(path), user_missing=True)
-    names = writers.stata_names(export.columns)
+    names = variable_names.stata_names(export.columns)
     for column in question_columns(export.columns):
         written = names[column.name]
         shown = meta.column_names_to_labels[written]

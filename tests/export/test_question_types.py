@@ -1,7 +1,7 @@
 """Decimal and date answers in every export format, read back with each format's own reader.
 
 The numbers-and-dates survey (tests/questionnaires/numbers-and-dates.yaml) is answered over HTTP
-as a browser would, then exported in each format of `build.FORMATS`, with codes and with labels:
+as a browser would, then exported in each format of `formats.names()`, with codes and with labels:
 a decimal comes back as a number with every digit it was given (a comma typed as the decimal
 point, as in French), a date as its ISO text, an unanswered or inapplicable question as an empty
 cell; the codebook names the decimal and date variables.
@@ -29,8 +29,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from survey.catalog import find_survey
-from survey.export import build, writers
+from survey.export import build, formats
 from survey.export.build import Export
+from survey.export.names import stata_names
 from survey.export.source import ExportOptions
 from survey.models import Response
 from survey.settings import PROJECT_ROOT
@@ -301,14 +302,14 @@ def as_number(fmt: str, value: Any) -> float:
 
 def test_every_format_of_the_registry_is_read_here():
     """A format added to the export registry needs its reader in this file."""
-    assert set(build.FORMATS) == set(READERS) == set(writers.WRITERS)
+    assert set(formats.names()) == set(READERS)
 
 
 # -- values ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("labels", [False, True], ids=["codes", "labels"])
-@pytest.mark.parametrize("fmt", build.FORMATS)
+@pytest.mark.parametrize("fmt", formats.names())
 def test_decimals_come_back_as_numbers_and_dates_as_iso_text(
     answered: dict[str, Answered], export_nd: ExportNd, fmt: str, labels: bool
 ):
@@ -319,7 +320,7 @@ def test_decimals_come_back_as_numbers_and_dates_as_iso_text(
     columns = [column.name for column in export.columns]
     assert columns[-6:] == ["hours", "overtime", "joined", "founding", "share", "remarks"]
     assert list(next(iter(rows.values()))) == (
-        [writers.stata_names(export.columns)[name] for name in columns] if fmt == "dta" else columns
+        [stata_names(export.columns)[name] for name in columns] if fmt == "dta" else columns
     )
 
     for name, expected in EXPECTED.items():

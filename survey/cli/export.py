@@ -1,0 +1,171 @@
+"""`survey export`: a survey's responses written to a file at once; `survey export-run`: the
+background process of an export asked for on the Exports page (survey.export.worker)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from survey import current_time, deadlines, get_db
+from survey.catalog import find_survey
+from survey.cli.common import database_errors, settings
+from survey.export import build, files, formats, jobs
+from survey.export.model import ExportError
+from survey.export.source import ExportOptions
+from survey.models import Survey
+
+
+class _ProgressBar:
+    """A click progress bar, made when the number of rows is known (a terminal only)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="exporting", show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _installed_format(name: str | None) -> str:
+    if not name:
+        raise click.ClickException("choose a format with --format, e.g. --format csv")
+    available = [item.name for item in formats.installed()]
+    if name not in available:
+        raise click.ClickException(f"format {name!r} is not one of: {', '.join(available)}")
+    return name
+
+
+def _country_code(country: str | None) -> str | None:
+    if country is None:
+        return None
+    if not (len(country.strip()) == 2 and country.strip().isalpha()):
+        raise click.ClickException(f"{country!r} is not a two-letter country code, e.g. AR")
+    return country.strip().upper()
+
+
+def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
+    """The command's flags as ExportOptions; --since read in the survey's time zone."""
+    since = given["since"]
+    try:
+        since_time = deadlines.parse_time(since, survey.timezone) if since is not None else None
+    except deadlines.ScheduleError as error:
+        raise click.ClickException(f"--since: {error}") from None
+    return ExportOptions(
+        format=_installed_format(given["export_format"]),
+        labels=given["labels"],
+        language=given["language"] or None,
+        include_partial=given["include_partial"],
+        include_screened_out=given["include_screened_out"],
+        since=since_time,
+        channel=given["channel"] or None,
+        country=_country_code(given["country"]),
+        with_personal_data=given["with_personal_data"],
+    )
+
+
+def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any) -> Path:
+    """Write the export and return its path. Rows come from one reading session (one
+    consistent snapshot); the audit event is committed, in a transaction of its own, before
+    any row is written, and the file appears whole or not at all."""
+    db, now = get_db(), current_time()
+    reserved: Path | None = None
+    try:
+        with db.reading() as reading:
+            survey = find_survey(reading, slug)
+            if survey is None:
+                raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
+            options = _options(survey, given)
+            export = build.prepare(reading, survey, options, now=now, progress=progress)
+            if output is None or output.is_dir():
+                folder = settings().exports_path if output is None else output
+                final = reserved = files.reserve(
+                    folder, build.file_name(survey.slug, options.format, now)
+                )
+            elif not output.parent.is_dir():
+                raise ExportError(f"folder {str(output.parent)!r} does not exist")
+            else:
+                final = output
+            with db.writing() as session:
+                jobs.record_export(
+                    session,
+                    slug,
+                    options,
+                    rows=export.total,
+                    file_name=final.name,
+                    actor=None,
+                    now=now,
+                )
+            return files.write_whole(export, final)
+    except BaseException:
+        files.remove(reserved)
+        raise
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option(
+    "--format",
+    "export_format",
+    help=f"{', '.join(formats.names())} (the formats installed).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File to write, or a folder for a new file (default: the exports folder).",
+)
+@click.option("--labels", is_flag=True, help="Labels instead of codes.")
+@click.option("--include-partial", is_flag=True, help="Add responses not submitted.")
+@click.option("--include-screened-out", is_flag=True, help="Add screened-out responses.")
+@click.option(
+    "--since", help="Responses started at or after; ISO 8601, without offset in the survey's zone."
+)
+@click.option("--channel", help="Only responses that came through this ?via= tag.")
+@click.option("--country", help="Only respondents in this country (ISO 3166 code, e.g. AR).")
+@click.option("--language", help="Language of the labels (default: the survey's default).")
+@click.option(
+    "--with-personal-data", is_flag=True, help="Add personal data (email); written to the log."
+)
+@with_appcontext
+@database_errors
+def export_command(slug: str, output: Path | None, **given: Any) -> None:
+    """Write a survey's responses to a file and print its path."""
+    _installed_format(given["export_format"])
+    _country_code(given["country"])
+    bar = _ProgressBar() if sys.stdout.isatty() else None
+    try:
+        path = _export(slug, given, output, bar)
+    except (ExportError, OSError) as error:
+        raise click.ClickException(str(error).strip().splitlines()[0]) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(str(path))
+
+
+@click.command("export-run", hidden=True)
+@click.argument("job_id")
+@with_appcontext
+def export_run_command(job_id: str) -> None:
+    """Run one export job of the Exports page (started by the web app, in the background)."""
+    from survey.export.worker import run_job
+
+    try:
+        state = run_job(get_db(), settings().exports_path, job_id, current_time)
+    except jobs.JobError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"export job {job_id}: {state}")

@@ -1,0 +1,171 @@
+"""Setting up and running an instance: `survey init`, `survey serve`, `survey backup`, and the
+migrations they run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from survey import accounts, current_time, get_db
+from survey.catalog import questionnaire_files
+from survey.cli.common import database_errors, settings
+from survey.cli.questionnaires import load_files
+from survey.settings import Settings, resources_root
+
+
+def alembic_config(connection: Any = None) -> AlembicConfig:
+    """Alembic set up to run this project's migrations (on `connection` if given)."""
+    resources = resources_root()
+    config = AlembicConfig(str(resources / "alembic.ini"))
+    config.set_main_option("script_location", str(resources / "migrations"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def migrate(app: Flask) -> None:
+    """Bring the database to the newest migration."""
+    engine = get_db(app).engine
+    with engine.begin() as connection:
+        config = alembic_config(connection)
+        # A migration that rewrites stored resume-code hashes needs the app's key.
+        config.attributes["resume_key"] = app.config["SURVEY_SETTINGS"].resume_key
+        alembic_command.upgrade(config, "head")
+
+
+def _keep_folders_private(instance: Settings) -> None:
+    """Make the instance and exports folders, or narrow them (made wider by earlier versions),
+    to their owner only (0700)."""
+    for folder in (instance.instance_path, instance.exports_path):
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
+        except OSError as error:
+            raise click.ClickException(
+                f"folder {folder} cannot be made private to this user: {error.strerror}"
+            ) from None
+
+
+@click.command("init")
+@click.option(
+    "--admin-email",
+    default="admin@example.org",
+    show_default=True,
+    help="Email of the first admin, made only when there is no admin yet.",
+)
+@with_appcontext
+@database_errors
+def init_command(admin_email: str) -> None:
+    """Migrate to the newest schema, load every questionnaire, create a first admin if none."""
+    _keep_folders_private(settings())
+    migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("database is at the newest migration")
+    folder = settings().questionnaires_path
+    files = questionnaire_files(folder)
+    if files:
+        load_files(files)
+    else:
+        click.echo(f"no questionnaire files in {folder}")
+    with get_db().writing() as session:
+        if accounts.count_admins(session) > 0:
+            return
+        password = accounts.generate_password()
+        try:
+            accounts.create_user(
+                session,
+                email=admin_email,
+                role="admin",
+                password=password,
+                actor=None,
+                now=current_time(),
+            )
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"first admin: {admin_email.strip().lower()}")
+    click.echo(f"password (shown once, change it after signing in): {password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=lambda: min(4, 2 * (os.cpu_count() or 1)),
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: 2 per core, at most 4).",
+)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn, a production WSGI server."""
+    import logging
+
+    from gunicorn.app.base import BaseApplication
+
+    from survey.logs import RedactingLogger, redact_handlers
+
+    class _Server(BaseApplication):
+        def load_config(self) -> None:
+            # Resume codes, passwords and email addresses never reach a log line.
+            self.cfg.set("logger_class", RedactingLogger)
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-")
+            # Keep IP addresses out of the access log: respondents' IPs are not stored.
+            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(L)ss')
+            self.cfg.set("limit_request_line", 8190)
+
+        def load(self) -> Any:
+            from survey import create_app
+
+            app = create_app()
+            redact_handlers(app.logger, logging.getLogger())
+            return app
+
+    click.echo(f"serving on http://{host}:{port} with {workers} workers")
+    _Server().run()
+
+
+@click.command("backup")
+@click.argument("path")
+@click.option(
+    "--keep",
+    type=int,
+    help="With a folder: keep the KEEP newest backups made there, delete older ones.",
+)
+@with_appcontext
+@database_errors
+def backup_command(path: str, keep: int | None) -> None:
+    """Write a consistent copy of the database to PATH, while the app keeps serving.
+
+    PATH is a new file, or an existing folder in which a file named after the time
+    (survey-YYYYmmddTHHMMSSZ.db, or .dump for PostgreSQL) is written.
+    """
+    from survey.backup import BackupError, backup, rotate
+
+    target = Path(path)
+    folder = target.is_dir()
+    if path.endswith(os.sep) and not folder:
+        raise click.ClickException(f"folder {target} does not exist")
+    if keep is not None and not folder:
+        raise click.ClickException(f"--keep needs PATH to be an existing folder, not {target}")
+    if keep is not None and keep < 1:
+        raise click.ClickException("--keep must be at least 1")
+    try:
+        written = backup(get_db().engine, target, current_time())
+        click.echo(f"backup written to {written}")
+        if keep is not None:
+            for old in rotate(target, keep):
+                click.echo(f"removed old backup {old}")
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"{error.filename}: {error.strerror}") from None

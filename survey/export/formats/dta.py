@@ -1,0 +1,94 @@
+"""Stata 15 (.dta): like SPSS, but Stata has no user-missing numbers: each missing-value code
+of a column (a scale point the questionnaire marks missing) is written as an extended missing
+value (.a, .b ...), with its value label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from survey.export.documentation import stata_missing_letters
+from survey.export.flatten import Column
+from survey.export.model import Export, Format
+from survey.export.names import cut, stata_names
+from survey.export.statistical import is_numeric, numbered_table, value_labels, variable_label
+
+STATA_LABEL_CHARACTERS = 80
+
+
+def _file_label(export: Export) -> str:
+    """The survey, and how its missing-value codes are written ('98 is .a, 99 is .b'), in at
+    most 80 characters."""
+    written: dict[str, None] = {}
+    for column in export.columns:
+        for number, letter in stata_missing_letters(column).items():
+            written[f"{number} is .{letter}"] = None
+    label = f"{export.survey_slug} responses"
+    if written:
+        label += "; missing: " + ", ".join(written)
+    return cut(label, STATA_LABEL_CHARACTERS, len)
+
+
+def _column(
+    export: Export, column: Column, values: list[Any]
+) -> tuple[Any, dict[Any, str] | None, list[str]]:
+    """A column's values, value labels and extended missing letters as Stata has them."""
+    import pandas as pd
+
+    labels: dict[Any, str] | None = None
+    if column.is_categorical:
+        labels = dict(value_labels(export, column))
+    letters = {float(number): letter for number, letter in stata_missing_letters(column).items()}
+    for number, letter in letters.items():
+        if labels is not None and int(number) in labels:
+            labels[letter] = labels.pop(int(number))
+    if letters and any(value in letters for value in values):
+        # pyreadstat writes a letter in a numeric column as that extended missing value
+        series = pd.Series([letters.get(value, value) for value in values], dtype=object)
+    else:
+        series = pd.Series(values, dtype="float64" if is_numeric(column) else object)
+    return series, labels, list(letters.values())
+
+
+def write_dta(export: Export, path: Path) -> None:
+    """Stata 15: categories numeric with value labels, variable labels (80 characters at
+    most), missing-value codes as extended missing values."""
+    import pandas as pd
+    import pyreadstat
+
+    columns, data = numbered_table(export)
+    names = stata_names(columns)
+    series = {}
+    missing_user_values: dict[str, list[str]] = {}
+    labels_by_name: dict[str, dict[Any, str]] = {}
+    for column, values in zip(columns, data, strict=True):
+        name = names[column.name]
+        series[name], labels, letters = _column(export, column, values)
+        if labels is not None:
+            labels_by_name[name] = labels
+        if letters:
+            missing_user_values[name] = letters
+    pyreadstat.write_dta(
+        pd.DataFrame(series),
+        str(path),
+        file_label=_file_label(export),
+        column_labels={
+            names[column.name]: cut(
+                variable_label(export, column, names[column.name]),
+                STATA_LABEL_CHARACTERS,
+                len,
+            ).rstrip()
+            for column in columns
+        },
+        variable_value_labels=labels_by_name,
+        missing_user_values=missing_user_values,
+    )
+
+
+FORMAT = Format(
+    name="dta",
+    extension="dta",
+    label="Stata (.dta)",
+    write=write_dta,
+    libraries=("pandas", "pyreadstat"),
+)
