@@ -786,3 +786,13 @@ def test_analysis_refuses_unknown_and_unfit_questions(tmp_path):
     assert "analysis.country: unknown question id 'nowhere'" in problems
     assert "'age' must be a single or multiple question" in problems
     assert "unknown question id 'missing_one'" in problems
+
+
+def test_a_scale_point_coded_zero_keeps_zero_as_its_number():
+    text = edit(
+        MINI,
+        "          - {code: 1, label: {en: Low}}\n",
+        "          - {code: 0, label: {en: Never}}\n          - {code: 1, label: {en: Low}}\n",
+    )
+    grid = load(text).question("grid")
+    assert [(point.code, point.number) for point in grid.scale] == [(0, 0), (1, 1), (2, 2)]
