@@ -260,7 +260,8 @@ def agree(figures: stats.Dashboard, counted: dict[str, Any]) -> None:
     assert {item.key: item.count for item in figures.per_day if item.count} == counted["days"]
     assert {item.label: item.count for item in figures.by_channel} == counted["channels"]
     assert {item.key: item.count for item in figures.by_country} == counted["countries"]
-    assert {item.key: item.count for item in figures.by_coop_type if item.count} == counted[
+    (coop_types,) = [item for item in figures.breakdowns if item.question_id == "coop_type"]
+    assert {item.key: item.count for item in coop_types.counts if item.count} == counted[
         "coop_types"
     ]
     for section in figures.drop_off:
