@@ -1,4 +1,5 @@
-"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles."""
+"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles. Flushes, never
+commits: the request that calls it commits once."""
 
 from __future__ import annotations
 
