@@ -27,14 +27,12 @@ class Later:
     context: dict[str, Any] = field(default_factory=dict)
     status: int = 200
 
-    def with_status(self, status: int) -> Later:
-        return Later(self.template, self.context, status)
-
 
 Outcome = Later | Page
 
 
 def later(template: str, status: int = 200, **context: Any) -> Later:
+    """`template` to render with `context` (and `status`) once the transaction has ended."""
     return Later(template, context, status)
 
 

@@ -233,6 +233,28 @@ def _categories(chart_id: str, title: str, description: str, counts: Sequence[Co
     )
 
 
+def per_day_chart(days: Sequence[Count]) -> Markup:
+    """Responses started per day, described by its span and its busiest day."""
+    busiest = max(days, key=lambda item: item.count, default=None)
+    return column_chart(
+        "chart-per-day",
+        _("Responses started per day (UTC)"),
+        ngettext(
+            "%(num)s day from %(first)s to %(last)s; the busiest was %(busiest)s with %(count)s.",
+            "%(num)s days from %(first)s to %(last)s; the busiest was %(busiest)s with %(count)s.",
+            len(days),
+            first=days[0].label,
+            last=days[-1].label,
+            busiest=busiest.label,
+            count=number(busiest.count),
+        )
+        if days and busiest
+        else _("No responses yet."),
+        [item.label for item in days],
+        [item.count for item in days],
+    )
+
+
 def breakdown_chart(breakdown: Breakdown) -> Markup:
     """The answers to one question the questionnaire breaks down by, titled by its label."""
     return _categories(
@@ -251,31 +273,11 @@ def breakdown_chart(breakdown: Breakdown) -> Markup:
 def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
     """The dashboard's charts by name, each described for people who cannot see it; the
     breakdowns' charts are named `breakdown-<question id>`."""
-    days = figures.per_day
-    busiest = max(days, key=lambda item: item.count, default=None)
     breakdowns = {
         f"breakdown-{item.question_id}": breakdown_chart(item) for item in figures.breakdowns
     }
     return breakdowns | {
-        "per_day": column_chart(
-            "chart-per-day",
-            _("Responses started per day (UTC)"),
-            ngettext(
-                "%(num)s day from %(first)s to %(last)s; the busiest was %(busiest)s with "
-                "%(count)s.",
-                "%(num)s days from %(first)s to %(last)s; the busiest was %(busiest)s with "
-                "%(count)s.",
-                len(days),
-                first=days[0].label,
-                last=days[-1].label,
-                busiest=busiest.label,
-                count=number(busiest.count),
-            )
-            if days and busiest
-            else _("No responses yet."),
-            [item.label for item in days],
-            [item.count for item in days],
-        ),
+        "per_day": per_day_chart(figures.per_day),
         "by_country": _categories(
             "chart-by-country",
             _("Responses by country"),
