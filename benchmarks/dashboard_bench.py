@@ -5,7 +5,8 @@
 Fills a fresh database (a temporary SQLite file by default; any empty database given by
 --database-url, e.g. a throwaway PostgreSQL one) with synthetic responses by bulk inserts,
 then times:
-  * stats.dashboard (the aggregate queries), best and median of several runs;
+  * stats.dashboard (the aggregate queries), best and median of several runs, as the shipped
+    questionnaire asks for them and with a multiple choice breakdown (situation) added;
   * a full GET of the dashboard page through the test client, signed in as a researcher;
   * the naive way, as a baseline: every response, answer and section row loaded into Python
     and counted in loops;
@@ -15,6 +16,7 @@ and prints the figures and the ratio naive / SQL. Both ways must agree on every 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import re
 import secrets
@@ -60,6 +62,9 @@ SECTIONS = [
     "future",
     "contact",
 ]
+# A multiple choice question answered by every response (two picks each): timed as a breakdown
+# besides the questionnaire's own, since the shipped one breaks down by a single choice only.
+MULTIPLE = "situation"
 FILLER = {  # more answers per response, as a real one has, that the dashboard must skip
     "age": lambda chance: chance.randint(16, 35),
     "gender": lambda chance: chance.choice(["woman", "man", "non_binary", "prefer_not"]),
@@ -171,13 +176,17 @@ def timed(action: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
     return times, result
 
 
-def with_stats(app: Flask) -> stats.Dashboard:
+def with_stats(app: Flask, *more_breakdowns: str) -> stats.Dashboard:
+    """The figures; `more_breakdowns`: questions broken down besides the questionnaire's own."""
     with app.app_context(), app.extensions["survey_db"].reading() as session:
         survey = find_survey(session, SLUG)
         assert survey is not None
         version = latest_version(session, survey)
         assert version is not None
-        return stats.dashboard(session, survey, questionnaire_of(version))
+        questionnaire = questionnaire_of(version)
+        breakdowns = questionnaire.breakdowns + more_breakdowns
+        questionnaire = dataclasses.replace(questionnaire, breakdowns=breakdowns)
+        return stats.dashboard(session, survey, questionnaire)
 
 
 def naive(app: Flask) -> dict[str, Any]:
@@ -225,11 +234,14 @@ def naive(app: Flask) -> dict[str, Any]:
             durations.append((response.submitted_at - response.started_at).total_seconds())
     countries: Counter[str] = Counter()
     coop_types: Counter[str] = Counter()
+    situations: Counter[str] = Counter()
     for answer in answers:
         if answer.question_id == "country":
             countries[answer.value] += 1
         elif answer.question_id == "coop_type":
             coop_types[answer.value] += 1
+        elif answer.question_id == MULTIPLE:
+            situations.update(answer.value)
     reached: Counter[str] = Counter()
     finished: Counter[str] = Counter()
     for row in progress:
@@ -243,6 +255,7 @@ def naive(app: Flask) -> dict[str, Any]:
         "channels": dict(channels),
         "countries": dict(countries),
         "coop_types": dict(coop_types),
+        "situations": dict(situations),
         "reached": dict(reached),
         "finished": dict(finished),
     }
@@ -260,9 +273,11 @@ def agree(figures: stats.Dashboard, counted: dict[str, Any]) -> None:
     assert {item.key: item.count for item in figures.per_day if item.count} == counted["days"]
     assert {item.label: item.count for item in figures.by_channel} == counted["channels"]
     assert {item.key: item.count for item in figures.by_country} == counted["countries"]
-    assert {item.key: item.count for item in figures.by_coop_type if item.count} == counted[
-        "coop_types"
-    ]
+    breakdowns = {item.question_id: item for item in figures.breakdowns}
+    for question_id, name in (("coop_type", "coop_types"), (MULTIPLE, "situations")):
+        if question_id in breakdowns:
+            shown = {item.key: item.count for item in breakdowns[question_id].counts if item.count}
+            assert shown == counted[name], question_id
     for section in figures.drop_off:
         assert section.reached == counted["reached"].get(section.section_id, 0)
         assert section.finished == counted["finished"].get(section.section_id, 0)
@@ -312,6 +327,8 @@ def main() -> int:
 
         sql_times, figures = timed(lambda: with_stats(app), options.runs)
         print(f"stats.dashboard (SQL aggregates):  {describe(sql_times)}")
+        more_times, more = timed(lambda: with_stats(app, MULTIPLE), options.runs)
+        print(f"  with {MULTIPLE} (multiple) too:  {describe(more_times)}")
 
         client = page_client(app)
 
@@ -326,6 +343,7 @@ def main() -> int:
         naive_times, counted = timed(lambda: naive(app), 1)
         print(f"naive (all rows into Python):      {naive_times[0] * 1000:8.1f} ms")
         agree(figures, counted)
+        agree(more, counted)
         print("both ways give the same figures")
         print(
             f"naive / SQL: {naive_times[0] / min(sql_times):.1f}x "

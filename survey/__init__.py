@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,7 +28,7 @@ from survey.models import utcnow
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.types import type_of
 from survey.security import register_security_headers
-from survey.sessions import LONGEST, SurveySessionInterface
+from survey.sessions import LONGEST, SurveySession, SurveySessionInterface
 from survey.settings import Settings
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -157,6 +157,10 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         app.logger.exception("unexpected error")
+        # The request's transaction was rolled back: what the view changed in the session
+        # cookie (a code held, a start dropped) is not kept either.
+        if isinstance(session, SurveySession):
+            session.undo()
         return render(500, messages[500])
 
 

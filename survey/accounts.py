@@ -1,4 +1,5 @@
-"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles."""
+"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles. Flushes, never
+commits: the request that calls it commits once."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
 
     Every attempt checks one password hash (a stand-in one for an unknown email), so unknown,
     disabled and active accounts take the same time to answer. Repeated failures are slowed
-    by the sign-in page, per address (survey.admin.views), never by locking an account.
+    by the sign-in page, per address (survey.admin.signing_in), never by locking an account.
     """
     address = email.strip().lower()[:254]
     user = find_user(session, address)

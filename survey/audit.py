@@ -1,4 +1,8 @@
-"""The audit log: every change an admin makes, every export, every sign-in and failed sign-in."""
+"""The audit log: every change an admin makes, every export, every sign-in and failed sign-in.
+
+Events are added to the caller's transaction (flushed, never committed): an event is stored if
+and only if what it records is.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ def record(
         after=after,
     )
     session.add(event)
+    session.flush()
     return event
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, cast
 
 import orjson
@@ -86,6 +86,11 @@ class Database:
         """One unit of work: committed when the block ends, rolled back on an exception."""
         with self._write() as session, session.begin():
             yield session
+
+    def transaction(self, *, write: bool) -> AbstractContextManager[Session]:
+        """`writing()` for a request that may write (a POST), else `reading()`: a page that
+        only shows takes no write lock."""
+        return self.writing() if write else self.reading()
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""

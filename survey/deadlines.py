@@ -1,4 +1,5 @@
-"""Changing a survey's schedule: set, close now, reopen. Each change is audited."""
+"""Changing a survey's schedule: set, close now, reopen. Each change is audited. Flushes, never
+commits: the request (or command) that calls it commits once."""
 
 from __future__ import annotations
 

@@ -144,7 +144,8 @@ def load_progress(session: Session, response: Response) -> Progress:
 
 
 def mark_reached(session: Session, response: Response, section_id: str, now: datetime) -> None:
-    """Record that a person opened a section (the first time only)."""
+    """Record that a person reached a section (the first time only): called by the save that
+    sends them there, in its transaction, so showing a section writes nothing."""
     if response.status != "in_progress" or response.id is None:
         return
     if session.get(SectionProgress, (response.id, section_id)) is None:

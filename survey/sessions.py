@@ -10,6 +10,7 @@ cookie is a token that means nothing once that session has ended.
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,8 +55,22 @@ def forget(session: Any, slug: str) -> None:
         drop(session, key, slug)
 
 
+class SurveySession(SecureCookieSession):
+    """The cookie's content, and what it was when the request came in."""
+
+    opened: dict[str, Any]
+
+    def undo(self) -> None:
+        """Back to what the browser sent: a request that fails (its transaction rolled back)
+        changes nothing the browser holds either."""
+        self.clear()
+        self.update(copy.deepcopy(self.opened))
+
+
 class SurveySessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie, expiring when the last survey it holds a code for ends."""
+
+    session_class = SurveySession
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         session = super().open_session(app, request)
@@ -67,6 +82,8 @@ class SurveySessionInterface(SecureCookieSessionInterface):
             for slug, moment in list(until.items()):
                 if not isinstance(moment, int | float) or moment <= now:
                     forget(session, slug)
+        if isinstance(session, SurveySession):
+            session.opened = copy.deepcopy(dict(session))
         return session
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:

@@ -4,6 +4,10 @@ Every figure comes from a GROUP BY (or an ORDER BY … LIMIT) in the database: t
 statements and the Python work stay the same whether a survey has ten responses or 100,000.
 Only the few resulting groups (statuses, days, countries, choices, channels, sections) are
 touched in Python.
+
+Which question gives the country and which questions are broken down is the questionnaire's
+own declaration (`analysis` in its YAML: `country_question`, `breakdowns`); nothing here knows
+a question id.
 """
 
 from __future__ import annotations
@@ -11,17 +15,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Float, String, cast, func, select
+from sqlalchemy import ColumnElement, Float, String, case, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import Select
 
 from survey.i18n import language_name, text
 from survey.models import Answer, Response, SectionProgress, Survey
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.schema import Question, Questionnaire
 
-COOP_TYPE_QUESTION = "coop_type"
 NO_CHANNEL = "(none)"
 
 
@@ -45,6 +49,17 @@ class SectionFigures:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """The answers to one choice question: per choice, how many responses gave it (single) or
+    picked it among others (multiple)."""
+
+    question_id: str
+    title: str
+    multiple: bool
+    counts: tuple[Count, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     started: int
     completed: int
@@ -56,12 +71,11 @@ class Dashboard:
     median_seconds: float | None
     per_day: tuple[Count, ...]  # by UTC day of started_at, days without responses included
     by_country: tuple[Count, ...]
-    by_coop_type: tuple[Count, ...]
+    breakdowns: tuple[Breakdown, ...]  # one per question the questionnaire breaks down by
     by_channel: tuple[Count, ...]
     by_language: tuple[Count, ...]  # the language each response was last saved in
     drop_off: tuple[SectionFigures, ...]
     has_country: bool = True
-    has_coop_type: bool = True
 
 
 def dashboard(
@@ -85,12 +99,14 @@ def dashboard(
     # every response (the usual case), counting them needs no join, which on SQLite is what
     # costs most at 100,000 responses (one index look-up per response).
     scope = None if _holds_every_response(session, started) else survey
-    country_question = _first_of_type(questionnaire, "country")
-    coop_question = _question(questionnaire, COOP_TYPE_QUESTION)
-    answer_counts = _answer_counts(
-        session,
-        scope,
-        [item.id for item in (country_question, coop_question) if item is not None],
+    country_question = _country_question(questionnaire)
+    breakdowns = _breakdown_questions(questionnaire)
+    single = [item for item in (country_question, *breakdowns) if item and item.type != "multiple"]
+    counts = _answer_counts(session, scope, [item.id for item in single])
+    counts.update(
+        _choice_counts(
+            session, scope, [item.id for item in breakdowns if item.type == "multiple"], dialect
+        )
     )
     return Dashboard(
         started=started,
@@ -100,15 +116,14 @@ def dashboard(
         completion_rate=completed / eligible if eligible > 0 else None,
         median_seconds=_median_duration(session, survey, completed, dialect),
         per_day=_per_day(session, survey, dialect),
-        by_country=_by_country(
-            answer_counts.get(country_question.id, {}) if country_question else {}, language
+        by_country=_by_country(country_question, counts, language),
+        breakdowns=tuple(
+            _breakdown(item, counts.get(item.id, {}), language) for item in breakdowns
         ),
-        by_coop_type=_by_choice(coop_question, answer_counts.get(COOP_TYPE_QUESTION, {}), language),
         by_channel=_by_channel(session, survey, no_channel),
         by_language=_by_language(session, survey, language),
         drop_off=_drop_off(session, scope, questionnaire, language),
         has_country=country_question is not None,
-        has_coop_type=coop_question is not None,
     )
 
 
@@ -189,8 +204,9 @@ def _per_day(session: Session, survey: Survey, dialect: str) -> tuple[Count, ...
 
 def _answer_counts(
     session: Session, scope: Survey | None, question_ids: list[str]
-) -> dict[str, dict[Any, int]]:
-    """Per question, how many responses (of `scope`, or all) gave each answer (single values).
+) -> dict[str, dict[str, int]]:
+    """Per question, how many responses (of `scope`, or all) gave each answer (single values),
+    by the answer as text (a choice code 3 and "3" are one answer).
 
     PostgreSQL's json type has no equality, so the answers are grouped by their JSON text
     and decoded afterwards, once per group.
@@ -198,21 +214,61 @@ def _answer_counts(
     if not question_ids:
         return {}
     value_text = cast(Answer.value, String)
-    counts: dict[str, dict[Any, int]] = {}
+    counts: dict[str, dict[str, int]] = {}
     query = (
         select(Answer.question_id, value_text, func.count())
         .where(Answer.question_id.in_(question_ids))
         .group_by(Answer.question_id, value_text)
     )
-    if scope is not None:
-        query = query.join(Response, Response.id == Answer.response_id).where(
-            Response.survey_id == scope.id
-        )
-    for question_id, raw, number in session.execute(query):
+    for question_id, raw, number in session.execute(_within(query, scope, Answer.response_id)):
         value = _decode(raw)
+        if value is None:
+            continue
         per_value = counts.setdefault(question_id, {})
-        per_value[value] = per_value.get(value, 0) + number
+        per_value[str(value)] = per_value.get(str(value), 0) + number
     return counts
+
+
+def _choice_counts(
+    session: Session, scope: Survey | None, question_ids: list[str], dialect: str
+) -> dict[str, dict[str, int]]:
+    """Per multiple-choice question, how many responses picked each choice: every answer (a
+    JSON list of distinct codes) is unnested into one row per code and counted by GROUP BY.
+    A stray single value (from an older version of the question) counts as one pick."""
+    if not question_ids:
+        return {}
+    if dialect == "sqlite":
+        picked = func.json_each(Answer.value).table_valued("value", joins_implicitly=True)
+    else:
+        as_list = case(
+            (func.json_typeof(Answer.value) == literal("array"), Answer.value),
+            else_=func.json_build_array(Answer.value),
+        )
+        picked = func.json_array_elements_text(as_list).table_valued("value", joins_implicitly=True)
+    query = (
+        select(Answer.question_id, cast(picked.c.value, String), func.count())
+        .select_from(Answer)
+        .join(picked, literal(True))
+        .where(Answer.question_id.in_(question_ids))
+        .group_by(Answer.question_id, picked.c.value)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for question_id, code, number in session.execute(_within(query, scope, Answer.response_id)):
+        if code is None:
+            continue
+        per_code = counts.setdefault(question_id, {})
+        per_code[str(code)] = per_code.get(str(code), 0) + number
+    return counts
+
+
+_Row = TypeVarTuple("_Row")
+
+
+def _within(query: Select[*_Row], scope: Survey | None, response_id: Any) -> Select[*_Row]:
+    """`query` limited to the responses of `scope` (None: it holds every response)."""
+    if scope is None:
+        return query
+    return query.join(Response, Response.id == response_id).where(Response.survey_id == scope.id)
 
 
 def _decode(raw: str | None) -> Any:
@@ -254,12 +310,11 @@ def _drop_off(
         func.count(),
         func.count(SectionProgress.completed_at),
     ).group_by(SectionProgress.section_id)
-    if scope is not None:
-        query = query.join(Response, Response.id == SectionProgress.response_id).where(
-            Response.survey_id == scope.id
-        )
     counts = {
-        section_id: (reached, finished) for section_id, reached, finished in session.execute(query)
+        section_id: (reached, finished)
+        for section_id, reached, finished in session.execute(
+            _within(query, scope, SectionProgress.response_id)
+        )
     }
     return tuple(
         SectionFigures(
@@ -274,47 +329,51 @@ def _drop_off(
 # -- labels ------------------------------------------------------------------------------------
 
 
-def _first_of_type(questionnaire: Questionnaire | None, kind: str) -> Question | None:
+def _country_question(questionnaire: Questionnaire | None) -> Question | None:
+    if questionnaire is None or questionnaire.country_question is None:
+        return None
+    return questionnaire.question(questionnaire.country_question)
+
+
+def _breakdown_questions(questionnaire: Questionnaire | None) -> list[Question]:
     if questionnaire is None:
-        return None
-    return next((item for item in questionnaire.questions() if item.type == kind), None)
+        return []
+    return [questionnaire.question(question_id) for question_id in questionnaire.breakdowns]
 
 
-def _question(questionnaire: Questionnaire | None, question_id: str) -> Question | None:
-    if questionnaire is None or not questionnaire.has_question(question_id):
-        return None
-    return questionnaire.question(question_id)
-
-
-def _by_country(counts: dict[Any, int], language: str) -> tuple[Count, ...]:
+def _by_country(
+    question: Question | None, counts: dict[str, dict[str, int]], language: str
+) -> tuple[Count, ...]:
+    """Countries, most responses first: named by their code, or by their choice's label when
+    the country question is a single choice."""
+    if question is None:
+        return ()
+    labels = {str(choice.code): text(choice.label, language) for choice in question.choices}
     items = [
-        Count(str(code), country_name(str(code), language), number)
-        for code, number in counts.items()
+        Count(code, labels.get(code) or country_name(code, language), number)
+        for code, number in counts.get(question.id, {}).items()
     ]
     return tuple(sorted(items, key=lambda item: (-item.count, item.label)))
 
 
-def _by_choice(
-    question: Question | None, counts: dict[Any, int], language: str
-) -> tuple[Count, ...]:
+def _breakdown(question: Question, counts: dict[str, int], language: str) -> Breakdown:
     """Every choice in questionnaire order (zeros included), then codes no longer offered."""
-    if question is None:
-        return ()
     known = [
         Count(
             str(choice.code),
             text(choice.label, language) or str(choice.code),
-            counts.get(choice.code, 0),
+            counts.get(str(choice.code), 0),
         )
         for choice in question.choices
     ]
-    codes = {choice.code for choice in question.choices}
+    codes = {str(choice.code) for choice in question.choices}
     retired = sorted(
-        (
-            Count(str(code), str(code), number)
-            for code, number in counts.items()
-            if code not in codes
-        ),
+        (Count(code, code, number) for code, number in counts.items() if code not in codes),
         key=lambda item: item.key,
     )
-    return tuple(known + retired)
+    return Breakdown(
+        question.id,
+        text(question.label, language) or question.id,
+        question.type == "multiple",
+        tuple(known + retired),
+    )

@@ -61,6 +61,7 @@ def open_session(db_session: Session, user: User, now: datetime) -> Account:
     db_session.add(
         AdminSession(id=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
     )
+    db_session.flush()
     return Account(user.id, user.email, user.role, token)
 
 

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from survey.stats import Count, Dashboard
+    from survey.stats import Breakdown, Count, Dashboard
 
 WIDTH = 400
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -233,30 +233,51 @@ def _categories(chart_id: str, title: str, description: str, counts: Sequence[Co
     )
 
 
-def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
-    """The dashboard's charts by name, each described for people who cannot see it."""
-    days = figures.per_day
+def per_day_chart(days: Sequence[Count]) -> Markup:
+    """Responses started per day, described by its span and its busiest day."""
     busiest = max(days, key=lambda item: item.count, default=None)
-    return {
-        "per_day": column_chart(
-            "chart-per-day",
-            _("Responses started per day (UTC)"),
-            ngettext(
-                "%(num)s day from %(first)s to %(last)s; the busiest was %(busiest)s with "
-                "%(count)s.",
-                "%(num)s days from %(first)s to %(last)s; the busiest was %(busiest)s with "
-                "%(count)s.",
-                len(days),
-                first=days[0].label,
-                last=days[-1].label,
-                busiest=busiest.label,
-                count=number(busiest.count),
-            )
-            if days and busiest
-            else _("No responses yet."),
-            [item.label for item in days],
-            [item.count for item in days],
-        ),
+    return column_chart(
+        "chart-per-day",
+        _("Responses started per day (UTC)"),
+        ngettext(
+            "%(num)s day from %(first)s to %(last)s; the busiest was %(busiest)s with %(count)s.",
+            "%(num)s days from %(first)s to %(last)s; the busiest was %(busiest)s with %(count)s.",
+            len(days),
+            first=days[0].label,
+            last=days[-1].label,
+            busiest=busiest.label,
+            count=number(busiest.count),
+        )
+        if days and busiest
+        else _("No responses yet."),
+        [item.label for item in days],
+        [item.count for item in days],
+    )
+
+
+def breakdown_chart(breakdown: Breakdown) -> Markup:
+    """The answers to one question the questionnaire breaks down by, titled by its label."""
+    return _categories(
+        f"chart-breakdown-{breakdown.question_id}",
+        breakdown.title,
+        _(
+            "Each choice in questionnaire order; a response that picked several choices counts "
+            "once for each."
+        )
+        if breakdown.multiple
+        else _("Each choice in questionnaire order."),
+        breakdown.counts,
+    )
+
+
+def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
+    """The dashboard's charts by name, each described for people who cannot see it; the
+    breakdowns' charts are named `breakdown-<question id>`."""
+    breakdowns = {
+        f"breakdown-{item.question_id}": breakdown_chart(item) for item in figures.breakdowns
+    }
+    return breakdowns | {
+        "per_day": per_day_chart(figures.per_day),
         "by_country": _categories(
             "chart-by-country",
             _("Responses by country"),
@@ -266,12 +287,6 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
                 len(figures.by_country),
             ),
             figures.by_country,
-        ),
-        "by_coop_type": _categories(
-            "chart-by-coop-type",
-            _("Responses by cooperative type"),
-            _("Each type of cooperative in questionnaire order."),
-            figures.by_coop_type,
         ),
         "by_channel": _categories(
             "chart-by-channel",

@@ -105,7 +105,7 @@ class Page:
             "headline": self.headline(),
             "per_day": self.counts("table-per-day"),
             "country": self.counts("table-by-country"),
-            "coop_type": self.counts("table-by-coop-type"),
+            "coop_type": self.counts("table-breakdown-coop_type"),
             "channel": self.counts("table-by-channel"),
             "drop_off": [
                 (title, int(reached), int(finished))
@@ -295,7 +295,7 @@ def test_the_page_shows_exactly_the_figures_of_a_known_data_set(app, researcher)
         ("2027-01-13", 2),
     ]
     assert page.counts("table-by-country") == [("France", 3), ("Argentina", 2), ("Kenya", 1)]
-    assert page.counts("table-by-coop-type") == list(
+    assert page.counts("table-breakdown-coop_type") == list(
         zip(COOP_LABELS, [2, 1, 0, 0, 0, 0], strict=True)
     )
     assert page.counts("table-by-channel") == [("newsletter", 3), ("facebook", 2), ("(none)", 2)]
@@ -365,7 +365,7 @@ def test_figures_from_real_journeys_through_the_app(app, clock, researcher):
     }
     assert page.counts("table-per-day") == [("2027-01-10", 1), ("2027-01-11", 3)]
     assert page.counts("table-by-country") == [("Argentina", 1), ("France", 1), ("Kenya", 1)]
-    assert page.counts("table-by-coop-type") == list(
+    assert page.counts("table-breakdown-coop_type") == list(
         zip(COOP_LABELS, [1, 0, 0, 0, 0, 0], strict=True)
     )
     assert page.counts("table-by-channel") == [("facebook", 2), ("newsletter", 1), ("(none)", 1)]
@@ -485,7 +485,7 @@ def test_every_chart_shows_the_numbers_of_its_table(app, researcher):
                 finished=["about_you"],
             )
     page = dashboard(researcher)
-    for name in ("per-day", "by-country", "by-coop-type", "by-channel", "by-language"):
+    for name in ("per-day", "by-country", "breakdown-coop_type", "by-channel", "by-language"):
         table = page.counts(f"table-{name}")
         assert table, name
         assert [(label, value) for label, _, value in page.chart(f"chart-{name}")] == table
@@ -512,7 +512,14 @@ def test_the_page_is_readable_without_javascript_and_styles_only_from_the_styles
     assert "<script" not in main.lower()  # the figures and charts need no JavaScript
     assert "style=" not in markup.lower()
     assert "<b>x</b>" not in markup and "&lt;b&gt;x&lt;/b&gt;" in markup
-    charts = ("per-day", "by-country", "by-coop-type", "by-channel", "by-language", "drop-off")
+    charts = (
+        "per-day",
+        "by-country",
+        "breakdown-coop_type",
+        "by-channel",
+        "by-language",
+        "drop-off",
+    )
     for chart_id in charts:
         svg = re.search(rf'<svg [^>]*id="chart-{chart_id}"[^>]*>', markup)
         assert svg, chart_id
@@ -635,8 +642,8 @@ def test_labels_in_any_language_of_the_questionnaire_and_responses_by_language(
 
     assert english.counts("table-by-country") == [("Argentina", 3)]
     assert french.counts("table-by-country") == [("Argentine", 3)]
-    assert french.counts("table-by-coop-type")[0] == ("Coopérative de travail associé", 3)
-    assert spanish.counts("table-by-coop-type")[0] == ("Cooperativa de trabajo asociado", 3)
+    assert french.counts("table-breakdown-coop_type")[0] == ("Coopérative de travail associé", 3)
+    assert spanish.counts("table-breakdown-coop_type")[0] == ("Cooperativa de trabajo asociado", 3)
     assert french.table("table-drop-off")[0][0] == "À propos de vous"
     assert sorted(english.counts("table-by-language")) == [
         ("English (en)", 1),
@@ -654,3 +661,130 @@ def test_labels_in_any_language_of_the_questionnaire_and_responses_by_language(
     assert f'href="{PAGE}?labels=es"' in french.markup
     # A language the questionnaire does not have shows its default language.
     assert dashboard(researcher, "?labels=pt").counts("table-by-country") == [("Argentina", 3)]
+
+
+# -- a questionnaire of its own: the dashboard reads its analysis, knows no question id ---------
+
+HOUSING = """\
+slug: housing
+languages: [en, fr]
+title: {en: Housing, fr: Logement}
+schedule:
+  opens_at: null
+  closes_at: "2027-05-26T00:00"
+  timezone: UTC
+  grace_minutes: 0
+consent:
+  version: "1"
+  label: {en: I agree, fr: J'accepte}
+analysis:
+  country: homeland
+  breakdowns: [tenure, services]
+sections:
+  - id: home
+    title: {en: Home, fr: Maison}
+    questions:
+      - id: first_country
+        type: country
+        label: {en: Country of birth, fr: Pays de naissance}
+      - id: homeland
+        type: country
+        label: {en: Country you live in, fr: Pays de résidence}
+      - id: tenure
+        type: single
+        label: {en: Do you rent or own?, fr: Louez-vous ou possédez-vous ?}
+        choices:
+          - {code: rent, label: {en: Rent, fr: Location}}
+          - {code: own, label: {en: Own, fr: Propriété}}
+          - {code: shared, label: {en: Cooperative housing, fr: Coopérative d'habitants}}
+      - id: services
+        type: multiple
+        label: {en: Shared services, fr: Services partagés}
+        choices:
+          - {code: laundry, label: {en: Laundry, fr: Buanderie}}
+          - {code: garden, label: {en: Garden, fr: Jardin}}
+          - {code: workshop, label: {en: Workshop, fr: Atelier}}
+"""
+
+
+def load_housing(app: Flask, tmp_path, source: str = HOUSING) -> tuple[int, int]:
+    from survey.catalog import load_questionnaire
+
+    path = tmp_path / "housing.yaml"
+    path.write_text(source, encoding="utf-8")
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, path)
+    return survey_ids(app, "housing")
+
+
+@pytest.mark.parametrize("only_survey", [True, False], ids=["alone", "beside-another"])
+def test_a_questionnaire_s_own_country_question_and_breakdowns(
+    app, researcher, tmp_path, only_survey
+):
+    ids = load_housing(app, tmp_path)
+    rows = [
+        {
+            "first_country": "JP",
+            "homeland": "FR",
+            "tenure": "rent",
+            "services": ["laundry", "garden"],
+        },
+        {"first_country": "JP", "homeland": "FR", "tenure": "shared", "services": ["garden"]},
+        {"first_country": "FR", "homeland": "KE", "tenure": "rent", "services": []},
+        {"homeland": "KE", "tenure": "lease", "services": "workshop"},  # codes no longer offered
+        {"homeland": "FR", "services": ["laundry", "garden", "workshop"]},
+        {"first_country": "KE"},
+    ]
+    with app.extensions["survey_db"].writing() as session:
+        for index, answers in enumerate(rows):
+            add_response(session, ids, started=at(3, 9 + index), answers=answers)
+        if not only_survey:
+            # Answers of another survey to questions of the same ids never count here.
+            other = survey_ids(app)
+            add_response(session, other, started=at(3), answers={"homeland": "FR", "tenure": "own"})
+    response = researcher.get("/admin/surveys/housing")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+
+    assert page.counts("table-by-country") == [("France", 3), ("Kenya", 2)]
+    tenure = [("Rent", 2), ("Own", 0), ("Cooperative housing", 1), ("lease", 1)]
+    assert page.counts("table-breakdown-tenure") == tenure
+    services = [("Laundry", 2), ("Garden", 3), ("Workshop", 2)]
+    assert page.counts("table-breakdown-services") == services
+    assert [(label, value) for label, _series, value in page.chart("chart-breakdown-services")] == (
+        services
+    )
+    assert 'id="h-breakdown-tenure">Do you rent or own?</h2>' in page.markup
+    assert "Shared services" in page.markup
+    assert "cooperative type" not in page.markup.lower()
+
+    french = dashboard_of(researcher, "/admin/surveys/housing?labels=fr")
+    assert french.counts("table-breakdown-services")[0] == ("Buanderie", 2)
+    assert french.counts("table-by-country") == [("France", 3), ("Kenya", 2)]
+    assert "Louez-vous ou possédez-vous ?" in french.markup
+
+
+def test_without_a_country_question_or_breakdowns_the_parts_are_left_out(app, researcher, tmp_path):
+    source = HOUSING.replace("  country: homeland\n  breakdowns: [tenure, services]\n", "")
+    source = source.replace("type: country", "type: text")
+    ids = load_housing(app, tmp_path, source)
+    with app.extensions["survey_db"].writing() as session:
+        add_response(session, ids, started=at(3), answers={"homeland": "FR", "tenure": "rent"})
+    page = dashboard_of(researcher, "/admin/surveys/housing")
+    assert 'id="table-by-country"' not in page.markup
+    assert "table-breakdown-" not in page.markup
+    assert page.figure("started") == "1"
+
+
+def test_the_default_country_question_is_the_first_of_type_country(app, researcher, tmp_path):
+    ids = load_housing(app, tmp_path, HOUSING.replace("  country: homeland\n", ""))
+    with app.extensions["survey_db"].writing() as session:
+        add_response(session, ids, started=at(3), answers={"first_country": "JP", "homeland": "FR"})
+    page = dashboard_of(researcher, "/admin/surveys/housing")
+    assert page.counts("table-by-country") == [("Japan", 1)]
+
+
+def dashboard_of(client, url: str) -> Page:
+    response = client.get(url)
+    assert response.status_code == 200
+    return Page(response.get_data(as_text=True))

@@ -59,7 +59,7 @@ CLOSE_WITHIN = 2.0  # seconds: "a close by an admin takes effect at once", even 
 BASE = f"/s/{SLUG}"
 CLOSED = "This survey is closed"
 START_FORM = f'action="{BASE}/start"'
-WRITES = ("start", "view", "save", "submit")  # a section GET records that it was reached
+WRITES = ("start", "view", "save", "submit")  # a section page, too, is refused after the cut-off
 
 _addresses = itertools.count(1)
 

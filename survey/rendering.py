@@ -1,0 +1,43 @@
+"""Pages decided inside a unit of work, rendered once it has ended.
+
+A view works out what to show inside its transaction and returns a `Later` (a template and its
+context) or a redirect; `render` builds the page after the `with get_db()...` block. So a
+template never runs while a transaction is open (on SQLite a writer holds the database's one
+write lock until it commits), a template can touch only what the view loaded (no query hidden
+in a page), and a page that fails to render cannot half-undo a write: the write has already
+been committed whole, or rolled back whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import render_template
+from werkzeug.wrappers import Response as HTTPResponse
+
+Page = str | tuple[str, int] | HTTPResponse
+
+
+@dataclass(frozen=True)
+class Later:
+    """A template to render, with its context and status, once the transaction has ended."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+
+
+Outcome = Later | Page
+
+
+def later(template: str, status: int = 200, **context: Any) -> Later:
+    """`template` to render with `context` (and `status`) once the transaction has ended."""
+    return Later(template, context, status)
+
+
+def render(outcome: Outcome) -> Page:
+    """The response of a view: its page rendered now, or its redirect as it is."""
+    if isinstance(outcome, Later):
+        return render_template(outcome.template, **outcome.context), outcome.status
+    return outcome

@@ -1,0 +1,124 @@
+"""The respondents' blueprint and what its pages share: the survey of the URL, where a person
+goes next, and how a page is put together (rendered once the view's transaction has ended,
+see `survey.rendering`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as HTTPResponse
+
+from survey import current_time
+from survey.catalog import find_survey, latest_version, questionnaire_of, schedule_of
+from survey.i18n import remember_asked_language
+from survey.models import Survey
+from survey.questionnaire import flow
+from survey.questionnaire.schema import Questionnaire
+from survey.rendering import Later, Outcome, later
+from survey.respond import display
+from survey.responses import Progress
+from survey.schedule import State, may_start, state_at
+
+bp = Blueprint("respond", __name__, template_folder="templates")
+
+CHANNEL_KEY = "channel"
+# Limits count per address (behind a proxy: the client's, see SURVEY_TRUSTED_PROXIES), in the
+# limiter's storage (SURVEY_RATELIMIT_STORAGE_URL: shared by every process with Redis). A start
+# writes nothing to the database (the response is stored at its first save), so starts may be
+# many: a workshop, a campus or a mobile carrier puts hundreds of people behind one address. A
+# script that floods starts, or first saves (the only requests that add responses), is turned
+# away with 429 once past them.
+START_LIMIT = "300 per minute;3000 per hour"
+FIRST_SAVE_LIMIT = "300 per minute;3000 per hour"
+# Codes have 60 random bits: guessing is hopeless at any rate a server answers; the limit keeps
+# a script from trying.
+RESUME_LIMIT = "120 per minute;1200 per hour"
+# The whole tag, and nothing else: letters, digits and _ . : - , at most 64 characters.
+_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+@bp.before_app_request
+def _remember_channel() -> None:
+    """`?via=<tag>` on any respondent URL becomes the channel of the response started next."""
+    via = request.args.get("via")
+    if via and _CHANNEL.fullmatch(via):
+        session[CHANNEL_KEY] = via
+
+
+@bp.before_request
+def _remember_language() -> None:
+    remember_asked_language()
+
+
+def load_survey(
+    db_session: Session, slug: str, *, writing: bool = False
+) -> tuple[Survey, Questionnaire]:
+    """The survey and its newest content; a write holds a shared lock on the survey, so an
+    admin's close waits for it, or it sees the close (the deadline is decided in the write)."""
+    survey = find_survey(db_session, slug, lock="share" if writing else None)
+    version = latest_version(db_session, survey) if survey else None
+    if survey is None or version is None:
+        abort(404)
+    questionnaire = questionnaire_of(version)
+    g.languages = questionnaire.languages
+    return survey, questionnaire
+
+
+def where_to_continue(survey: Survey, progress: Progress) -> str:
+    """The page a returning person lands on: the first section not yet completed."""
+    status = progress.response.status
+    if status == "complete":
+        return url_for("respond.thanks", slug=survey.slug)
+    if status == "screened_out":
+        return url_for("respond.screened_out", slug=survey.slug)
+    section = flow.first_incomplete(
+        progress.questionnaire, progress.answers, progress.completed, current_time().year
+    )
+    if section is None:
+        return url_for("respond.review", slug=survey.slug)
+    return url_for("respond.section", slug=survey.slug, section_id=section.id)
+
+
+def without_progress(survey: Survey, questionnaire: Questionnaire) -> Outcome:
+    """A survey page asked for by a browser that holds no response: the welcome page, or the
+    closed page once the survey takes no new responses (past the close plus grace the browser
+    holds no code any more, and still reads that the survey is closed)."""
+    if not may_start(schedule_of(survey), current_time()):
+        return closed(survey, questionnaire, None)
+    return redirect(url_for("respond.welcome", slug=survey.slug))
+
+
+def finished_redirect(survey: Survey, progress: Progress) -> HTTPResponse | None:
+    if progress.response.status != "in_progress":
+        return redirect(where_to_continue(survey, progress))
+    return None
+
+
+def page(
+    template: str,
+    survey: Survey,
+    questionnaire: Questionnaire,
+    status: int = 200,
+    **context: Any,
+) -> Later:
+    """A respondent page with what every one of them shows (state, deadline, opening)."""
+    now = current_time()
+    schedule = schedule_of(survey)
+    return later(
+        template,
+        status,
+        survey=survey,
+        questionnaire=questionnaire,
+        state=state_at(schedule, now),
+        State=State,
+        deadline=display.deadline(schedule, now),
+        opening=display.moment(schedule.opens_at, schedule.timezone),
+        **context,
+    )
+
+
+def closed(survey: Survey, questionnaire: Questionnaire, progress: Progress | None) -> Later:
+    return page("respond/closed.html", survey, questionnaire, 403, progress=progress)
