@@ -36,14 +36,14 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from survey import accounts, create_app, stats  # noqa: E402
-from survey.catalog import (  # noqa: E402
+from survey.cli import migrate  # noqa: E402
+from survey.models import Answer, SectionProgress, SurveyResponse  # noqa: E402
+from survey.questionnaire_store import (  # noqa: E402
     find_survey,
     latest_version,
     load_questionnaire,
     questionnaire_of,
 )
-from survey.cli import migrate  # noqa: E402
-from survey.models import Answer, Response, SectionProgress  # noqa: E402
 from survey.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 SLUG = "we-own-it"
@@ -160,7 +160,7 @@ def fill(app: Flask, rows: int) -> int:
     answer_rows = 0
     for responses, answers, progress in synthetic(rows, survey_id, version_id, seed=2027):
         with db.writing() as session:
-            session.execute(insert(Response), responses)
+            session.execute(insert(SurveyResponse), responses)
             session.execute(insert(Answer), answers)
             session.execute(insert(SectionProgress), progress)
         answer_rows += len(answers)
@@ -196,12 +196,12 @@ def naive(app: Flask) -> dict[str, Any]:
         assert survey is not None
         responses = session.execute(
             select(
-                Response.id,
-                Response.status,
-                Response.started_at,
-                Response.submitted_at,
-                Response.channel,
-            ).where(Response.survey_id == survey.id)
+                SurveyResponse.id,
+                SurveyResponse.status,
+                SurveyResponse.started_at,
+                SurveyResponse.submitted_at,
+                SurveyResponse.channel,
+            ).where(SurveyResponse.survey_id == survey.id)
         ).all()
         ours = {response.id for response in responses}
         answers = [

@@ -34,13 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from survey import create_app  # noqa: E402
-from survey.catalog import find_survey, latest_version, load_questionnaire  # noqa: E402
 from survey.cli import migrate  # noqa: E402
-from survey.models import Answer, PersonalAnswer, Response, SectionProgress  # noqa: E402
+from survey.models import Answer, PersonalAnswer, SectionProgress, SurveyResponse  # noqa: E402
 from survey.questionnaire import flow  # noqa: E402
 from survey.questionnaire.conditions import Condition  # noqa: E402
 from survey.questionnaire.countries import COUNTRY_CODES  # noqa: E402
 from survey.questionnaire.schema import Question, Questionnaire  # noqa: E402
+from survey.questionnaire_store import find_survey, latest_version, load_questionnaire  # noqa: E402
 from survey.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 SLUG = "we-own-it"
@@ -124,7 +124,7 @@ def synthetic_response(
 
 def fill(app: Any, rows: int, seed: int = 7) -> None:
     """Insert `rows` responses with the app's models, in chunks."""
-    from survey.catalog import questionnaire_of
+    from survey.questionnaire_store import questionnaire_of
 
     chance = random.Random(seed)
     db = app.extensions["survey_db"]
@@ -183,7 +183,7 @@ def fill(app: Any, rows: int, seed: int = 7) -> None:
                     }
                 )
         with db.writing() as session:
-            session.execute(insert(Response), batch["responses"])
+            session.execute(insert(SurveyResponse), batch["responses"])
             session.execute(insert(Answer), batch["answers"])
             if batch["personal"]:
                 session.execute(insert(PersonalAnswer), batch["personal"])

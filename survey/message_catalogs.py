@@ -1,6 +1,6 @@
 """The interface's message catalogs (Flask-Babel): extract, update and compile them.
 
-Not the questionnaire catalogue (`survey.catalog`). A language is a folder
+A language is a folder
 `translations/<code>/LC_MESSAGES/messages.po`; no list of languages is kept anywhere else.
 
     python -m survey.message_catalogs          compile each .mo missing or older than its .po

@@ -110,7 +110,7 @@ class QuestionnaireVersion(Base):
     )
 
 
-class Response(Base):
+class SurveyResponse(Base):
     """One person's answers to one survey. Holds no IP address and no name."""
 
     __tablename__ = "responses"

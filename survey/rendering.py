@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import render_template
-from werkzeug.wrappers import Response as HTTPResponse
+from werkzeug.wrappers import Response
 
-Page = str | tuple[str, int] | HTTPResponse
+Page = str | tuple[str, int] | Response
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey import audit, resume_codes, schedule
-from survey.catalog import latest_version, questionnaire_of, schedule_of
+from survey import audit, deadline_rules, resume_codes
 from survey.db import affected
-from survey.models import Answer, PersonalAnswer, Response, SectionProgress, Survey
+from survey.models import Answer, PersonalAnswer, SectionProgress, Survey, SurveyResponse
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
 from survey.questionnaire.schema import Questionnaire, Section
+from survey.questionnaire_store import latest_version, questionnaire_of, schedule_of
 
 
 class ResponseError(Exception):
@@ -42,10 +42,10 @@ class ResponseFinished(ResponseError):
 
 
 @dataclass
-class Progress:
+class ResponseState:
     """A response's saved state, as the questionnaire engine needs it."""
 
-    response: Response
+    response: SurveyResponse
     questionnaire: Questionnaire
     answers: dict[str, Any]
     completed: set[str]
@@ -60,7 +60,7 @@ def draft(
     started_at: datetime,
     language: str,
     channel: str | None,
-) -> Progress:
+) -> ResponseState:
     """A response a person has started (consent given, code drawn) but not yet saved: nothing
     is written until its first section is saved (`store_draft`), so starts that go no further
     leave no row behind."""
@@ -68,7 +68,7 @@ def draft(
     if version is None:
         raise SurveyNotOpen(survey.slug)
     questionnaire = questionnaire_of(version)
-    response = Response(
+    response = SurveyResponse(
         survey_id=survey.id,
         questionnaire_version_id=version.id,
         resume_code_hash=resume_codes.code_hash(code, key),
@@ -81,20 +81,20 @@ def draft(
         updated_at=started_at,
     )
     response.version = version
-    return Progress(response, questionnaire, {}, set())
+    return ResponseState(response, questionnaire, {}, set())
 
 
-def is_draft(progress: Progress) -> bool:
+def is_draft(progress: ResponseState) -> bool:
     return progress.response.id is None
 
 
-def store_draft(session: Session, survey: Survey, progress: Progress, now: datetime) -> None:
+def store_draft(session: Session, survey: Survey, progress: ResponseState, now: datetime) -> None:
     """Write a drafted response, at its first save. It was started when the person gave consent:
     if the survey took new responses then, it may be finished until the close plus grace."""
     response = progress.response
     if response.id is not None:
         return
-    if not schedule.may_start(schedule_of(survey), response.started_at):
+    if not deadline_rules.may_start(schedule_of(survey), response.started_at):
         raise SurveyNotOpen(survey.slug)
     response.id = secrets.token_hex(16)
     response.updated_at = now
@@ -111,20 +111,20 @@ def store_draft(session: Session, survey: Survey, progress: Progress, now: datet
         progress.completed = stored.completed
 
 
-def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Response | None:
+def find_by_code(session: Session, survey: Survey, code: str, key: str) -> SurveyResponse | None:
     """The stored response of `survey` with this (normalized) code; `key`: the resume key."""
     return _find_by_hash(session, survey, resume_codes.code_hash(code, key))
 
 
-def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> Response | None:
+def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
     return session.scalar(
-        select(Response).where(
-            Response.survey_id == survey.id, Response.resume_code_hash == code_hash
+        select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.resume_code_hash == code_hash
         )
     )
 
 
-def load_progress(session: Session, response: Response) -> Progress:
+def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
     answers: dict[str, Any] = {}
     for model in (Answer, PersonalAnswer):
@@ -140,10 +140,12 @@ def load_progress(session: Session, response: Response) -> Progress:
             )
         )
     )
-    return Progress(response, questionnaire_of(response.version), answers, completed)
+    return ResponseState(response, questionnaire_of(response.version), answers, completed)
 
 
-def mark_reached(session: Session, response: Response, section_id: str, now: datetime) -> None:
+def mark_reached(
+    session: Session, response: SurveyResponse, section_id: str, now: datetime
+) -> None:
     """Record that a person reached a section (the first time only): called by the save that
     sends them there, in its transaction, so showing a section writes nothing."""
     if response.status != "in_progress" or response.id is None:
@@ -153,14 +155,14 @@ def mark_reached(session: Session, response: Response, section_id: str, now: dat
         session.flush()
 
 
-def _claim(session: Session, survey: Survey, response: Response, now: datetime) -> None:
+def _claim(session: Session, survey: Survey, response: SurveyResponse, now: datetime) -> None:
     """Lock the response for this write, or refuse if it is finished or the survey closed."""
-    if not schedule.may_continue(schedule_of(survey), now):
+    if not deadline_rules.may_continue(schedule_of(survey), now):
         raise SurveyClosed(survey.slug)
     claimed = affected(
         session.execute(
-            update(Response)
-            .where(Response.id == response.id, Response.status == "in_progress")
+            update(SurveyResponse)
+            .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
             .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -173,7 +175,7 @@ def _claim(session: Session, survey: Survey, response: Response, now: datetime) 
 def save_section(
     session: Session,
     survey: Survey,
-    progress: Progress,
+    progress: ResponseState,
     section: Section,
     result: SectionResult,
     now: datetime,
@@ -225,7 +227,7 @@ def save_section(
 def _write_answers(
     session: Session,
     questionnaire: Questionnaire,
-    response: Response,
+    response: SurveyResponse,
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
@@ -259,7 +261,7 @@ def _write_answers(
 def submit(
     session: Session,
     survey: Survey,
-    progress: Progress,
+    progress: ResponseState,
     now: datetime,
     language: str | None = None,
 ) -> bool:
@@ -278,17 +280,17 @@ def submit(
     ):
         raise ResponseError("some sections are not complete yet")
     survey_schedule = schedule_of(survey)
-    if not schedule.may_continue(survey_schedule, now):
+    if not deadline_rules.may_continue(survey_schedule, now):
         raise SurveyClosed(survey.slug)
     done = affected(
         session.execute(
-            update(Response)
-            .where(Response.id == response.id, Response.status == "in_progress")
+            update(SurveyResponse)
+            .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
             .values(
                 status="complete",
                 submitted_at=now,
                 updated_at=now,
-                late=schedule.is_late(survey_schedule, now),
+                late=deadline_rules.is_late(survey_schedule, now),
                 language=language or response.language,
             )
             .execution_options(synchronize_session=False)
@@ -298,12 +300,12 @@ def submit(
     return done == 1
 
 
-def withdraw(session: Session, response: Response, *, now: datetime, by: str) -> None:
+def withdraw(session: Session, response: SurveyResponse, *, now: datetime, by: str) -> None:
     """Erase a response with its answers, personal data and progress (data-protection
     request), and log who asked (`by`: "respondent" or "command line"), never what was erased."""
     for model in (Answer, PersonalAnswer, SectionProgress):
         session.execute(delete(model).where(model.response_id == response.id))
-    session.execute(delete(Response).where(Response.id == response.id))
+    session.execute(delete(SurveyResponse).where(SurveyResponse.id == response.id))
     audit.record(
         session,
         actor=None,
@@ -315,8 +317,10 @@ def withdraw(session: Session, response: Response, *, now: datetime, by: str) ->
     session.flush()
 
 
-def find_any_by_code(session: Session, code: str, key: str) -> Response | None:
+def find_any_by_code(session: Session, code: str, key: str) -> SurveyResponse | None:
     """The response with this resume code, whatever its survey (for the command line)."""
     return session.scalar(
-        select(Response).where(Response.resume_code_hash == resume_codes.code_hash(code, key))
+        select(SurveyResponse).where(
+            SurveyResponse.resume_code_hash == resume_codes.code_hash(code, key)
+        )
     )

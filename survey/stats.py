@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
 
 from survey.i18n import language_name, text
-from survey.models import Answer, Response, SectionProgress, Survey
+from survey.models import Answer, SectionProgress, Survey, SurveyResponse
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.schema import Question, Questionnaire
 
@@ -89,7 +89,7 @@ def dashboard(
     """The dashboard figures of `survey`; labels and sections from `questionnaire` (the latest
     version), in `language`; `no_channel` names responses that came without a ?via= tag."""
     dialect = session.get_bind().dialect.name
-    statuses = _count_by(session, survey, Response.status)
+    statuses = _count_by(session, survey, SurveyResponse.status)
     started = sum(statuses.values())
     completed = statuses.get("complete", 0)
     screened_out = statuses.get("screened_out", 0)
@@ -138,23 +138,29 @@ def _count_by(
 ) -> dict[_Value, int]:
     """The survey's responses counted by one of their columns (status, channel, language)."""
     rows = session.execute(
-        select(column, func.count()).where(Response.survey_id == survey.id).group_by(column)
+        select(column, func.count()).where(SurveyResponse.survey_id == survey.id).group_by(column)
     )
     return {value: number for value, number in rows}
 
 
 def _holds_every_response(session: Session, started: int) -> bool:
-    total = session.scalar(select(func.count()).select_from(Response)) or 0
+    total = session.scalar(select(func.count()).select_from(SurveyResponse)) or 0
     return total == started
 
 
 def _duration_seconds(dialect: str) -> ColumnElement[float]:
     if dialect == "sqlite":
         return cast(
-            (func.julianday(Response.submitted_at) - func.julianday(Response.started_at)) * 86400.0,
+            (
+                func.julianday(SurveyResponse.submitted_at)
+                - func.julianday(SurveyResponse.started_at)
+            )
+            * 86400.0,
             Float,
         )
-    return cast(func.extract("epoch", Response.submitted_at - Response.started_at), Float)
+    return cast(
+        func.extract("epoch", SurveyResponse.submitted_at - SurveyResponse.started_at), Float
+    )
 
 
 def _median_duration(
@@ -168,7 +174,7 @@ def _median_duration(
         float(value)
         for value in session.scalars(
             select(duration)
-            .where(Response.survey_id == survey.id, Response.status == "complete")
+            .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == "complete")
             .order_by(duration)
             .limit(2 - completed % 2)
             .offset((completed - 1) // 2)
@@ -183,15 +189,15 @@ def _median_duration(
 def _day_of_start(dialect: str) -> ColumnElement[date | str]:
     """The UTC day a response was started: a date on PostgreSQL, ISO text on SQLite."""
     if dialect == "sqlite":
-        return func.date(Response.started_at)  # stored as naive UTC text
-    return func.date(func.timezone("UTC", Response.started_at))
+        return func.date(SurveyResponse.started_at)  # stored as naive UTC text
+    return func.date(func.timezone("UTC", SurveyResponse.started_at))
 
 
 def _per_day(session: Session, survey: Survey, dialect: str) -> tuple[Count, ...]:
     day = _day_of_start(dialect)
     counts: dict[date, int] = {}
     for value, number in session.execute(
-        select(day, func.count()).where(Response.survey_id == survey.id).group_by(day)
+        select(day, func.count()).where(SurveyResponse.survey_id == survey.id).group_by(day)
     ):
         key = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         counts[key] = number
@@ -268,7 +274,9 @@ def _within(query: Select[*_Row], scope: Survey | None, response_id: Any) -> Sel
     """`query` limited to the responses of `scope` (None: it holds every response)."""
     if scope is None:
         return query
-    return query.join(Response, Response.id == response_id).where(Response.survey_id == scope.id)
+    return query.join(SurveyResponse, SurveyResponse.id == response_id).where(
+        SurveyResponse.survey_id == scope.id
+    )
 
 
 def _decode(raw: str | None) -> Any:
@@ -282,7 +290,7 @@ def _decode(raw: str | None) -> Any:
 
 
 def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Count, ...]:
-    rows = _count_by(session, survey, Response.channel).items()
+    rows = _count_by(session, survey, SurveyResponse.channel).items()
     counts = [Count(channel or "", channel or no_channel, number) for channel, number in rows]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.key == "", item.label)))
 
@@ -290,7 +298,7 @@ def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Coun
 def _by_language(session: Session, survey: Survey, language: str) -> tuple[Count, ...]:
     counts = [
         Count(code, _language_label(code, language), number)
-        for code, number in _count_by(session, survey, Response.language).items()
+        for code, number in _count_by(session, survey, SurveyResponse.language).items()
     ]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.label)))
 

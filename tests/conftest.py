@@ -22,10 +22,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey import create_app
-from survey.catalog import load_questionnaire
 from survey.cli import migrate
 from survey.message_catalogs import compile_catalogs
 from survey.models import Base
+from survey.questionnaire_store import load_questionnaire
 from survey.settings import PROJECT_ROOT, Settings
 
 # The system's Chromium, one per session for every folder that drives it (Playwright's sync API

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from survey.models import QuestionnaireVersion, Response, Survey
+from survey.models import QuestionnaireVersion, Survey, SurveyResponse
 from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
 from tests.respondent import MEMBER_ANSWERS, Respondent
 
@@ -123,7 +123,9 @@ def test_a_changed_file_is_a_new_version_and_started_responses_keep_theirs(app, 
     late.save("about_you", MEMBER_ANSWERS["about_you"])
     with app.extensions["survey_db"].reading() as session:
         numbers = session.execute(
-            select(Response.started_at, QuestionnaireVersion.version).join(QuestionnaireVersion)
+            select(SurveyResponse.started_at, QuestionnaireVersion.version).join(
+                QuestionnaireVersion
+            )
         ).all()
     assert sorted(version for _started, version in numbers) == [1, 2]
     assert "How old are you?" in early.get("/s/we-own-it/p/about_you").get_data(as_text=True)

@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from survey import create_app, resume_codes
-from survey.catalog import find_survey, latest_version, load_questionnaire
 from survey.cli import alembic_config, migrate
 from survey.db import make_engine
-from survey.models import Base, Response
+from survey.models import Base, SurveyResponse
+from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from survey.settings import Settings
 from tests.conftest import WE_OWN_IT
 
@@ -64,7 +64,7 @@ def test_resume_codes_stored_before_keyed_hashes_keep_working(tmp_path: Path):
         survey = find_survey(session, load_questionnaire(session, WE_OWN_IT).slug)
         moment = datetime(2027, 1, 15, 12, tzinfo=UTC)
         session.add(
-            Response(
+            SurveyResponse(
                 id="0" * 32,
                 survey_id=survey.id,
                 questionnaire_version_id=latest_version(session, survey).id,
@@ -79,7 +79,7 @@ def test_resume_codes_stored_before_keyed_hashes_keep_working(tmp_path: Path):
         )
     migrate(app)
     with db.reading() as session:
-        (stored,) = session.scalars(select(Response)).all()
+        (stored,) = session.scalars(select(SurveyResponse)).all()
     assert stored.resume_code_hash == resume_codes.code_hash(code, settings.resume_key)
     page = app.test_client().get("/s/we-own-it/resume/k7qf3mzp9xwa")
     assert page.status_code == 200

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from survey import current_time
 from survey.admin.forms import ROLE_NAMES, SignOutForm
-from survey.catalog import find_survey, schedule_of
+from survey.deadline_rules import state_at
 from survey.models import Survey, User
+from survey.questionnaire_store import find_survey, schedule_of
 from survey.rendering import Later, later
 from survey.respond.display import moment
-from survey.schedule import state_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

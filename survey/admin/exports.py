@@ -22,12 +22,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from survey import audit, current_time, deadlines, get_db
+from survey import audit, current_time, get_db, schedule_changes
 from survey.admin.auth import staff_required
 from survey.admin.blueprint import bp, me, sentence, survey_or_404, survey_page
 from survey.admin.forms import DeleteExportForm, ExportForm
-from survey.catalog import latest_version, questionnaire_of
 from survey.models import ExportJob, Survey
+from survey.questionnaire_store import latest_version, questionnaire_of
 from survey.rendering import Page, render
 
 if TYPE_CHECKING:
@@ -131,8 +131,8 @@ def _export_options(form: ExportForm, survey: Survey) -> ExportOptions | None:
     since = None
     if form.since.data and form.since.data.strip():
         try:
-            since = deadlines.parse_time(form.since.data, survey.timezone)
-        except deadlines.ScheduleError as problem:
+            since = schedule_changes.parse_time(form.since.data, survey.timezone)
+        except schedule_changes.ScheduleError as problem:
             form.since.errors = [*form.since.errors, sentence(problem)]
             return None
     return ExportOptions(

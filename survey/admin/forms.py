@@ -21,9 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from survey.deadlines import MAX_GRACE_MINUTES
 from survey.i18n import language_name
 from survey.models import ROLES
+from survey.schedule_changes import MAX_GRACE_MINUTES
 
 # Labels are lazy: the form classes are made at import, the text is chosen per request.
 # Roles have a message context: "Admin" is also the name of the console's navigation.

@@ -13,13 +13,13 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from survey import current_time, deadlines, get_db
+from survey import current_time, get_db, schedule_changes
 from survey.admin.auth import admin_required
 from survey.admin.blueprint import bp, me, sentence, survey_or_404, survey_page
 from survey.admin.forms import CloseForm, ReopenForm, ScheduleForm
+from survey.deadline_rules import to_local
 from survey.models import Survey
 from survey.rendering import Outcome, Page, render
-from survey.schedule import to_local
 
 
 def _local_input(value: datetime | None, timezone: str) -> str:
@@ -30,14 +30,14 @@ def _local_input(value: datetime | None, timezone: str) -> str:
     local = to_local(value, timezone)
     wall_clock = local.strftime("%Y-%m-%dT%H:%M")
     try:
-        deadlines.parse_time(wall_clock, timezone)
-    except deadlines.ScheduleError:
+        schedule_changes.parse_time(wall_clock, timezone)
+    except schedule_changes.ScheduleError:
         return local.isoformat(timespec="minutes")
     return wall_clock
 
 
 def _optional_time(text: str | None, timezone: str) -> datetime | None:
-    return deadlines.parse_time(text, timezone) if text and text.strip() else None
+    return schedule_changes.parse_time(text, timezone) if text and text.strip() else None
 
 
 def _locked_survey(db_session: Session, slug: str) -> Survey:
@@ -70,7 +70,7 @@ def _schedule(db_session: Session, slug: str) -> Outcome:
     if form.validate_on_submit():
         timezone = form.timezone.data or survey.timezone
         try:
-            deadlines.update_schedule(
+            schedule_changes.update_schedule(
                 db_session,
                 survey,
                 actor=me(db_session),
@@ -81,7 +81,7 @@ def _schedule(db_session: Session, slug: str) -> Outcome:
                 grace_minutes=form.grace_minutes.data or 0,
                 contact=form.contact.data,
             )
-        except deadlines.ScheduleError as problem:
+        except schedule_changes.ScheduleError as problem:
             error = sentence(problem)
         else:
             flash(_("The schedule was saved."))
@@ -107,8 +107,10 @@ def close(slug: str) -> Page:
             outcome: Outcome = survey_page("admin/close.html", survey, form=form)
         else:
             try:
-                deadlines.close_now(db_session, survey, actor=me(db_session), now=current_time())
-            except deadlines.ScheduleError as problem:
+                schedule_changes.close_now(
+                    db_session, survey, actor=me(db_session), now=current_time()
+                )
+            except schedule_changes.ScheduleError as problem:
                 flash(sentence(problem))
             else:
                 flash(_("%(slug)s is closed: no new responses are accepted.", slug=survey.slug))
@@ -130,14 +132,14 @@ def _reopen(db_session: Session, slug: str) -> Outcome:
     survey = _locked_survey(db_session, slug)
     if form.validate_on_submit():
         try:
-            deadlines.reopen(
+            schedule_changes.reopen(
                 db_session,
                 survey,
                 actor=me(db_session),
                 now=current_time(),
-                closes_at=deadlines.parse_time(form.closes_at.data or "", survey.timezone),
+                closes_at=schedule_changes.parse_time(form.closes_at.data or "", survey.timezone),
             )
-        except deadlines.ScheduleError as problem:
+        except schedule_changes.ScheduleError as problem:
             error = sentence(problem)
         else:
             flash(_("%(slug)s is open until the new closing time.", slug=survey.slug))

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response as HTTPResponse
+from werkzeug.wrappers import Response
 
 from survey import accounts, audit, current_time, get_db
 from survey.admin.auth import end_other_sessions, end_session, open_session, staff_required
@@ -55,7 +55,7 @@ def _email_and_address() -> str:
     return f"{hashlib.sha256(email.encode()).hexdigest()[:32]}|{get_remote_address()}"
 
 
-def _failed(response: HTTPResponse) -> bool:
+def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 

@@ -11,11 +11,11 @@ from survey import current_time, get_db, stats
 from survey.admin import charts
 from survey.admin.auth import staff_required
 from survey.admin.blueprint import bp, survey_or_404, survey_page
-from survey.catalog import all_surveys, latest_version, questionnaire_of, schedule_of
-from survey.models import Response
+from survey.deadline_rules import state_at
+from survey.models import SurveyResponse
+from survey.questionnaire_store import all_surveys, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Page, render
 from survey.respond.display import moment
-from survey.schedule import state_at
 
 
 @bp.get("/")
@@ -50,8 +50,8 @@ def surveys() -> Page:
 def _status_counts(db_session: Session) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {}
     for survey_id, status, number in db_session.execute(
-        select(Response.survey_id, Response.status, func.count()).group_by(
-            Response.survey_id, Response.status
+        select(SurveyResponse.survey_id, SurveyResponse.status, func.count()).group_by(
+            SurveyResponse.survey_id, SurveyResponse.status
         )
     ):
         counts.setdefault(survey_id, {})[status] = number

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from survey.schedule import to_local
+from survey.deadline_rules import to_local
 from survey.settings import Settings
 
 

@@ -10,13 +10,13 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from survey import current_time, deadlines, get_db
-from survey.catalog import find_survey
+from survey import current_time, get_db, schedule_changes
 from survey.cli.common import database_errors, settings
 from survey.export import build, files, formats, jobs
 from survey.export.model import ExportError
 from survey.export.source import ExportOptions
 from survey.models import Survey
+from survey.questionnaire_store import find_survey
 
 
 class _ProgressBar:
@@ -62,8 +62,10 @@ def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
     """The command's flags as ExportOptions; --since read in the survey's time zone."""
     since = given["since"]
     try:
-        since_time = deadlines.parse_time(since, survey.timezone) if since is not None else None
-    except deadlines.ScheduleError as error:
+        since_time = (
+            schedule_changes.parse_time(since, survey.timezone) if since is not None else None
+        )
+    except schedule_changes.ScheduleError as error:
         raise click.ClickException(f"--since: {error}") from None
     return ExportOptions(
         format=_installed_format(given["export_format"]),

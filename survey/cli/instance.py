@@ -14,9 +14,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from survey import accounts, current_time, get_db
-from survey.catalog import questionnaire_files
 from survey.cli.common import database_errors, settings
 from survey.cli.questionnaires import load_files
+from survey.questionnaire_store import questionnaire_files
 from survey.settings import Settings, resources_root
 
 

@@ -8,11 +8,11 @@ import click
 from flask.cli import with_appcontext
 
 from survey import current_time, get_db
-from survey.catalog import all_surveys, latest_version, load_questionnaire, schedule_of
 from survey.cli.common import database_errors, local
+from survey.deadline_rules import state_at
 from survey.questionnaire import translations
 from survey.questionnaire.schema import Questionnaire, QuestionnaireError, load_file
-from survey.schedule import state_at
+from survey.questionnaire_store import all_surveys, latest_version, load_questionnaire, schedule_of
 
 
 def load_files(paths: list[Path]) -> None:
@@ -134,7 +134,7 @@ def list_command() -> None:
     """Slug, version, status, opens/closes in the survey's time zone, response counts."""
     from sqlalchemy import func, select
 
-    from survey.models import Response
+    from survey.models import SurveyResponse
 
     now = current_time()
     with get_db().reading() as session:
@@ -145,8 +145,8 @@ def list_command() -> None:
         counts: dict[tuple[int, str], int] = {
             (survey_id, status): count
             for survey_id, status, count in session.execute(
-                select(Response.survey_id, Response.status, func.count()).group_by(
-                    Response.survey_id, Response.status
+                select(SurveyResponse.survey_id, SurveyResponse.status, func.count()).group_by(
+                    SurveyResponse.survey_id, SurveyResponse.status
                 )
             )
         }

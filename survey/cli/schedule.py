@@ -10,11 +10,11 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from survey import current_time, deadlines, get_db
-from survey.catalog import find_survey, schedule_of
+from survey import current_time, get_db, schedule_changes
 from survey.cli.common import database_errors, local
+from survey.deadline_rules import state_at
 from survey.models import Survey
-from survey.schedule import state_at
+from survey.questionnaire_store import find_survey, schedule_of
 
 
 @contextmanager
@@ -27,7 +27,7 @@ def _changing_schedule(slug: str) -> Iterator[tuple[Any, Survey]]:
             raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
         try:
             yield session, survey
-        except deadlines.ScheduleError as error:
+        except schedule_changes.ScheduleError as error:
             raise click.ClickException(str(error)) from None
         _echo_schedule(survey)
 
@@ -37,7 +37,7 @@ def _time_option(text: str | None, timezone: str, current: Any) -> Any:
         return current
     if text.strip().lower() in ("", "none"):
         return None
-    return deadlines.parse_time(text, timezone)
+    return schedule_changes.parse_time(text, timezone)
 
 
 @click.command("schedule")
@@ -64,7 +64,7 @@ def schedule_command(
     """Change a survey's schedule; only the options given change."""
     with _changing_schedule(slug) as (session, survey):
         zone = timezone or survey.timezone
-        deadlines.update_schedule(
+        schedule_changes.update_schedule(
             session,
             survey,
             actor=None,
@@ -84,7 +84,7 @@ def schedule_command(
 def close_command(slug: str) -> None:
     """Close a survey now: no new responses; those started may finish within the grace period."""
     with _changing_schedule(slug) as (session, survey):
-        deadlines.close_now(session, survey, actor=None, now=current_time())
+        schedule_changes.close_now(session, survey, actor=None, now=current_time())
 
 
 @click.command("reopen")
@@ -97,12 +97,12 @@ def close_command(slug: str) -> None:
 def reopen_command(slug: str, closes_at: str) -> None:
     """Open a survey again (or extend it) until --closes-at."""
     with _changing_schedule(slug) as (session, survey):
-        deadlines.reopen(
+        schedule_changes.reopen(
             session,
             survey,
             actor=None,
             now=current_time(),
-            closes_at=deadlines.parse_time(closes_at, survey.timezone),
+            closes_at=schedule_changes.parse_time(closes_at, survey.timezone),
         )
 
 

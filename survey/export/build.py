@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.export import flatten, formats, source
-from survey.export.model import Export, ExportError, Progress
+from survey.export.model import Export, ExportError, ReportProgress
 from survey.export.source import ExportOptions, Versions
 from survey.models import Survey
 
@@ -45,7 +45,7 @@ def prepare(
     options: ExportOptions,
     *,
     now: datetime,
-    progress: Progress | None = None,
+    progress: ReportProgress | None = None,
 ) -> Export:
     """Everything an export needs, with rows read lazily from `session` as they are written."""
     versions = source.versions_of(session, survey)

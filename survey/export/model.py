@@ -27,7 +27,7 @@ FILTERS = tuple(
     if option.name not in ("format", "labels", "language")
 )
 
-Progress = Callable[[int, int], None]  # (rows written, rows in all)
+ReportProgress = Callable[[int, int], None]  # (rows written, rows in all)
 
 
 class ExportError(ValueError):
@@ -68,7 +68,7 @@ class Export:
     exported_at: datetime
     questionnaire_version: int
     _rows: Callable[[], Iterator[list[Any]]] = field(repr=False)
-    progress: Progress | None = field(default=None, repr=False)
+    progress: ReportProgress | None = field(default=None, repr=False)
     country_question: str | None = None  # the question(s) the country filter reads
 
     def values(self) -> Iterator[list[Any]]:

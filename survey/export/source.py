@@ -29,32 +29,32 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from survey.catalog import questionnaire_of
 from survey.export.flatten import ResponseRecord
 from survey.models import (
     Answer,
     PersonalAnswer,
     QuestionnaireVersion,
-    Response,
     SectionProgress,
     Survey,
+    SurveyResponse,
     as_utc,
 )
 from survey.questionnaire.schema import Questionnaire
+from survey.questionnaire_store import questionnaire_of
 
 BATCH_SIZE = 2500
 # Plain rows, not ORM objects: nothing to track, and much less work per response.
 _RESPONSE_COLUMNS = (
-    Response.id,
-    Response.status,
-    Response.late,
-    Response.language,
-    Response.channel,
-    Response.questionnaire_version_id,
-    Response.consent_version,
-    Response.started_at,
-    Response.submitted_at,
-    Response.last_section,
+    SurveyResponse.id,
+    SurveyResponse.status,
+    SurveyResponse.late,
+    SurveyResponse.language,
+    SurveyResponse.channel,
+    SurveyResponse.questionnaire_version_id,
+    SurveyResponse.consent_version,
+    SurveyResponse.started_at,
+    SurveyResponse.submitted_at,
+    SurveyResponse.last_section,
 )
 
 
@@ -129,17 +129,17 @@ def versions_of(session: Session, survey: Survey) -> Versions:
 
 
 def _selected(survey: Survey, options: ExportOptions, versions: Versions) -> Select[Any]:
-    query = select(Response).where(
-        Response.survey_id == survey.id, Response.status.in_(options.statuses())
+    query = select(SurveyResponse).where(
+        SurveyResponse.survey_id == survey.id, SurveyResponse.status.in_(options.statuses())
     )
     if options.since is not None:
-        query = query.where(Response.started_at >= options.since)
+        query = query.where(SurveyResponse.started_at >= options.since)
     if options.channel:
-        query = query.where(Response.channel == options.channel)
+        query = query.where(SurveyResponse.channel == options.channel)
     if options.country:
         query = query.where(
             exists().where(
-                Answer.response_id == Response.id,
+                Answer.response_id == SurveyResponse.id,
                 _country_question(versions),
                 # JSON is stored as text on both databases: the code in double quotes.
                 cast(Answer.value, String) == json.dumps(options.country.upper()),
@@ -158,7 +158,7 @@ def _country_question(versions: Versions) -> ColumnElement[bool]:
         *(
             and_(
                 Answer.question_id == question_id,
-                Response.questionnaire_version_id.in_(version_ids),
+                SurveyResponse.questionnaire_version_id.in_(version_ids),
             )
             for question_id, version_ids in questions.items()
         ),
@@ -166,7 +166,7 @@ def _country_question(versions: Versions) -> ColumnElement[bool]:
 
 
 def count(session: Session, survey: Survey, options: ExportOptions, versions: Versions) -> int:
-    query = _selected(survey, options, versions).with_only_columns(func.count(Response.id))
+    query = _selected(survey, options, versions).with_only_columns(func.count(SurveyResponse.id))
     return session.scalar(query.order_by(None)) or 0
 
 
@@ -175,8 +175,8 @@ def status_counts(
 ) -> dict[str, int]:
     query = (
         _selected(survey, options, versions)
-        .with_only_columns(Response.status, func.count(Response.id))
-        .group_by(Response.status)
+        .with_only_columns(SurveyResponse.status, func.count(SurveyResponse.id))
+        .group_by(SurveyResponse.status)
         .order_by(None)
     )
     return {status: number for status, number in session.execute(query)}
@@ -287,9 +287,11 @@ def _batch_document(
     documents = [_answers_document(Answer, sqlite=sqlite)]
     if options.with_personal_data:
         documents.append(_answers_document(PersonalAnswer, sqlite=sqlite))
-    query = _selected(survey, options, versions).order_by(Response.started_at, Response.id)
+    query = _selected(survey, options, versions).order_by(
+        SurveyResponse.started_at, SurveyResponse.id
+    )
     if after is not None:
-        query = query.where(tuple_(Response.started_at, Response.id) > after)
+        query = query.where(tuple_(SurveyResponse.started_at, SurveyResponse.id) > after)
     names = [f"c{index}" for index in range(len(_RESPONSE_COLUMNS) + 1 + len(documents))]
     columns = [*_RESPONSE_COLUMNS, _completed_sections(sqlite=sqlite), *documents]
     batch = (
@@ -317,7 +319,11 @@ def _answers_document(model: type[Answer] | type[PersonalAnswer], *, sqlite: boo
         document = func.json_group_object(model.question_id, func.json(model.value))
     else:
         document = func.json_object_agg(model.question_id, model.value)
-    return select(cast(document, String)).where(model.response_id == Response.id).scalar_subquery()
+    return (
+        select(cast(document, String))
+        .where(model.response_id == SurveyResponse.id)
+        .scalar_subquery()
+    )
 
 
 def _completed_sections(*, sqlite: bool) -> Any:
@@ -329,7 +335,8 @@ def _completed_sections(*, sqlite: bool) -> Any:
     return (
         select(joined)
         .where(
-            SectionProgress.response_id == Response.id, SectionProgress.completed_at.is_not(None)
+            SectionProgress.response_id == SurveyResponse.id,
+            SectionProgress.completed_at.is_not(None),
         )
         .scalar_subquery()
     )

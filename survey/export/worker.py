@@ -24,7 +24,7 @@ from flask import Flask
 
 from survey.db import Database
 from survey.export import build, files, jobs
-from survey.export.model import Progress
+from survey.export.model import ReportProgress
 from survey.models import ExportJob, Survey, utcnow
 from survey.settings import Settings
 
@@ -74,7 +74,7 @@ def _write_job_file(
     exports_path: Path,
     job_id: str,
     clock: Callable[[], datetime],
-    progress: Progress,
+    progress: ReportProgress,
 ) -> tuple[int, str, int]:
     """Write a claimed job's file from one reading session (one consistent snapshot);
     returns its size, its name and the number of rows."""

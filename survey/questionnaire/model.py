@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from survey.deadline_rules import Schedule
 from survey.questionnaire.conditions import Condition
-from survey.schedule import Schedule
 
 Text = Mapping[str, str]
 # A bound of a number or date question: a number, an ISO date, or an expression

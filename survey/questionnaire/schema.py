@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from survey.deadline_rules import LocalTimeError, Schedule, local_to_utc, valid_timezone
 from survey.questionnaire import conditions
 from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
 from survey.questionnaire.model import (
@@ -20,7 +21,6 @@ from survey.questionnaire.model import (
 )
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.yaml_file import FileReader, Lines, YamlError, fingerprint, parse
-from survey.schedule import LocalTimeError, Schedule, local_to_utc, valid_timezone
 
 __all__ = [
     "Choice",

@@ -14,13 +14,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from survey import current_time, get_db, resume_codes
-from survey.catalog import all_surveys, latest_version, questionnaire_of, schedule_of
+from survey.deadline_rules import State, may_continue, may_start, state_at
 from survey.extensions import limiter
 from survey.i18n import current_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.answers import Problem, form_values, read_section
 from survey.questionnaire.schema import Questionnaire, Section
+from survey.questionnaire_store import all_surveys, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Outcome, Page, later, render
 from survey.respond import display
 from survey.respond.blueprint import (
@@ -44,16 +45,15 @@ from survey.respond.held import (
 )
 from survey.respond.messages import problem_message
 from survey.responses import (
-    Progress,
     ResponseError,
     ResponseFinished,
+    ResponseState,
     SurveyClosed,
     SurveyNotOpen,
     mark_reached,
     save_section,
     submit,
 )
-from survey.schedule import State, may_continue, may_start, state_at
 from survey.sessions import STARTED_KEY, drop, hold
 
 
@@ -87,7 +87,7 @@ def welcome(slug: str) -> Page:
 def welcome_page(
     survey: Survey,
     questionnaire: Questionnaire,
-    progress: Progress | None,
+    progress: ResponseState | None,
     errors: dict[str, str] | None = None,
     status: int = 200,
     resume_code: str = "",
@@ -146,7 +146,7 @@ class _Place:
     """A section this browser may see now, with the response it belongs to."""
 
     survey: Survey
-    progress: Progress
+    progress: ResponseState
     section: Section
     now: datetime
 

@@ -9,18 +9,18 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response as HTTPResponse
+from werkzeug.wrappers import Response
 
 from survey import current_time
-from survey.catalog import find_survey, latest_version, questionnaire_of, schedule_of
+from survey.deadline_rules import State, may_start, state_at
 from survey.i18n import remember_asked_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
+from survey.questionnaire_store import find_survey, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import display
-from survey.responses import Progress
-from survey.schedule import State, may_start, state_at
+from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -67,7 +67,7 @@ def load_survey(
     return survey, questionnaire
 
 
-def where_to_continue(survey: Survey, progress: Progress) -> str:
+def where_to_continue(survey: Survey, progress: ResponseState) -> str:
     """The page a returning person lands on: the first section not yet completed."""
     status = progress.response.status
     if status == "complete":
@@ -91,7 +91,7 @@ def without_progress(survey: Survey, questionnaire: Questionnaire) -> Outcome:
     return redirect(url_for("respond.welcome", slug=survey.slug))
 
 
-def finished_redirect(survey: Survey, progress: Progress) -> HTTPResponse | None:
+def finished_redirect(survey: Survey, progress: ResponseState) -> Response | None:
     if progress.response.status != "in_progress":
         return redirect(where_to_continue(survey, progress))
     return None
@@ -120,5 +120,5 @@ def page(
     )
 
 
-def closed(survey: Survey, questionnaire: Questionnaire, progress: Progress | None) -> Later:
+def closed(survey: Survey, questionnaire: Questionnaire, progress: ResponseState | None) -> Later:
     return page("respond/closed.html", survey, questionnaire, 403, progress=progress)

@@ -10,11 +10,11 @@ from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from survey.deadline_rules import Schedule, State, state_at, to_local
 from survey.i18n import current_language, text
 from survey.questionnaire import flow
 from survey.questionnaire.model import Question, Questionnaire, Section
 from survey.questionnaire.types import type_of
-from survey.schedule import Schedule, State, state_at, to_local
 
 
 def zone_name(timezone: str, language: str) -> str:

@@ -10,10 +10,17 @@ from flask import current_app, g, request, session
 from sqlalchemy.orm import Session
 
 from survey import current_time
-from survey.catalog import schedule_of
 from survey.i18n import current_language
 from survey.models import Survey
-from survey.responses import Progress, SurveyNotOpen, draft, find_by_code, is_draft, load_progress
+from survey.questionnaire_store import schedule_of
+from survey.responses import (
+    ResponseState,
+    SurveyNotOpen,
+    draft,
+    find_by_code,
+    is_draft,
+    load_progress,
+)
 from survey.sessions import (
     CODES_KEY,
     NO_DEADLINE_DAYS,
@@ -55,7 +62,7 @@ def remember_code(survey: Survey, code: str) -> None:
     _keep_until(survey)
 
 
-def progress_of(db_session: Session, survey: Survey) -> Progress | None:
+def progress_of(db_session: Session, survey: Survey) -> ResponseState | None:
     """What this browser is answering: a stored response, one started but not yet saved
     (a draft), or None."""
     code = saved_code(survey.slug)
@@ -76,7 +83,7 @@ def progress_of(db_session: Session, survey: Survey) -> Progress | None:
     return progress
 
 
-def draft_of(db_session: Session, survey: Survey, code: str) -> Progress | None:
+def draft_of(db_session: Session, survey: Survey, code: str) -> ResponseState | None:
     """The response this browser started with `code` and has not saved yet, from what it holds
     (None: it holds no start, or the survey has no content)."""
     started = held(session, STARTED_KEY, survey.slug)
@@ -96,7 +103,7 @@ def draft_of(db_session: Session, survey: Survey, code: str) -> Progress | None:
         return None
 
 
-def shown_code(slug: str, progress: Progress | None) -> str | None:
+def shown_code(slug: str, progress: ResponseState | None) -> str | None:
     """The code to show: once the response is stored (from the first saved section on)."""
     if progress is None or is_draft(progress):
         return None

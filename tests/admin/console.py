@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from survey.models import AuditEvent, Response, Survey, User
+from survey.models import AuditEvent, Survey, SurveyResponse, User
 from tests.respondent import MEMBER_ANSWERS, Respondent
 from tests.staff import form_token, sign_in
 
@@ -105,9 +105,9 @@ def audit_rows(app: Flask, action: str | None = None) -> list[AuditEvent]:
         return list(session.scalars(query))
 
 
-def responses(app: Flask) -> list[Response]:
+def responses(app: Flask) -> list[SurveyResponse]:
     with app.extensions["survey_db"].reading() as session:
-        return list(session.scalars(select(Response)))
+        return list(session.scalars(select(SurveyResponse)))
 
 
 def everything(app: Flask) -> tuple[Any, ...]:

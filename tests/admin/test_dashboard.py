@@ -16,8 +16,8 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from survey.admin import charts
-from survey.catalog import find_survey, latest_version
-from survey.models import Answer, QuestionnaireVersion, Response, SectionProgress, Survey
+from survey.models import Answer, QuestionnaireVersion, SectionProgress, Survey, SurveyResponse
+from survey.questionnaire_store import find_survey, latest_version
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 from tests.staff import sign_in
 
@@ -171,7 +171,7 @@ def add_response(
     response_id = secrets.token_hex(16)
     submitted = started + timedelta(seconds=seconds) if status == "complete" else None
     session.add(
-        Response(
+        SurveyResponse(
             id=response_id,
             survey_id=survey_id,
             questionnaire_version_id=version_id,
@@ -384,7 +384,9 @@ def naive_figures(app: Flask) -> dict[str, Any]:
     """The same figures counted the slow, obvious way from every row of the survey."""
     survey_id, _ = survey_ids(app)
     with app.extensions["survey_db"].reading() as session:
-        rows = list(session.scalars(select(Response).where(Response.survey_id == survey_id)))
+        rows = list(
+            session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id))
+        )
         answers = {
             (answer.response_id, answer.question_id): answer.value
             for answer in session.scalars(select(Answer))
@@ -708,7 +710,7 @@ sections:
 
 
 def load_housing(app: Flask, tmp_path, source: str = HOUSING) -> tuple[int, int]:
-    from survey.catalog import load_questionnaire
+    from survey.questionnaire_store import load_questionnaire
 
     path = tmp_path / "housing.yaml"
     path.write_text(source, encoding="utf-8")

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, update
 
 from survey.accounts import find_user
-from survey.catalog import find_survey
 from survey.export import jobs as export_jobs
 from survey.export import worker
 from survey.models import AuditEvent, ExportJob
+from survey.questionnaire_store import find_survey
 from tests.admin.console import (
     SIGN_IN,
     SLUG,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.catalog import load_questionnaire
+from survey.questionnaire_store import load_questionnaire
 from tests.admin.console import (
     CLOSE,
     CLOSED,

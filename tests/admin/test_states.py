@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from survey import deadlines
-from survey.catalog import find_survey
+from survey import schedule_changes
+from survey.questionnaire_store import find_survey
 from tests.admin.console import (
     CLOSED,
     SCHEDULE,
@@ -35,7 +35,7 @@ def set_schedule(
     app, clock, opens: datetime | None = OPENS, closes: datetime | None = CLOSES
 ) -> None:
     with app.extensions["survey_db"].writing() as session:
-        deadlines.update_schedule(
+        schedule_changes.update_schedule(
             session,
             find_survey(session, SLUG),
             actor=None,

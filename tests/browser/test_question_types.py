@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from survey.catalog import load_questionnaire
+from survey.questionnaire_store import load_questionnaire
 from survey.settings import PROJECT_ROOT
 from tests.browser.journey import (
     agree_and_start,

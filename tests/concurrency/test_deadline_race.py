@@ -40,9 +40,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey import deadlines, resume_codes
-from survey.catalog import find_survey
-from survey.models import Answer, PersonalAnswer, Response, SectionProgress, Survey
+from survey import resume_codes, schedule_changes
+from survey.models import Answer, PersonalAnswer, SectionProgress, Survey, SurveyResponse
+from survey.questionnaire_store import find_survey
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, SLUG, Respondent
 
 pytestmark = pytest.mark.slow
@@ -327,7 +327,7 @@ def _stored_items(section_id: str, question_id: str, value: Any) -> set[Item]:
 
 @dataclass
 class Stored:
-    response: Response
+    response: SurveyResponse
     items: set[Item] = field(default_factory=set)
     completed: set[str] = field(default_factory=set)
     progress_times: list[datetime] = field(default_factory=list)
@@ -340,7 +340,9 @@ def _stored(app: Flask) -> tuple[Survey, dict[str, Stored]]:
         assert survey is not None
         rows = {
             response.id: Stored(response)
-            for response in session.scalars(select(Response).where(Response.survey_id == survey.id))
+            for response in session.scalars(
+                select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
+            )
         }
         for model in (Answer, PersonalAnswer):
             for answer in session.scalars(select(model)):
@@ -452,7 +454,7 @@ def _set_schedule(
         survey = find_survey(session, SLUG, lock="update")
         assert survey is not None
         now = clock()
-        deadlines.update_schedule(
+        schedule_changes.update_schedule(
             session,
             survey,
             actor=None,
@@ -540,7 +542,7 @@ def test_nothing_is_accepted_after_an_admin_closes_and_the_close_is_not_kept_wai
                 survey = find_survey(session, SLUG, lock="update")
                 assert survey is not None
                 timing["locked"] = time.monotonic()
-                deadlines.close_now(session, survey, actor=None, now=clock())
+                schedule_changes.close_now(session, survey, actor=None, now=clock())
                 closes_at = survey.closes_at
             timing["committed"] = time.monotonic()
             assert closes_at is not None

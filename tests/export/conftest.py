@@ -18,13 +18,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import insert, select
 
-from survey.catalog import find_survey, latest_version, load_questionnaire
 from survey.export import build, flatten
 from survey.export.flatten import Column
 from survey.export.model import Export
 from survey.export.source import ExportOptions
 from survey.models import Base
 from survey.questionnaire.schema import Questionnaire, load_file
+from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from tests.conftest import WE_OWN_IT
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
@@ -89,10 +89,10 @@ class Population:
 def _new_response_id(app: Flask, known: set[str]) -> str:
     from sqlalchemy import select
 
-    from survey.models import Response
+    from survey.models import SurveyResponse
 
     with app.extensions["survey_db"].reading() as session:
-        ids = set(session.scalars(select(Response.id)))
+        ids = set(session.scalars(select(SurveyResponse.id)))
     new = ids - known
     assert len(new) == 1, new
     known.update(new)

@@ -19,11 +19,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.catalog import find_survey, latest_version, load_questionnaire
 from survey.export import build
 from survey.export.model import Export, ExportError
 from survey.export.source import ExportOptions
-from survey.models import Answer, ExportJob, Response
+from survey.models import Answer, ExportJob, SurveyResponse
+from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from tests.admin.console import signed_in_client, text_of
 from tests.export.conftest import fake_export, text_column
 from tests.staff import post_form
@@ -84,7 +84,7 @@ def _load(app: Flask, tmp_path: Path, *, analysis: str, country_type: str = "cou
         for number, (where_live, born_in, trust) in enumerate(ANSWERS):
             response_id = f"r{number}".ljust(32, "0")
             session.add(
-                Response(
+                SurveyResponse(
                     id=response_id,
                     survey_id=survey.id,
                     questionnaire_version_id=version.id,

@@ -617,8 +617,8 @@ def test_every_format_holds_every_selected_row(population, make_export, fmt):
 
 
 def test_progress_is_reported(population, app, tmp_path: Path):
-    from survey.catalog import find_survey
     from survey.export.source import ExportOptions
+    from survey.questionnaire_store import find_survey
 
     seen = []
     with app.extensions["survey_db"].reading() as session:

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from survey.accounts import find_user
-from survey.catalog import find_survey
 from survey.export import jobs, worker
 from survey.export.source import ExportOptions
 from survey.models import AuditEvent, ExportJob
+from survey.questionnaire_store import find_survey
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 

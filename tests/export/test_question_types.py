@@ -28,12 +28,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.catalog import find_survey
 from survey.export import build, formats
 from survey.export.build import Export
 from survey.export.names import stata_names
 from survey.export.source import ExportOptions
-from survey.models import Response
+from survey.models import SurveyResponse
+from survey.questionnaire_store import find_survey
 from survey.settings import PROJECT_ROOT
 from tests.export.conftest import EXPORTED_AT
 from tests.respondent import Respondent
@@ -171,7 +171,7 @@ def answered(app: Flask, load_version) -> dict[str, Answered]:
 
     def response_ids() -> set[str]:
         with app.extensions["survey_db"].reading() as session:
-            return set(session.scalars(select(Response.id)))
+            return set(session.scalars(select(SurveyResponse.id)))
 
     people = {}
     for template in PEOPLE:

@@ -11,9 +11,9 @@ from datetime import UTC
 import pytest
 from flask import Flask
 
-from survey.catalog import find_survey
 from survey.export import source
 from survey.export.source import ExportOptions, read_ahead
+from survey.questionnaire_store import find_survey
 from tests.export.conftest import Population
 
 EVERYONE = ExportOptions(include_partial=True, include_screened_out=True)

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from survey.models import Answer, PersonalAnswer, Response, SectionProgress
+from survey.models import Answer, PersonalAnswer, SectionProgress, SurveyResponse
 
 BASE = "/s/we-own-it"
 
@@ -25,12 +25,12 @@ def location(response: TestResponse) -> str:
     return response.headers["Location"]
 
 
-def responses(app: Flask) -> list[Response]:
+def responses(app: Flask) -> list[SurveyResponse]:
     with app.extensions["survey_db"].reading() as session:
-        return list(session.scalars(select(Response)))
+        return list(session.scalars(select(SurveyResponse)))
 
 
-def only_response(app: Flask) -> Response:
+def only_response(app: Flask) -> SurveyResponse:
     rows = responses(app)
     assert len(rows) == 1, f"expected one response, found {len(rows)}"
     return rows[0]

@@ -6,8 +6,8 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from survey import deadlines
-from survey.catalog import find_survey
+from survey import schedule_changes
+from survey.questionnaire_store import find_survey
 from tests.respond.helpers import only_response
 from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
 
@@ -31,7 +31,9 @@ def set_schedule(app, **changes) -> None:
             "contact": survey.contact,
             **changes,
         }
-        deadlines.update_schedule(session, survey, actor=None, now=values["closes_at"], **values)
+        schedule_changes.update_schedule(
+            session, survey, actor=None, now=values["closes_at"], **values
+        )
 
 
 def test_deadline_shown_in_survey_zone_with_offset_on_welcome_and_sections(client):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from survey import resume_codes
-from survey.models import Response
+from survey.models import SurveyResponse
 from tests.respond.helpers import BASE, location, only_response, responses, text_of
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
@@ -71,7 +71,7 @@ def test_the_code_is_stored_under_a_keyed_hash_only(app, client):
     assert response.resume_code_hash == resume_codes.code_hash(code, key)
     assert response.resume_code_hash != resume_codes.code_hash(code, app.config["SECRET_KEY"])
     with app.extensions["survey_db"].reading() as session:
-        row = session.execute(select(Response.__table__)).one()
+        row = session.execute(select(SurveyResponse.__table__)).one()
     for value in row:
         for form in (code, code.replace("-", ""), code.lower()):
             assert form not in str(value)

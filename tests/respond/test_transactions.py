@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 import survey.rendering
-from survey.models import Answer, AuditEvent, Response, SectionProgress
+from survey.models import Answer, AuditEvent, SectionProgress, SurveyResponse
 from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
 from tests.transactions import write_lock_held, writer_may_start
 
@@ -20,7 +20,7 @@ def rows(app: Flask) -> dict[str, int]:
     with app.extensions["survey_db"].reading() as session:
         return {
             model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Response, Answer, SectionProgress, AuditEvent)
+            for model in (SurveyResponse, Answer, SectionProgress, AuditEvent)
         }
 
 

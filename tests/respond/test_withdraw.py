@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey.models import Answer, AuditEvent, PersonalAnswer, Response, SectionProgress
+from survey.models import Answer, AuditEvent, PersonalAnswer, SectionProgress, SurveyResponse
 from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
 
 
@@ -12,7 +12,7 @@ def counts(app) -> dict[str, int]:
     with app.extensions["survey_db"].reading() as session:
         return {
             model.__tablename__: session.scalar(select(func.count()).select_from(model))
-            for model in (Response, Answer, PersonalAnswer, SectionProgress)
+            for model in (SurveyResponse, Answer, PersonalAnswer, SectionProgress)
         }
 
 

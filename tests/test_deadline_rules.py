@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from survey import schedule
-from survey.schedule import LocalTimeError, Schedule, State
+from survey import deadline_rules
+from survey.deadline_rules import LocalTimeError, Schedule, State
 
 OPENS = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)
@@ -27,32 +27,32 @@ def make(
 
 def test_states_at_the_boundaries():
     s = make(grace=60)
-    assert schedule.state_at(s, OPENS - TICK) is State.NOT_YET_OPEN
-    assert schedule.state_at(s, OPENS) is State.OPEN
-    assert schedule.state_at(s, CLOSES - TICK) is State.OPEN
-    assert schedule.state_at(s, CLOSES) is State.GRACE
-    assert schedule.state_at(s, CLOSES + timedelta(minutes=60) - TICK) is State.GRACE
-    assert schedule.state_at(s, CLOSES + timedelta(minutes=60)) is State.CLOSED
-    assert schedule.state_at(s, CLOSES + timedelta(days=400)) is State.CLOSED
+    assert deadline_rules.state_at(s, OPENS - TICK) is State.NOT_YET_OPEN
+    assert deadline_rules.state_at(s, OPENS) is State.OPEN
+    assert deadline_rules.state_at(s, CLOSES - TICK) is State.OPEN
+    assert deadline_rules.state_at(s, CLOSES) is State.GRACE
+    assert deadline_rules.state_at(s, CLOSES + timedelta(minutes=60) - TICK) is State.GRACE
+    assert deadline_rules.state_at(s, CLOSES + timedelta(minutes=60)) is State.CLOSED
+    assert deadline_rules.state_at(s, CLOSES + timedelta(days=400)) is State.CLOSED
 
 
 def test_without_grace_closes_at_the_deadline():
     s = make(grace=0)
     assert s.grace_ends_at == CLOSES
-    assert schedule.state_at(s, CLOSES - TICK) is State.OPEN
-    assert schedule.state_at(s, CLOSES) is State.CLOSED
+    assert deadline_rules.state_at(s, CLOSES - TICK) is State.OPEN
+    assert deadline_rules.state_at(s, CLOSES) is State.CLOSED
 
 
 def test_no_opening_time_means_open_at_once():
     s = make(opens=None)
-    assert schedule.state_at(s, datetime(2000, 1, 1, tzinfo=UTC)) is State.OPEN
+    assert deadline_rules.state_at(s, datetime(2000, 1, 1, tzinfo=UTC)) is State.OPEN
 
 
 def test_no_closing_time_means_open_forever():
     s = make(closes=None)
     assert s.grace_ends_at is None
-    assert schedule.state_at(s, datetime(2100, 1, 1, tzinfo=UTC)) is State.OPEN
-    assert schedule.state_at(s, OPENS - TICK) is State.NOT_YET_OPEN
+    assert deadline_rules.state_at(s, datetime(2100, 1, 1, tzinfo=UTC)) is State.OPEN
+    assert deadline_rules.state_at(s, OPENS - TICK) is State.NOT_YET_OPEN
 
 
 def test_grace_ends_at():
@@ -63,10 +63,10 @@ def test_instants_in_other_offsets_are_compared_as_instants():
     s = make(grace=60)
     brussels_summer = timezone(timedelta(hours=2))
     # 2027-05-26 00:00 in Brussels is the closing instant.
-    assert schedule.state_at(s, datetime(2027, 5, 26, 0, 0, tzinfo=brussels_summer)) is (
+    assert deadline_rules.state_at(s, datetime(2027, 5, 26, 0, 0, tzinfo=brussels_summer)) is (
         State.GRACE
     )
-    assert schedule.state_at(s, datetime(2027, 5, 25, 23, 59, tzinfo=brussels_summer)) is (
+    assert deadline_rules.state_at(s, datetime(2027, 5, 25, 23, 59, tzinfo=brussels_summer)) is (
         State.OPEN
     )
 
@@ -91,44 +91,44 @@ def test_state_values():
 )
 def test_what_is_allowed_with_grace(now, start, go_on, late):
     s = make(grace=60)
-    assert schedule.may_start(s, now) is start
-    assert schedule.may_continue(s, now) is go_on
-    assert schedule.is_late(s, now) is late
+    assert deadline_rules.may_start(s, now) is start
+    assert deadline_rules.may_continue(s, now) is go_on
+    assert deadline_rules.is_late(s, now) is late
 
 
 def test_what_is_allowed_without_grace():
     s = make(grace=0)
-    assert schedule.may_start(s, CLOSES - TICK)
-    assert schedule.may_continue(s, CLOSES - TICK)
-    assert not schedule.may_start(s, CLOSES)
-    assert not schedule.may_continue(s, CLOSES)
-    assert not schedule.is_late(s, CLOSES)
+    assert deadline_rules.may_start(s, CLOSES - TICK)
+    assert deadline_rules.may_continue(s, CLOSES - TICK)
+    assert not deadline_rules.may_start(s, CLOSES)
+    assert not deadline_rules.may_continue(s, CLOSES)
+    assert not deadline_rules.is_late(s, CLOSES)
 
 
 # -- local_to_utc ----------------------------------------------------------------------------
 
 
 def test_local_winter_and_summer_time():
-    assert schedule.local_to_utc(datetime(2027, 1, 15, 9, 0), "Europe/Brussels") == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 1, 15, 9, 0), "Europe/Brussels") == datetime(
         2027, 1, 15, 8, 0, tzinfo=UTC
     )
-    assert schedule.local_to_utc(datetime(2027, 5, 26, 0, 0), "Europe/Brussels") == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 5, 26, 0, 0), "Europe/Brussels") == datetime(
         2027, 5, 25, 22, 0, tzinfo=UTC
     )
 
 
 def test_local_to_utc_returns_aware_utc():
-    result = schedule.local_to_utc(datetime(2027, 7, 1, 12, 0), "Asia/Tokyo")
+    result = deadline_rules.local_to_utc(datetime(2027, 7, 1, 12, 0), "Asia/Tokyo")
     assert result == datetime(2027, 7, 1, 3, 0, tzinfo=UTC)
     assert result.utcoffset() == timedelta(0)
 
 
 def test_times_around_the_spring_gap():
     zone = "Europe/Brussels"
-    assert schedule.local_to_utc(datetime(2027, 3, 28, 1, 59), zone) == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 3, 28, 1, 59), zone) == datetime(
         2027, 3, 28, 0, 59, tzinfo=UTC
     )
-    assert schedule.local_to_utc(datetime(2027, 3, 28, 3, 0), zone) == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 3, 28, 3, 0), zone) == datetime(
         2027, 3, 28, 1, 0, tzinfo=UTC
     )
 
@@ -136,7 +136,7 @@ def test_times_around_the_spring_gap():
 @pytest.mark.parametrize("minute", [0, 30, 59])
 def test_local_time_that_does_not_exist(minute):
     with pytest.raises(LocalTimeError) as caught:
-        schedule.local_to_utc(datetime(2027, 3, 28, 2, minute), "Europe/Brussels")
+        deadline_rules.local_to_utc(datetime(2027, 3, 28, 2, minute), "Europe/Brussels")
     assert "does not exist in Europe/Brussels" in str(caught.value)
     assert f"2027-03-28 02:{minute:02d}" in str(caught.value)
 
@@ -144,24 +144,24 @@ def test_local_time_that_does_not_exist(minute):
 @pytest.mark.parametrize("minute", [0, 30, 59])
 def test_local_time_that_happens_twice(minute):
     with pytest.raises(LocalTimeError) as caught:
-        schedule.local_to_utc(datetime(2027, 10, 31, 2, minute), "Europe/Brussels")
+        deadline_rules.local_to_utc(datetime(2027, 10, 31, 2, minute), "Europe/Brussels")
     assert "happens twice in Europe/Brussels" in str(caught.value)
     assert "offset" in str(caught.value)
 
 
 def test_times_around_the_autumn_overlap():
     zone = "Europe/Brussels"
-    assert schedule.local_to_utc(datetime(2027, 10, 31, 1, 59), zone) == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 10, 31, 1, 59), zone) == datetime(
         2027, 10, 30, 23, 59, tzinfo=UTC
     )
-    assert schedule.local_to_utc(datetime(2027, 10, 31, 3, 0), zone) == datetime(
+    assert deadline_rules.local_to_utc(datetime(2027, 10, 31, 3, 0), zone) == datetime(
         2027, 10, 31, 2, 0, tzinfo=UTC
     )
 
 
 def test_local_time_with_offset_is_taken_as_given():
     moment = datetime(2027, 10, 31, 2, 30, tzinfo=timezone(timedelta(hours=1)))
-    assert schedule.local_to_utc(moment, "Europe/Brussels") == datetime(
+    assert deadline_rules.local_to_utc(moment, "Europe/Brussels") == datetime(
         2027, 10, 31, 1, 30, tzinfo=UTC
     )
 
@@ -171,7 +171,7 @@ def test_local_time_error_is_a_value_error():
 
 
 def test_to_local():
-    local = schedule.to_local(CLOSES, "Europe/Brussels")
+    local = deadline_rules.to_local(CLOSES, "Europe/Brussels")
     assert (local.year, local.month, local.day, local.hour, local.minute) == (2027, 5, 26, 0, 0)
     assert local.utcoffset() == timedelta(hours=2)
 
@@ -183,7 +183,7 @@ def test_to_local():
     "name", ["Europe/Brussels", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "UTC"]
 )
 def test_known_time_zones(name):
-    assert schedule.valid_timezone(name)
+    assert deadline_rules.valid_timezone(name)
 
 
 @pytest.mark.parametrize(
@@ -199,4 +199,4 @@ def test_known_time_zones(name):
     ],
 )
 def test_unknown_time_zones(name):
-    assert not schedule.valid_timezone(name)
+    assert not deadline_rules.valid_timezone(name)

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from survey.deadline_rules import Schedule
 from survey.models import QuestionnaireVersion, Survey
 from survey.questionnaire.schema import Questionnaire, fingerprint, load_text, read_source
-from survey.schedule import Schedule
 
 
 @dataclass(frozen=True)

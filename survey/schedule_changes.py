@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey import audit
-from survey.catalog import schedule_of
+from survey.deadline_rules import LocalTimeError, State, local_to_utc, state_at, valid_timezone
 from survey.models import Survey, User
-from survey.schedule import LocalTimeError, State, local_to_utc, state_at, valid_timezone
+from survey.questionnaire_store import schedule_of
 
 MAX_GRACE_MINUTES = 7 * 24 * 60
 
