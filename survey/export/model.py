@@ -72,9 +72,15 @@ class Export:
     country_question: str | None = None  # the question(s) the country filter reads
 
     def values(self) -> Iterator[list[Any]]:
-        """Raw values: codes, 0/1, numbers, text, None."""
+        """Raw values: codes, 0/1, numbers, text, None. A whole number in a decimal column is
+        an int (8, as typed), whichever database held it (SQLite gives 8, PostgreSQL 8.0)."""
         written = 0
+        decimals = [index for index, column in enumerate(self.columns) if column.decimals]
         for values in self._rows():
+            for index in decimals:
+                value = values[index]
+                if value.__class__ is float and value.is_integer():
+                    values[index] = int(value)
             yield values
             written += 1
             if self.progress is not None and (written % 500 == 0 or written == self.total):

@@ -494,3 +494,14 @@ def test_about_says_how_many_responses_and_in_which_values(
     assert about["responses exported"] == str(len(EXPECTED))
     assert about["responses with status complete"] == str(len(COMPLETE))
     assert about["responses with status partial"] == "1"
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_whole_decimal_is_written_as_typed_on_every_database(
+    answered: dict[str, Answered], export_nd: ExportNd, fmt: str
+):
+    _, path = export_nd(fmt)
+    rows = by_person(READERS[fmt](path), answered)
+    assert rows["no_share"]["hours"] == "8"
+    assert rows["bounds"]["hours"] == "24"
+    assert rows["full"]["hours"] == "9.5"
