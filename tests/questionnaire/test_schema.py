@@ -770,11 +770,11 @@ def test_analysis_names_the_country_and_the_breakdowns():
 
 
 def test_analysis_refuses_unknown_and_unfit_questions(tmp_path):
+    from pathlib import Path
+
     import pytest as _pytest
 
     from survey.questionnaire.schema import QuestionnaireError, load_text
-
-    from pathlib import Path
 
     text = Path("questionnaires/we-own-it.yaml").read_text(encoding="utf-8")
     broken = text.replace("  country: country\n", "  country: nowhere\n", 1).replace(
