@@ -1,6 +1,11 @@
 """Shared fixtures: every database test runs on SQLite and, when configured, PostgreSQL.
 
 Under CI=true a test that needs PostgreSQL or the browser fails instead of skipping.
+
+Each test process migrates each database and loads the shipped questionnaire once, and builds
+one app per database (and per `settings` marker). A test then runs inside one transaction that
+is rolled back when it ends; a test that asks for `real_commits` really commits and the
+database is put back afterwards (see the `app` fixture for which tests need that).
 """
 
 from __future__ import annotations
@@ -136,7 +141,11 @@ def interface_catalogs() -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database of each kind holding the shipped questionnaire, made once per test
-    process (the rows it then holds are kept in _LOADED, for `app` to put back)."""
+    process (the rows it then holds are kept in _LOADED, for `app` to put back). pytest may
+    set this fixture up again when the tests of a process switch kinds; the database made the
+    first time is still as it was, since every test puts it back."""
+    if request.param in _DATABASES:
+        return _DATABASES[request.param]
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.db'}"
     else:
@@ -158,10 +167,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             for table in Base.metadata.sorted_tables
         }
     db.dispose()
+    _DATABASES[request.param] = url
     return url
 
 
-# Every table's rows in each database right after the shipped questionnaire was loaded.
+# The database of each kind (sqlite, postgresql) made by this test process, and every table's
+# rows in it right after the shipped questionnaire was loaded.
+_DATABASES: dict[str, str] = {}
 _LOADED: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
 
@@ -180,14 +192,16 @@ def make_settings(url: str, instance: Path) -> Settings:
     return Settings.for_folder(instance, url, "test-secret-key")
 
 
+# The survey is open, far from its deadline.
+MID_COLLECTION = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 # The clock every app of this test process keeps; `clock` sets it back for each test.
-_CLOCK = Clock(datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+_CLOCK = Clock(MID_COLLECTION)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    """Mid-collection by default: the survey is open, far from its deadline."""
-    _CLOCK.now = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+    """The apps' clock, at MID_COLLECTION when the test starts."""
+    _CLOCK.now = MID_COLLECTION
     return _CLOCK
 
 
