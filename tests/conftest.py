@@ -22,7 +22,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import Connection, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from survey import create_app, get_db
@@ -272,6 +272,25 @@ def app(
         with db.sessions_on(connection):
             yield flask_app
         transaction.rollback()
+        counts = _row_counts(connection)
+    if counts != _row_counts_loaded(database_url):
+        # Rows the rollback did not undo came through another connection (a `survey`
+        # process, a server thread): put the database back, and say what the test needs.
+        _put_back_loaded_rows(db, database_url)
+        pytest.fail("this test committed through a connection of its own: ask for real_commits")
+
+
+def _row_counts(connection: Connection) -> dict[str, int]:
+    """How many rows each table holds (one query)."""
+    counts = [
+        select(func.count()).select_from(table).scalar_subquery().label(table.name)
+        for table in Base.metadata.sorted_tables
+    ]
+    return dict(connection.execute(select(*counts)).one()._mapping)
+
+
+def _row_counts_loaded(url: str) -> dict[str, int]:
+    return {name: len(rows) for name, rows in _LOADED[url].items()}
 
 
 @pytest.fixture
