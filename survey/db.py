@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,6 +91,21 @@ class Database:
         """`writing()` for a request that may write (a POST), else `reading()`: a page that
         only shows takes no write lock."""
         return self.writing() if write else self.reading()
+
+    @contextmanager
+    def sessions_on(self, connection: Connection) -> Iterator[None]:
+        """For tests: inside the block every session, reading or writing, joins the transaction
+        of `connection` in a savepoint of its own (its commit releases the savepoint, its
+        rollback undoes only that savepoint), so the caller can roll back all of it at the end."""
+        factories = self._read, self._write
+        joined = sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        self._read = self._write = joined
+        try:
+            yield
+        finally:
+            self._read, self._write = factories
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""

@@ -1,6 +1,11 @@
 """Shared fixtures: every database test runs on SQLite and, when configured, PostgreSQL.
 
 Under CI=true a test that needs PostgreSQL or the browser fails instead of skipping.
+
+Each test process migrates each database and loads the shipped questionnaire once, and builds
+one app per database (and per `settings` marker). A test then runs inside one transaction that
+is rolled back when it ends; a test that asks for `real_commits` really commits and the
+database is put back afterwards (see the `app` fixture for which tests need that).
 """
 
 from __future__ import annotations
@@ -11,18 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import jinja2
-import jinja2.bccache
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from survey import create_app
+from survey import create_app, get_db
 from survey.cli import migrate
+from survey.db import Database
+from survey.extensions import limiter
 from survey.message_catalogs import compile_catalogs
 from survey.models import Base
 from survey.questionnaire_store import load_questionnaire
@@ -88,11 +94,15 @@ def _worker_database(url: str) -> str:
 
 
 def _reset_postgres(url: str) -> None:
+    """An empty schema; commits that do not wait for the disk (a test database need not
+    survive a crash, and the tests that really commit, commit hundreds of times)."""
     engine = create_engine(url)
+    name = make_url(url).database
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     finally:
         engine.dispose()
 
@@ -130,7 +140,12 @@ def interface_catalogs() -> None:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database of each kind, made once per test session."""
+    """A migrated database of each kind holding the shipped questionnaire, made once per test
+    process (the rows it then holds are kept in _LOADED, for `app` to put back). pytest may
+    set this fixture up again when the tests of a process switch kinds; the database made the
+    first time is still as it was, since every test puts it back."""
+    if request.param in _DATABASES:
+        return _DATABASES[request.param]
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.db'}"
     else:
@@ -143,60 +158,139 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             unavailable(f"PostgreSQL at SURVEY_TEST_DATABASE_URL is unreachable: {error}")
     app = create_app(make_settings(url, tmp_path_factory.mktemp("instance")))
     migrate(app)
-    app.extensions["survey_db"].dispose()
+    db = get_db(app)
+    with db.writing() as session:
+        load_questionnaire(session, WE_OWN_IT)
+    with db.reading() as session:
+        _LOADED[url] = {
+            table.name: [dict(row._mapping) for row in session.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+        }
+    db.dispose()
+    _DATABASES[request.param] = url
     return url
+
+
+# The database of each kind (sqlite, postgresql) made by this test process, and every table's
+# rows in it right after the shipped questionnaire was loaded.
+_DATABASES: dict[str, str] = {}
+_LOADED: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+
+def _put_back_loaded_rows(db: Database, url: str) -> None:
+    """The database as `database_url` left it: every table emptied and the loaded rows put back
+    as they were (cheaper than loading the questionnaire again)."""
+    with db.writing() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            if rows := _LOADED[url][table.name]:
+                session.execute(insert(table), rows)
 
 
 def make_settings(url: str, instance: Path) -> Settings:
     return Settings.for_folder(instance, url, "test-secret-key")
 
 
+# The survey is open, far from its deadline.
+MID_COLLECTION = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+# The clock every app of this test process keeps; `clock` sets it back for each test.
+_CLOCK = Clock(MID_COLLECTION)
+
+
 @pytest.fixture
 def clock() -> Clock:
-    """Mid-collection by default: the survey is open, far from its deadline."""
-    return Clock(datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+    """The apps' clock, at MID_COLLECTION when the test starts."""
+    _CLOCK.now = MID_COLLECTION
+    return _CLOCK
 
 
-class _SharedTemplateCode(jinja2.BytecodeCache):
-    """Compiled templates kept for the whole test process: every test makes a new app, whose
-    Jinja environment would otherwise compile each template again (tens of ms a page)."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+@pytest.fixture(scope="session")
+def _apps() -> Iterator[dict[str, Flask]]:
+    """The apps built in this test process: one per database and `settings` marker."""
+    apps: dict[str, Flask] = {}
+    yield apps
+    for flask_app in apps.values():
+        get_db(flask_app).dispose()
 
 
-_TEMPLATE_CODE = _SharedTemplateCode()
+@pytest.fixture
+def real_commits() -> None:
+    """Asked for (as an argument, or by `pytest.mark.usefixtures("real_commits")`) by a test
+    whose writes must really be committed: see `app`."""
 
 
 @pytest.fixture
 def app(
-    database_url: str, clock: Clock, tmp_path: Path, request: pytest.FixtureRequest
+    database_url: str,
+    clock: Clock,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    _apps: dict[str, Flask],
 ) -> Iterator[Flask]:
-    """The app on a clean database holding the shipped questionnaire; a test marked
-    `@pytest.mark.settings(secure_cookies=True, ...)` gets those settings changed."""
-    settings = make_settings(database_url, tmp_path)
+    """The app on a database holding the shipped questionnaire; a test marked
+    `@pytest.mark.settings(secure_cookies=True, ...)` gets those settings changed.
+
+    One app is built per database and distinct settings, and shared by the tests of a process;
+    each test gets it with instance and exports folders of its own (in `tmp_path`), the clock
+    set back and the rate limits forgotten.
+
+    A test runs in one transaction, rolled back at its end: every session of the app joins the
+    transaction of one connection in a savepoint of its own (Database.sessions_on), so what the
+    app commits is seen by the rest of the test and then vanishes.
+
+    A test that asks for `real_commits` has the app's own engine and sessions, which really
+    commit; afterwards every table is emptied and the loaded rows are put back. That is for
+    what cannot live in one connection: a server in another thread (tests/browser), threads and
+    processes racing for locks (tests/concurrency), and `survey` commands, processes and
+    backups that read the database through connections of their own.
+    """
     marker = request.node.get_closest_marker("settings")
-    if marker is not None:
-        settings = dataclasses.replace(settings, **marker.kwargs)
-    flask_app = create_app(settings, clock=clock)
-    flask_app.config["TESTING"] = True
-    flask_app.jinja_env.bytecode_cache = _TEMPLATE_CODE
-    db = flask_app.extensions["survey_db"]
-    with db.writing() as session:
-        load_questionnaire(session, WE_OWN_IT)
-    yield flask_app
-    with db.writing() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-    db.dispose()
+    changes = marker.kwargs if marker is not None else {}
+    key = f"{database_url} {sorted(changes.items())!r}"
+    if key not in _apps:
+        settings = make_settings(database_url, tmp_path_factory.mktemp("instance"))
+        _apps[key] = create_app(dataclasses.replace(settings, **changes), clock=clock)
+        _apps[key].config["TESTING"] = True
+    flask_app = _apps[key]
+    own_folders = dataclasses.replace(
+        flask_app.config["SURVEY_SETTINGS"],
+        instance_path=tmp_path,
+        exports_path=tmp_path / "exports",
+    )
+    flask_app.config.update(SURVEY_SETTINGS=own_folders, SURVEY_CLOCK=clock)
+    flask_app.instance_path = str(tmp_path.resolve())
+    limiter.reset()
+    db = get_db(flask_app)
+    if "real_commits" in request.fixturenames:
+        yield flask_app
+        _put_back_loaded_rows(db, database_url)
+        return
+    with db.engine.connect() as connection:
+        transaction = connection.begin()
+        with db.sessions_on(connection):
+            yield flask_app
+        transaction.rollback()
+        counts = _row_counts(connection)
+    if counts != _row_counts_loaded(database_url):
+        # Rows the rollback did not undo came through another connection (a `survey`
+        # process, a server thread): put the database back, and say what the test needs.
+        _put_back_loaded_rows(db, database_url)
+        pytest.fail("this test committed through a connection of its own: ask for real_commits")
+
+
+def _row_counts(connection: Connection) -> dict[str, int]:
+    """How many rows each table holds (one query)."""
+    counts = [
+        select(func.count()).select_from(table).scalar_subquery().label(table.name)
+        for table in Base.metadata.sorted_tables
+    ]
+    return dict(connection.execute(select(*counts)).one()._mapping)
+
+
+def _row_counts_loaded(url: str) -> dict[str, int]:
+    return {name: len(rows) for name, rows in _LOADED[url].items()}
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ import pytest
 
 from tests.respondent import MEMBER_ANSWERS, Respondent
 
+# A backup reads the database through a connection of its own (SQLite's backup API, pg_dump):
+# what the test writes is really committed (tests/conftest.py, `app`).
+pytestmark = pytest.mark.usefixtures("real_commits")
+
 
 def backup(app, *args: str):
     return app.test_cli_runner().invoke(args=["backup", *args])

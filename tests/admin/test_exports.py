@@ -29,6 +29,10 @@ from tests.admin.console import (
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 from tests.staff import post_form
 
+# The exports run in `survey export-run` processes, which read the database on their own
+# connections: what the test writes is really committed (tests/conftest.py, `app`).
+pytestmark = pytest.mark.usefixtures("real_commits")
+
 EXPORTS = f"{SURVEY}/exports"
 WAIT_SECONDS = 30
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import survey.rendering
 from tests.admin.console import CLOSE, REOPEN, SCHEDULE, SURVEY
 from tests.staff import post_form
 from tests.transactions import write_lock_held, writer_may_start
+
+# Another connection holds the database's write lock while a page renders: what the tests
+# write must really be committed (tests/conftest.py, `app`).
+pytestmark = pytest.mark.usefixtures("real_commits")
 
 
 def test_forms_and_figures_show_while_another_writer_holds_the_lock(app, admin_client):

@@ -29,8 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served by a threaded werkzeug server on a free port; yields its base URL."""
+def live_server(app: Flask, real_commits: None) -> Iterator[str]:
+    """The app served by a threaded werkzeug server on a free port; yields its base URL (its
+    requests, in threads of their own, really commit: tests/conftest.py, `app`)."""
     server = make_server(LOCAL_HOST, 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -45,7 +45,8 @@ from survey.models import Answer, PersonalAnswer, SectionProgress, Survey, Surve
 from survey.questionnaire_store import find_survey
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, SLUG, Respondent
 
-pytestmark = pytest.mark.slow
+# Threads and processes race for the database's locks, each on a connection of its own.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("real_commits")]
 
 THREADS = 12
 MAX_ITERATIONS = 60  # per thread: the loops are bounded by time and by count

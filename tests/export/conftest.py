@@ -121,7 +121,7 @@ def _rows_of(app: Flask) -> dict[str, list[dict[str, Any]]]:
 
 def _put_back(app: Flask, rows: dict[str, list[dict[str, Any]]]) -> None:
     """The rows of a population into this test's database, its responses tied to this test's
-    survey and questionnaire version (made afresh by the `app` fixture)."""
+    survey and questionnaire version (as this test's database holds them)."""
     tables = Base.metadata.tables
     with app.extensions["survey_db"].writing() as session:
         survey = find_survey(session, "we-own-it")

@@ -217,6 +217,7 @@ def _downloaded(client, job: ExportJob) -> list[dict[str, str]]:
         answer.close()
 
 
+@pytest.mark.usefixtures("real_commits")  # the export runs in a process of its own
 def test_the_exports_page_filters_by_the_declared_question(elsewhere, make_user):
     client = signed_in_client(elsewhere, *make_user("researcher", "r@example.org"))
     assert 'name="country"' in text_of(client.get(f"/admin/surveys/{SLUG}/exports"))
@@ -225,6 +226,7 @@ def test_the_exports_page_filters_by_the_declared_question(elsewhere, make_user)
     assert [row["where_live"] for row in _downloaded(client, job)] == ["KE", "KE"]
 
 
+@pytest.mark.usefixtures("real_commits")  # the export runs in a process of its own
 def test_the_exports_page_offers_no_country_filter_without_a_country_question(nowhere, make_user):
     client = signed_in_client(nowhere, *make_user("admin", "a@example.org"))
     assert 'name="country"' not in text_of(client.get(f"/admin/surveys/{SLUG}/exports"))

@@ -15,6 +15,10 @@ from survey.models import Answer, AuditEvent, SectionProgress, SurveyResponse
 from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
 from tests.transactions import write_lock_held, writer_may_start
 
+# Another connection holds the database's write lock while a page renders: what the tests
+# write must really be committed (tests/conftest.py, `app`).
+pytestmark = pytest.mark.usefixtures("real_commits")
+
 
 def rows(app: Flask) -> dict[str, int]:
     with app.extensions["survey_db"].reading() as session:
