@@ -106,6 +106,10 @@ class Race:
     lock: threading.Lock = field(default_factory=threading.Lock)
     closes_at: datetime | None = None
     cutoff: datetime | None = None  # closes_at + grace: after it nothing is accepted
+    # When an admin's close was committed. A section page only reads (no lock): it shows the
+    # closed page once the close is committed; one sent while the close is being written may
+    # still show the section (its save is refused, since saves queue on the survey's row).
+    committed_at: datetime | None = None
     hard_stop: float = field(default_factory=lambda: time.monotonic() + HARD_STOP)
     # Set = respondents go on; cleared = each waits before its next request.
     gate: threading.Event = field(default_factory=threading.Event)
@@ -366,7 +370,12 @@ def _check(race: Race, closes_at: datetime, grace_ends_at: datetime) -> Counter[
     writes = [call for call in calls if call.kind in WRITES]
 
     # What the server answered: a call sent after the cut-off was refused.
-    after_close = [call for call in writes if call.accepted and call.sent >= grace_ends_at]
+    views_from = race.committed_at or grace_ends_at
+    after_close = [
+        call
+        for call in writes
+        if call.accepted and call.sent >= (views_from if call.kind == "view" else grace_ends_at)
+    ]
     after_close += [
         call for call in calls if call.kind == "start" and call.accepted and call.sent >= closes_at
     ]
@@ -546,6 +555,7 @@ def test_nothing_is_accepted_after_an_admin_closes_and_the_close_is_not_kept_wai
                 schedule_changes.close_now(session, survey, actor=None, now=clock())
                 closes_at = survey.closes_at
             timing["committed"] = time.monotonic()
+            race.committed_at = clock()
             assert closes_at is not None
             race.closes_at = race.cutoff = closes_at
         except BaseException as error:  # noqa: BLE001 - reported by the test
