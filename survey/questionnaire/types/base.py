@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol
 from babel.numbers import format_decimal
 
 from survey.message_catalogs import N_, gettext_in, ngettext_in
-from survey.questionnaire.columns import Column, QuestionFields
+from survey.questionnaire.columns import SCALE, Column, QuestionFields
 from survey.questionnaire.conditions import Condition
 from survey.questionnaire.model import Bound, Choice, Question, Text
 
@@ -187,6 +187,29 @@ class QuestionType:
     def columns(self, question: Question, common: QuestionFields) -> list[Column]:
         """The export columns of the question (its "Please specify" column is added for it)."""
         return [Column(name=question.id, kind=self.name, label=question.label, **common)]
+
+
+class NumberType(QuestionType):
+    """A question answered with a number: ordered in conditions, one numeric column."""
+
+    compares_as = NUMBER
+    measure: ClassVar[str] = SCALE  # SPSS's measurement level of its column
+
+    def valid_literal(self, value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
+        return [
+            Column(
+                name=question.id,
+                kind=self.name,
+                label=question.label,
+                measure=self.measure,
+                numeric=True,
+                decimals=question.decimals or 0,
+                **common,
+            )
+        ]
 
 
 def shared_message(problem: Problem, required_message: str, language: str) -> str:

@@ -10,14 +10,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in, ngettext_in
-from survey.questionnaire.columns import SCALE, Column, QuestionFields
 from survey.questionnaire.model import Question
 from survey.questionnaire.types.base import (
-    NUMBER,
     FormData,
+    NumberType,
     Path,
     Problem,
-    QuestionType,
     Reader,
     first,
     number_text,
@@ -36,11 +34,10 @@ def shown(value: float | int) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-class DecimalNumber(QuestionType):
+class DecimalNumber(NumberType):
     name = "decimal"
     keys = frozenset({"min", "max", "decimals"})
     macro = "decimal"
-    compares_as = NUMBER
 
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
@@ -60,9 +57,6 @@ class DecimalNumber(QuestionType):
             reader.problem((*path, "decimals"), f"must be from 1 to {MAX_DECIMALS}")
         values["decimals"] = decimals
         return values
-
-    def valid_literal(self, value: Any) -> bool:
-        return isinstance(value, int | float)
 
     def read(
         self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
@@ -109,19 +103,6 @@ class DecimalNumber(QuestionType):
             params = problem.params
             return range_message(params.get("min"), params.get("max"), language)
         return None
-
-    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
-        return [
-            Column(
-                name=question.id,
-                kind=self.name,
-                label=question.label,
-                measure=SCALE,
-                numeric=True,
-                decimals=question.decimals or DEFAULT_DECIMALS,
-                **common,
-            )
-        ]
 
 
 TYPE = DecimalNumber()

@@ -8,14 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
-from survey.questionnaire.columns import SCALE, Column, QuestionFields
 from survey.questionnaire.model import Question
 from survey.questionnaire.types.base import (
-    NUMBER,
     FormData,
+    NumberType,
     Path,
     Problem,
-    QuestionType,
     Reader,
     bound,
     first,
@@ -49,19 +47,15 @@ def read_bounds(
     return result
 
 
-class Integer(QuestionType):
+class Integer(NumberType):
     name = "integer"
     keys = frozenset({"min", "max"})
     macro = "integer"
-    compares_as = NUMBER
 
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
         return read_bounds(reader, data, path, position, expressions=True)
-
-    def valid_literal(self, value: Any) -> bool:
-        return isinstance(value, int | float)
 
     def read(
         self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
@@ -84,18 +78,6 @@ class Integer(QuestionType):
         if problem.code == "integer":
             return gettext_in(language, N_("Enter a whole number, like 25."))
         return None
-
-    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
-        return [
-            Column(
-                name=question.id,
-                kind=self.name,
-                label=question.label,
-                measure=SCALE,
-                numeric=True,
-                **common,
-            )
-        ]
 
 
 TYPE = Integer()

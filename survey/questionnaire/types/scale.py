@@ -6,25 +6,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey.message_catalogs import N_
-from survey.questionnaire.columns import ORDINAL, Column, QuestionFields
+from survey.questionnaire.columns import ORDINAL
 from survey.questionnaire.model import Question
 from survey.questionnaire.types.base import (
-    NUMBER,
     FormData,
+    NumberType,
     Path,
     Problem,
-    QuestionType,
     Reader,
     first,
 )
 from survey.questionnaire.types.integer import read_bounds, whole_number
 
 
-class Scale(QuestionType):
+class Scale(NumberType):
     name = "scale"
     keys = frozenset({"min", "max", "min_label", "max_label"})
     macro = "scale"
-    compares_as = NUMBER
+    measure = ORDINAL
     required_message = N_("Select an answer.")
 
     def build(
@@ -37,9 +36,6 @@ class Scale(QuestionType):
         values["min_label"] = reader.text(data.get("min_label"), (*path, "min_label"), False)
         values["max_label"] = reader.text(data.get("max_label"), (*path, "max_label"), False)
         return values
-
-    def valid_literal(self, value: Any) -> bool:
-        return isinstance(value, int | float)
 
     def read(
         self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
@@ -57,18 +53,6 @@ class Scale(QuestionType):
 
     def anchors(self, question: Question) -> dict[str, str]:
         return {question.id: f"f-{question.id}-{question.min}"}
-
-    def columns(self, question: Question, common: QuestionFields) -> list[Column]:
-        return [
-            Column(
-                name=question.id,
-                kind=self.name,
-                label=question.label,
-                measure=ORDINAL,
-                numeric=True,
-                **common,
-            )
-        ]
 
 
 TYPE = Scale()
