@@ -24,7 +24,8 @@ from sqlalchemy.sql import Select
 from survey.i18n import language_name, text
 from survey.models import Answer, SectionProgress, Survey, SurveyResponse
 from survey.questionnaire.countries import country_name
-from survey.questionnaire.schema import Question, Questionnaire
+from survey.questionnaire.model import Question, Questionnaire
+from survey.questionnaire.types import type_of
 
 NO_CHANNEL = "(none)"
 
@@ -101,13 +102,10 @@ def dashboard(
     scope = None if _holds_every_response(session, started) else survey
     country_question = _country_question(questionnaire)
     breakdowns = _breakdown_questions(questionnaire)
-    single = [item for item in (country_question, *breakdowns) if item and item.type != "multiple"]
+    picks = [item for item in breakdowns if type_of(item).list_answer]
+    single = [item for item in (country_question, *breakdowns) if item and item not in picks]
     counts = _answer_counts(session, scope, [item.id for item in single])
-    counts.update(
-        _choice_counts(
-            session, scope, [item.id for item in breakdowns if item.type == "multiple"], dialect
-        )
-    )
+    counts.update(_choice_counts(session, scope, [item.id for item in picks], dialect))
     return Dashboard(
         started=started,
         completed=completed,
@@ -382,6 +380,6 @@ def _breakdown(question: Question, counts: dict[str, int], language: str) -> Bre
     return Breakdown(
         question.id,
         text(question.label, language) or question.id,
-        question.type == "multiple",
+        type_of(question).list_answer,
         tuple(known + retired),
     )

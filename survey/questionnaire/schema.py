@@ -20,6 +20,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.types import TYPES
+from survey.questionnaire.types.base import CODE
 from survey.questionnaire.yaml_file import FileReader, Lines, YamlError, fingerprint, parse
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "load_text",
     "read_source",
 ]
-
-CHOICE_TYPES = ("single", "multiple")
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -170,7 +169,7 @@ class _Builder(FileReader):
         elif not isinstance(country, str) or country not in self.questions:
             self.problem((*path, "country"), f"unknown question id {country!r}")
             country = None
-        elif self.questions[country].type not in ("country", "single"):
+        elif TYPES[self.questions[country].type].compares_as != CODE:
             self.problem((*path, "country"), f"{country!r} must be a country or single question")
             country = None
         raw = data.get("breakdowns", [])
@@ -182,7 +181,7 @@ class _Builder(FileReader):
             question = self.questions.get(name) if isinstance(name, str) else None
             if question is None:
                 self.problem((*path, "breakdowns", index), f"unknown question id {name!r}")
-            elif question.type not in CHOICE_TYPES:
+            elif not question.choices:
                 self.problem(
                     (*path, "breakdowns", index), f"{name!r} must be a single or multiple question"
                 )
@@ -353,17 +352,20 @@ class _Builder(FileReader):
                 screen_out = ScreenOut(when, message)
         return {"relevant": relevant, "constraints": tuple(constraints), "screen_out": screen_out}
 
-    def choices(self, value: Any, path: tuple[Any, ...], kind: str) -> tuple[Choice, ...]:
+    def choices(
+        self,
+        value: Any,
+        path: tuple[Any, ...],
+        extra: frozenset[str] = frozenset(),
+        *,
+        numbered: bool = False,
+    ) -> tuple[Choice, ...]:
+        """Coded items (choices, matrix rows or scale points): `extra` keys besides code, label
+        and number; `numbered`: the codes are whole numbers, each its own number by default."""
         if not isinstance(value, list) or not value:
             self.problem(path, "must be a non-empty list")
             return ()
-        allowed = {"code", "label", "number"}
-        if kind in CHOICE_TYPES:
-            allowed |= {"other"}
-        if kind == "multiple":
-            allowed |= {"exclusive"}
-        if kind == "scale":
-            allowed |= {"missing"}
+        allowed = {"code", "label", "number", *extra}
         result: list[Choice] = []
         seen_codes: set[Any] = set()
         seen_numbers: set[int] = set()
@@ -371,7 +373,7 @@ class _Builder(FileReader):
             item_path = (*path, index - 1)
             data = self.mapping(raw, item_path, allowed)
             code = data.get("code")
-            if kind == "scale":
+            if numbered:
                 if isinstance(code, bool) or not isinstance(code, int):
                     self.problem((*item_path, "code"), f"scale codes are whole numbers: {code!r}")
                     continue
@@ -381,7 +383,7 @@ class _Builder(FileReader):
             if code in seen_codes:
                 self.problem((*item_path, "code"), f"duplicate code {code!r}")
             seen_codes.add(code)
-            number = data.get("number", code if kind == "scale" else index)
+            number = data.get("number", code if numbered else index)
             checked = self.integer(number, (*item_path, "number"))
             number = index if checked is None else checked
             if number in seen_numbers:
@@ -428,9 +430,7 @@ class _Builder(FileReader):
             question = self.questions.get(ref.name)
             if question is None:
                 continue
-            if ref.row is not None and (
-                question.type != "matrix" or ref.row not in {row.code for row in question.rows}
-            ):
+            if ref.row is not None and ref.row not in {row.code for row in question.rows}:
                 self.problem(path, f"{ref.name!r} has no row {ref.row!r}")
                 ok = False
         for comparison in conditions.walk_comparisons(condition.tree):

@@ -42,13 +42,15 @@ class ChoiceType(QuestionType):
     """A question answered by picking among its own coded choices."""
 
     keys = frozenset({"choices"})
+    choice_keys = frozenset({"other"})  # what a choice may say besides code, label, number
     compares_as = CODE
     required_message = N_("Select an answer.")
 
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        return {"choices": reader.choices(data.get("choices"), (*path, "choices"), self.name)}
+        choices = reader.choices(data.get("choices"), (*path, "choices"), self.choice_keys)
+        return {"choices": choices}
 
     def condition_codes(self, question: Question, row: str | None) -> set[Any] | None:
         return {choice.code for choice in question.choices}

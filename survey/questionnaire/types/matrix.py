@@ -39,8 +39,10 @@ class Matrix(QuestionType):
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
         return {
-            "rows": reader.choices(data.get("rows"), (*path, "rows"), "row"),
-            "scale": reader.choices(data.get("scale"), (*path, "scale"), "scale"),
+            "rows": reader.choices(data.get("rows"), (*path, "rows")),
+            "scale": reader.choices(
+                data.get("scale"), (*path, "scale"), frozenset({"missing"}), numbered=True
+            ),
         }
 
     def condition_codes(self, question: Question, row: str | None) -> set[Any] | None:

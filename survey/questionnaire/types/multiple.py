@@ -18,6 +18,7 @@ class Multiple(ChoiceType):
     compound = True
     macro = "multiple"
     keys = frozenset({"choices", "max_choices"})
+    choice_keys = frozenset({"other", "exclusive"})
     compares_as = CODES
     list_answer = True
     required_message = N_("Select at least one answer.")
