@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.export import flatten, formats, source
+from survey.export import flatten, formats, rows, source
 from survey.export.model import Export, ExportError, ReportProgress
 from survey.export.source import ExportOptions, Versions
 from survey.models import Survey
@@ -54,9 +54,9 @@ def prepare(
     export_columns = flatten.columns(
         versions.ordered(), with_personal_data=options.with_personal_data
     )
-    make_row = flatten.row_maker(export_columns)
+    make_row = rows.row_maker(export_columns)
 
-    def rows() -> Iterator[list[Any]]:
+    def values() -> Iterator[list[Any]]:
         for record, questionnaire in source.records(session, survey, options, versions):
             yield make_row(record, questionnaire)
 
@@ -70,7 +70,7 @@ def prepare(
         counts=source.status_counts(session, survey, options, versions),
         exported_at=now,
         questionnaire_version=max(versions.numbers.values()),
-        _rows=rows,
+        _rows=values,
         progress=progress,
         country_question=", ".join(versions.country_questions()) or None,
     )

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from survey.export.flatten import ResponseRecord
+from survey.export.rows import ResponseRecord
 from survey.models import (
     Answer,
     PersonalAnswer,

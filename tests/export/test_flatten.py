@@ -10,8 +10,8 @@ from typing import Any
 
 import pyreadstat
 
-from survey.export import flatten
-from survey.export.flatten import ResponseRecord
+from survey.export import flatten, rows
+from survey.export.rows import ResponseRecord
 from survey.questionnaire.schema import Questionnaire, load_text
 from tests.conftest import WE_OWN_IT
 from tests.respondent import MEMBER_ANSWERS, Respondent
@@ -21,7 +21,7 @@ def row(
     record: ResponseRecord, questionnaire: Questionnaire, columns: list[flatten.Column]
 ) -> list[Any]:
     """One response as the export writes it."""
-    return flatten.row_maker(columns)(record, questionnaire)
+    return rows.row_maker(columns)(record, questionnaire)
 
 
 V1 = """\
