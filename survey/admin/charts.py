@@ -165,25 +165,7 @@ def column_chart(
     plot_width, plot_height = WIDTH - left - right, height - top - bottom
     largest = max(values, default=0)
     baseline = top + plot_height
-    body = [
-        _element("line", x1=left, y1=baseline, x2=WIDTH - right, y2=baseline, stroke=AXIS),
-        _element("text", "0", x=left - 6, y=baseline + 4, text_anchor="end", fill=MUTED),
-    ]
-    if largest:
-        body.append(
-            _element(
-                "line",
-                x1=left,
-                y1=top,
-                x2=WIDTH - right,
-                y2=top,
-                stroke=AXIS,
-                stroke_dasharray="3 3",
-            )
-        )
-        body.append(
-            _element("text", number(largest), x=left - 6, y=top + 4, text_anchor="end", fill=MUTED)
-        )
+    body = _column_axes(left, right, top, baseline, largest)
     if not labels:
         body.append(_element("text", _("No data yet"), x=left + 4, y=baseline - 8, fill=MUTED))
     step = plot_width / max(len(labels), 1)
@@ -199,28 +181,42 @@ def column_chart(
             height=f"{length:.2f}",
             fill=COLOURS[0],
         )
-        body.append(
-            _group(
-                [_element("title", f"{label}: {number(value)}"), column],
-                class_="bar",
-                data_label=label,
-                data_value=value,
-            )
-        )
+        title_text = _element("title", f"{label}: {number(value)}")
+        body.append(_group([title_text, column], class_="bar", data_label=label, data_value=value))
     if labels:
         body.append(_element("text", labels[0], x=left, y=baseline + 18, fill=MUTED))
-        if len(labels) > 1:
-            body.append(
-                _element(
-                    "text",
-                    labels[-1],
-                    x=WIDTH - right,
-                    y=baseline + 18,
-                    text_anchor="end",
-                    fill=MUTED,
-                )
-            )
+    if len(labels) > 1:
+        end = WIDTH - right
+        body.append(
+            _element("text", labels[-1], x=end, y=baseline + 18, text_anchor="end", fill=MUTED)
+        )
     return _svg(chart_id, title, description, height, "columns", body)
+
+
+def _column_axes(left: int, right: int, top: int, baseline: int, largest: int) -> list[str]:
+    """The baseline with 0, and (when there is a column) a dashed line at the largest value."""
+    body = [
+        _element("line", x1=left, y1=baseline, x2=WIDTH - right, y2=baseline, stroke=AXIS),
+        _element("text", "0", x=left - 6, y=baseline + 4, text_anchor="end", fill=MUTED),
+    ]
+    if largest:
+        right_end = WIDTH - right
+        body.append(
+            _element(
+                "line",
+                None,
+                x1=left,
+                y1=top,
+                x2=right_end,
+                y2=top,
+                stroke=AXIS,
+                stroke_dasharray="3 3",
+            )
+        )
+        body.append(
+            _element("text", number(largest), x=left - 6, y=top + 4, text_anchor="end", fill=MUTED)
+        )
+    return body
 
 
 def _categories(chart_id: str, title: str, description: str, counts: Sequence[Count]) -> Markup:
