@@ -36,7 +36,6 @@ __all__ = [
     "read_source",
 ]
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -351,55 +350,6 @@ class _Builder(FileReader):
             if when is not None and message is not None:
                 screen_out = ScreenOut(when, message)
         return {"relevant": relevant, "constraints": tuple(constraints), "screen_out": screen_out}
-
-    def choices(
-        self,
-        value: Any,
-        path: tuple[Any, ...],
-        extra: frozenset[str] = frozenset(),
-        *,
-        numbered: bool = False,
-    ) -> tuple[Choice, ...]:
-        """Coded items (choices, matrix rows or scale points): `extra` keys besides code, label
-        and number; `numbered`: the codes are whole numbers, each its own number by default."""
-        if not isinstance(value, list) or not value:
-            self.problem(path, "must be a non-empty list")
-            return ()
-        allowed = {"code", "label", "number", *extra}
-        result: list[Choice] = []
-        seen_codes: set[Any] = set()
-        seen_numbers: set[int] = set()
-        for index, raw in enumerate(value, start=1):
-            item_path = (*path, index - 1)
-            data = self.mapping(raw, item_path, allowed)
-            code = data.get("code")
-            if numbered:
-                if isinstance(code, bool) or not isinstance(code, int):
-                    self.problem((*item_path, "code"), f"scale codes are whole numbers: {code!r}")
-                    continue
-            elif not isinstance(code, str) or not _CODE.match(code):
-                self.problem((*item_path, "code"), f"code {code!r} must match [a-z0-9][a-z0-9_]*")
-                continue
-            if code in seen_codes:
-                self.problem((*item_path, "code"), f"duplicate code {code!r}")
-            seen_codes.add(code)
-            number = data.get("number", code if numbered else index)
-            checked = self.integer(number, (*item_path, "number"))
-            number = index if checked is None else checked
-            if number in seen_numbers:
-                self.problem((*item_path, "number"), f"duplicate number {number}")
-            seen_numbers.add(number)
-            result.append(
-                Choice(
-                    code=code,
-                    label=self.text(data.get("label"), (*item_path, "label")) or {},
-                    number=number,
-                    other=self.boolean(data.get("other"), (*item_path, "other")),
-                    exclusive=self.boolean(data.get("exclusive"), (*item_path, "exclusive")),
-                    missing=self.boolean(data.get("missing"), (*item_path, "missing")),
-                )
-            )
-        return tuple(result)
 
     # -- conditions --------------------------------------------------------------------------
 
