@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -107,20 +107,41 @@ def number_text(value: float | Decimal, language: str) -> str:
     return str(format_decimal(value, locale=language, decimal_quantization=False))
 
 
-def range_message(low: Any, high: Any, language: str, *, show: Any = number_text) -> str:
-    """ "Enter a number from 1 to 5", "of at least 1" or "of at most 5"."""
+def range_message(low: Any, high: Any, language: str) -> str:
+    """A bound missed: "Enter a number from 1 to 5", "of at least 1" or "of at most 5"."""
     if low is not None and high is not None:
         message = N_("Enter a number from %(min)s to %(max)s.")
         return gettext_in(language, message) % {
-            "min": show(low, language),
-            "max": show(high, language),
+            "min": number_text(low, language),
+            "max": number_text(high, language),
         }
     if low is not None:
         message = N_("Enter a number of at least %(min)s.")
-        return gettext_in(language, message) % {"min": show(low, language)}
+        return gettext_in(language, message) % {"min": number_text(low, language)}
     return gettext_in(language, N_("Enter a number of at most %(max)s.")) % {
-        "max": show(high, language)
+        "max": number_text(high, language)
     }
+
+
+def read_bounds(
+    reader: Reader,
+    data: Mapping[str, Any],
+    path: Path,
+    read_one: Callable[[Any, Path], Any],
+    *,
+    order: str = "must not be below min",
+) -> dict[str, Any]:
+    """`min` and `max`, each read by `read_one` (which reports a wrong value and gives None);
+    `order` is the problem when min comes after max (expressions are not compared)."""
+    result: dict[str, Any] = {
+        key: None if data.get(key) is None else read_one(data[key], (*path, key))
+        for key in ("min", "max")
+    }
+    low, high = result["min"], result["max"]
+    comparable = not isinstance(low, Condition) and not isinstance(high, Condition)
+    if low is not None and high is not None and comparable and low > high:
+        reader.problem((*path, "max"), order)
+    return result
 
 
 class QuestionType:

@@ -21,6 +21,7 @@ from survey.questionnaire.types.base import (
     QuestionType,
     Reader,
     first,
+    read_bounds,
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,16 +58,13 @@ class Date(QuestionType):
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for key in ("min", "max"):
-            raw = data.get(key)
+        def iso_date(raw: Any, where: Path) -> str | None:
             day = parse_date(raw)
-            if raw is not None and day is None:
-                reader.problem((*path, key), f"must be a date as YYYY-MM-DD, not {raw!r}")
-            values[key] = day.isoformat() if day else None
-        if values["min"] and values["max"] and values["min"] > values["max"]:
-            reader.problem((*path, "max"), "must not be before min")
-        return values
+            if day is None:
+                reader.problem(where, f"must be a date as YYYY-MM-DD, not {raw!r}")
+            return day.isoformat() if day else None
+
+        return read_bounds(reader, data, path, iso_date, order="must not be before min")
 
     def valid_literal(self, value: Any) -> bool:
         return parse_date(value) is not None

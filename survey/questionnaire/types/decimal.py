@@ -19,7 +19,7 @@ from survey.questionnaire.types.base import (
     Reader,
     first,
     number_text,
-    range_message,
+    read_bounds,
 )
 
 DEFAULT_DECIMALS = 2
@@ -42,16 +42,13 @@ class DecimalNumber(NumberType):
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for key in ("min", "max"):
-            raw = data.get(key)
-            if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
-                reader.problem((*path, key), f"must be a number, not {raw!r}")
-                raw = None
-            values[key] = raw
-        if values["min"] is not None and values["max"] is not None:
-            if values["min"] > values["max"]:
-                reader.problem((*path, "max"), "must not be below min")
+        def number(raw: Any, where: Path) -> Any:
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                reader.problem(where, f"must be a number, not {raw!r}")
+                return None
+            return raw
+
+        values = read_bounds(reader, data, path, number)
         decimals = reader.integer(data.get("decimals", DEFAULT_DECIMALS), (*path, "decimals"))
         if decimals is not None and not 1 <= decimals <= MAX_DECIMALS:
             reader.problem((*path, "decimals"), f"must be from 1 to {MAX_DECIMALS}")
@@ -99,9 +96,6 @@ class DecimalNumber(NumberType):
                 "Use at most %(num)s digits after the decimal point.",
                 count,
             ) % {"num": count}
-        if problem.code == "range":
-            params = problem.params
-            return range_message(params.get("min"), params.get("max"), language)
         return None
 
 

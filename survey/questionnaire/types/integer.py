@@ -17,6 +17,7 @@ from survey.questionnaire.types.base import (
     Reader,
     bound,
     first,
+    read_bounds,
 )
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
@@ -27,26 +28,6 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if _INTEGER.match(raw) else None
 
 
-def read_bounds(
-    reader: Reader, data: Mapping[str, Any], path: Path, position: int, *, expressions: bool
-) -> dict[str, Any]:
-    """`min` and `max` as whole numbers (or, with `expressions`, conditions on earlier
-    answers); min must not be above max."""
-    result: dict[str, Any] = {}
-    for key in ("min", "max"):
-        raw = data.get(key)
-        if raw is None:
-            result[key] = None
-        elif isinstance(raw, str) and expressions:
-            result[key] = reader.condition(raw, (*path, key), before=position, inclusive=False)
-        else:
-            result[key] = reader.integer(raw, (*path, key))
-    low, high = result["min"], result["max"]
-    if isinstance(low, int) and isinstance(high, int) and low > high:
-        reader.problem((*path, "max"), "must not be below min")
-    return result
-
-
 class Integer(NumberType):
     name = "integer"
     keys = frozenset({"min", "max"})
@@ -55,7 +36,12 @@ class Integer(NumberType):
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        return read_bounds(reader, data, path, position, expressions=True)
+        def whole_or_expression(raw: Any, where: Path) -> Any:
+            if isinstance(raw, str):  # "current_year + 2": worked out from earlier answers
+                return reader.condition(raw, where, before=position, inclusive=False)
+            return reader.integer(raw, where)
+
+        return read_bounds(reader, data, path, whole_or_expression)
 
     def read(
         self, question: Question, form: FormData, answers: Mapping[str, Any], year: int

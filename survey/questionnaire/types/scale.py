@@ -15,8 +15,9 @@ from survey.questionnaire.types.base import (
     Problem,
     Reader,
     first,
+    read_bounds,
 )
-from survey.questionnaire.types.integer import read_bounds, whole_number
+from survey.questionnaire.types.integer import whole_number
 
 
 class Scale(NumberType):
@@ -29,7 +30,7 @@ class Scale(NumberType):
     def build(
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
-        values = read_bounds(reader, data, path, position, expressions=False)
+        values = read_bounds(reader, data, path, reader.integer)
         for key in ("min", "max"):
             if data.get(key) is None:
                 reader.problem(path, f"a scale needs {key!r}")
