@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, Response, expect
 
@@ -160,7 +162,7 @@ def test_the_survey_works_without_javascript(new_context, live_server, offsite_r
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
-    assert page.title().startswith("Error: About you"), page.title()
+    expect(page).to_have_title(re.compile(r"^Error: About you"))
     links = summary.get_by_role("link")
     targets = [links.nth(index).get_attribute("href") for index in range(links.count())]
     assert {"#f-age", "#f-country"} <= set(targets), targets
