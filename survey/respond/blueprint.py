@@ -75,7 +75,7 @@ def where_to_continue(survey: Survey, progress: ResponseState) -> str:
     if status == "screened_out":
         return url_for("respond.screened_out", slug=survey.slug)
     section = flow.first_incomplete(
-        progress.questionnaire, progress.answers, progress.completed, current_time().year
+        progress.questionnaire, progress.answers, progress.completed, current_time().date()
     )
     if section is None:
         return url_for("respond.review", slug=survey.slug)

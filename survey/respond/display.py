@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_datetime, format_timedelta, get_timezone_location
@@ -92,11 +92,11 @@ class AnswerRow:
     answer: list[str]
 
 
-def section_answers(section: Section, answers: dict[str, Any], year: int) -> list[AnswerRow]:
+def section_answers(section: Section, answers: dict[str, Any], today: date) -> list[AnswerRow]:
     """Each question shown in a section with the answer given, for the review page."""
     rows = []
     for question in section.questions:
-        if not flow.question_applies(question, answers, year):
+        if not flow.question_applies(question, answers, today):
             continue
         rows.append(AnswerRow(text(question.label), answer_lines(question, answers)))
     return rows
@@ -109,10 +109,10 @@ def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
     return type_of(question).review(question, answers, current_language())
 
 
-def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], year: int) -> str:
+def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], today: date) -> str:
     for question in questionnaire.questions():
         rule = question.screen_out
-        if rule is not None and rule.when.evaluate(answers, year):
+        if rule is not None and rule.when.evaluate(answers, today):
             return text(rule.message)
     return _("Thank you. This survey is not for you, but we are grateful for your time.")
 

@@ -17,6 +17,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
@@ -92,10 +93,10 @@ def pick(text: Text | None, language: str) -> str:
     return text.get(language) or next(iter(text.values()), "")
 
 
-def bound(limit: Bound, answers: Mapping[str, Any], year: int) -> Any:
+def bound(limit: Bound, answers: Mapping[str, Any], today: date) -> Any:
     """A min or max as it stands for these answers (an expression is worked out)."""
     if isinstance(limit, Condition):
-        return limit.value(answers, year)
+        return limit.value(answers, today)
     return limit
 
 
@@ -175,7 +176,7 @@ class QuestionType:
     # -- answering -----------------------------------------------------------------------------
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         """The answer a section's form gives to `question` (None: not answered) and the
         problems found; `answers` are the ones already known (bounds may depend on them)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.questionnaire.columns import Column, QuestionFields
@@ -16,7 +17,7 @@ class Single(ChoiceType):
     macro = "single"
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         raw = first(form, question.id)
         if not raw:
