@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -96,6 +96,8 @@ def _read_question(
         return None, problems
     if question.required:
         missing = kind.missing(question, value)
+        if missing and question.required_message is not None:
+            missing = [replace(item, text=question.required_message) for item in missing]
         if missing:
             return None, missing
     return value, []

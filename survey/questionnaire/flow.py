@@ -71,12 +71,20 @@ def first_incomplete(
 
 
 def prune(questionnaire: Questionnaire, answers: Answers, today: date) -> dict[str, Any]:
-    """Only the answers that still apply: conditions refer backwards, so one pass suffices."""
+    """Only the answers that still apply, with every calculation worked out again from them:
+    conditions and calculations refer backwards, so one pass suffices."""
+    from survey.questionnaire.types.calculate import value_of  # the types import this module
+
     kept: dict[str, Any] = {}
     for section in questionnaire.sections:
         if not section_applies(section, kept, today):
             continue
         for question in section.questions:
+            if question.calculation is not None and question_applies(question, kept, today):
+                value = value_of(question, kept, today)
+                if value is not None:
+                    kept[question.id] = value
+                continue
             if question.id not in answers or not question_applies(question, kept, today):
                 continue
             kept[question.id] = answers[question.id]

@@ -72,6 +72,8 @@ class Reader(Protocol):
         self, source: Any, path: Path, before: int, inclusive: bool = True
     ) -> Condition | None: ...
 
+    def earlier_question(self, question_id: Any, path: Path, before: int) -> Question | None: ...
+
 
 def first(form: FormData, name: str) -> str:
     """The first value a form sent for `name`, or ""."""
@@ -155,6 +157,9 @@ class QuestionType:
     list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
     compound: ClassVar[bool] = False  # the answer is a list or a map (not hashable as it is)
     required_message: ClassVar[str] = N_("Enter an answer.")
+    # Whether a person answers it on a page; a question that is not asked (a calculation) has
+    # no label to show, no form field and no line on the review page.
+    asked: ClassVar[bool] = True
 
     # -- the questionnaire file ----------------------------------------------------------------
 

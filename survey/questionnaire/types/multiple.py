@@ -43,7 +43,7 @@ class Multiple(ChoiceType):
         picked = set(form.get(question.id) or [])
         if not picked:
             return [], []
-        known = [choice.code for choice in question.choices]
+        known = [choice.code for choice in question.offered(answers)]
         if not picked <= set(known):
             return None, [Problem(question.id, "choice")]
         codes = [code for code in known if code in picked]  # questionnaire order

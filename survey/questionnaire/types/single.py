@@ -23,7 +23,7 @@ class Single(ChoiceType):
         if not raw:
             return None, []
         choice = question.choice(raw)
-        if choice is None:
+        if choice is None or choice not in question.offered(answers):
             return None, [Problem(question.id, "choice")]
         return choice.code, read_other(question, form, [choice.code])
 
