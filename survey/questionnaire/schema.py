@@ -61,6 +61,7 @@ _COMMON_KEYS = {
     "constraints",
     "screen_out",
     "personal",
+    "required_message",
 }
 
 
@@ -109,6 +110,7 @@ class _Builder(FileReader):
         self.order: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
         self.section_of: dict[str, str] = {}
+        self.lower_ids: dict[str, str] = {}  # lower-cased id -> the id as written
 
     # -- the document ------------------------------------------------------------------------
 
@@ -262,6 +264,13 @@ class _Builder(FileReader):
                         (*section_path, "questions", q_index, "id"),
                         f"duplicate question id {q_id!r}",
                     )
+                elif q_id.lower() in self.lower_ids:
+                    self.problem(
+                        (*section_path, "questions", q_index, "id"),
+                        f"question id {q_id!r} differs from {self.lower_ids[q_id.lower()]!r} "
+                        "only in capitals (SPSS and Stata would take them for one variable)",
+                    )
+                self.lower_ids.setdefault(q_id.lower(), q_id)
                 self.order.setdefault(q_id, len(self.order))
                 self.section_of.setdefault(q_id, str(section_id))
         return raw_sections
@@ -313,9 +322,12 @@ class _Builder(FileReader):
             "id": question_id,
             "type": kind.name,
             "section_id": section_id,
-            "label": self.text(data.get("label"), (*path, "label")) or {},
+            "label": self.text(data.get("label"), (*path, "label"), required=kind.asked) or {},
             "help": self.text(data.get("help"), (*path, "help"), required=False),
             "required": self.boolean(data.get("required"), (*path, "required")),
+            "required_message": self.text(
+                data.get("required_message"), (*path, "required_message"), required=False
+            ),
             "personal": self.boolean(data.get("personal"), (*path, "personal")),
             **kind.build(self, data, path, position),
         }
@@ -350,6 +362,19 @@ class _Builder(FileReader):
             if when is not None and message is not None:
                 screen_out = ScreenOut(when, message)
         return {"relevant": relevant, "constraints": tuple(constraints), "screen_out": screen_out}
+
+    def earlier_question(
+        self, question_id: Any, path: tuple[Any, ...], before: int
+    ) -> Question | None:
+        """The question `question_id`, which must come before position `before`."""
+        position = self.order.get(question_id) if isinstance(question_id, str) else None
+        if position is None:
+            self.problem(path, f"unknown question id {question_id!r}")
+            return None
+        if position >= before:
+            self.problem(path, f"{question_id!r} must be asked before this question")
+            return None
+        return self.questions.get(question_id)
 
     # -- conditions --------------------------------------------------------------------------
 

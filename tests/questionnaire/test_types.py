@@ -62,6 +62,7 @@ def test_every_type_of_the_file_format_is_registered_once():
         "long_text",
         "email",
         "date",
+        "calculate",
     }
     assert all(name == kind.name for name, kind in TYPES.items())
 

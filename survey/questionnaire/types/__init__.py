@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from survey.questionnaire.model import Question
 from survey.questionnaire.types import (
+    calculate,
     country,
     date,
     decimal,
@@ -37,6 +38,7 @@ TYPES: dict[str, QuestionType] = {
         text.LONG_TYPE,
         email.TYPE,
         date.TYPE,
+        calculate.TYPE,
     )
 }
 
