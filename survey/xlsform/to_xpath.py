@@ -15,7 +15,9 @@ from survey.questionnaire.conditions import (
     Answered,
     Arith,
     BoolOp,
+    Call,
     Compare,
+    IfElse,
     ListOf,
     Literal,
     Not,
@@ -53,10 +55,18 @@ class XPathError(ValueError):
     """A condition tree holding something XPath cannot say."""
 
 
-def to_xpath(condition_tree: Any, *, self_id: str | None, questions: Mapping[str, Question]) -> str:
-    """A parsed condition (or expression) as XPath; `self_id` is the question whose answer is
-    written `.` (inside its own constraint); `questions` by id give types and matrix rows."""
-    return _Writer(self_id, questions).write(condition_tree)[0]
+def to_xpath(
+    condition_tree: Any,
+    *,
+    self_id: str | None,
+    questions: Mapping[str, Question],
+    as_value: bool = False,
+) -> str:
+    """A parsed condition as XPath; `self_id` is the question whose answer is written `.`
+    (inside its own constraint); `questions` by id give types and matrix rows. `as_value`: an
+    expression whose value counts (a calculation, a bound), not whether it is true."""
+    writer = _Writer(self_id, questions)
+    return writer.write(condition_tree)[0] if as_value else writer.boolean(condition_tree)
 
 
 def unanswered_xpath(ref: Ref, *, questions: Mapping[str, Question]) -> str:
@@ -104,14 +114,11 @@ class _Writer:
                 return self.binary(symbol, level, left, right)
             case Compare(op, left, right):
                 return self.compare(op, left, right)
-        # Call and IfElse come with the functions of conditions (count_selected, if ... else).
-        kind = type(node).__name__
-        if kind == "Call":
-            return self.call(node.name, tuple(node.args))
-        if kind == "IfElse":
-            test, then, otherwise = node.test, node.then, node.otherwise
-            branches = (self.boolean(test), self.write(then)[0], self.write(otherwise)[0])
-            return f"if({', '.join(branches)})", PRIMARY
+            case Call(name, args):
+                return self.call(name, args)
+            case IfElse(test, then, otherwise):
+                branches = (self.boolean(test), self.write(then)[0], self.write(otherwise)[0])
+                return f"if({', '.join(branches)})", PRIMARY
         raise XPathError(f"no XPath for {node!r}")
 
     # -- leaves ------------------------------------------------------------------------------
@@ -167,7 +174,7 @@ class _Writer:
         if isinstance(node, Arith):
             found = self.value_refs(node.left)
             return found + [ref for ref in self.value_refs(node.right) if ref not in found]
-        if type(node).__name__ == "IfElse":
+        if isinstance(node, IfElse):
             found = self.value_refs(node.then)
             return found + [ref for ref in self.value_refs(node.otherwise) if ref not in found]
         return []
@@ -197,9 +204,7 @@ class _Writer:
 
     def operand(self, node: Any, other: Any) -> tuple[str, int]:
         """One side of a comparison: a quoted date compared with a date is a date()."""
-        dated = self.compares_as(other) == DATE or (
-            type(other).__name__ == "Call" and other.name == "today"
-        )
+        dated = self.compares_as(other) == DATE or other == Call("today", ())
         if dated and isinstance(node, Literal) and isinstance(node.value, str):
             return f"date({string_literal(node.value)})", PRIMARY
         return self.write(node)

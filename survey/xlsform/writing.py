@@ -77,6 +77,21 @@ _NATIVE_KEYS = {
     "calculation",
 }
 _SCALE_NATIVE_KEYS = {"min", "max"}
+# The keys some types have and others not.
+_TYPE_KEYS = {
+    "choices",
+    "filter_by",
+    "max_choices",
+    "rows",
+    "scale",
+    "min",
+    "max",
+    "min_label",
+    "max_label",
+    "max_length",
+    "decimals",
+    "calculation",
+}
 
 SURVEY_COLUMNS = (
     "type",
@@ -170,14 +185,15 @@ def translated(column: str, language: str) -> str:
 def question_keys(question: Question) -> dict[str, Any]:
     """A question as the keys of its YAML entry (defaults left out)."""
     keys: dict[str, Any] = {"id": question.id, "type": question.type}
-    keys["label"] = dict(question.label)
+    _put(keys, "label", _text(question.label))
     _put(keys, "help", _text(question.help))
     if question.required:
         keys["required"] = True
-    _put(keys, "required_message", _text(_new_key(question, "required_message")))
+    _put(keys, "required_message", _text(question.required_message))
     _put(keys, "relevant", _source(question.relevant))
-    _put(keys, "filter_by", _new_key(question, "filter_by"))
-    _put(keys, "calculation", _source(_new_key(question, "calculation")))
+    if question.cascade is not None:
+        keys["filter_by"] = question.cascade.question_id
+    _put(keys, "calculation", _source(question.calculation))
     if question.choices:
         keys["choices"] = [
             _choice_keys(item, index) for index, item in enumerate(question.choices, 1)
@@ -206,7 +222,9 @@ def question_keys(question: Question) -> dict[str, Any]:
         }
     if question.personal:
         keys["personal"] = True
-    return keys
+    # Only the keys the type reads (a calculation's `decimals` is worked out, not written).
+    own = TYPES[question.type].keys
+    return {name: value for name, value in keys.items() if name not in _TYPE_KEYS or name in own}
 
 
 def choice_flags(choice: Choice, default_number: int) -> dict[str, Any]:
@@ -222,14 +240,8 @@ def choice_flags(choice: Choice, default_number: int) -> dict[str, Any]:
 
 def _choice_keys(choice: Choice, default_number: int) -> dict[str, Any]:
     keys: dict[str, Any] = {"code": choice.code, "label": dict(choice.label)}
-    _put(keys, "parent", _new_key(choice, "parent"))
+    _put(keys, "parent", choice.parent)
     return {**keys, **choice_flags(choice, default_number)}
-
-
-def _new_key(item: Question | Choice, name: str) -> Any:
-    """A key being added to the model on main (required_message, filter_by, calculation,
-    parent), read where it exists already."""
-    return getattr(item, name, None)
 
 
 def _put(keys: dict[str, Any], name: str, value: Any) -> None:
@@ -384,12 +396,13 @@ class _Form:
             row["appearance"] = "multiline"
         if question.type == "scale":
             row["parameters"] = f"start={question.min} end={question.max} step=1"
-        calculation = _new_key(question, "calculation")
-        if isinstance(calculation, Condition):
-            row["calculation"] = self.xpath(calculation)
-        filter_by = _new_key(question, "filter_by")
-        if filter_by:
-            row["choice_filter"] = self.choice_filter(question, str(filter_by))
+        if question.calculation is not None:
+            tree = question.calculation.tree
+            row["calculation"] = to_xpath(
+                tree, self_id=None, questions=self.questions, as_value=True
+            )
+        if question.cascade is not None:
+            row["choice_filter"] = self.choice_filter(question, question.cascade.question_id)
         row["type"] = row_type
         row[SURVEY_KEYS] = _json(extra)
         self.survey.append(row)
@@ -403,7 +416,7 @@ class _Form:
             **self.texts("label", question.label),
             **self.texts("hint", question.help),
             "required": "yes" if question.required else None,
-            **self.texts("required_message", _new_key(question, "required_message")),
+            **self.texts("required_message", question.required_message),
             "relevant": self.xpath(question.relevant),
         }
 
@@ -450,7 +463,7 @@ class _Form:
                     "name": row_field(question, str(row.code)),
                     **self.texts("label", row.label),
                     "required": "yes" if question.required else None,
-                    **self.texts("required_message", _new_key(question, "required_message")),
+                    **self.texts("required_message", question.required_message),
                     SURVEY_KEYS: _json(SKIP),
                 }
             )
@@ -469,12 +482,10 @@ class _Form:
                     {"list_name": question.id, "name": code, **self.texts("label", label)}
                 )
             return
-        filter_by = _new_key(question, "filter_by")
         for position, choice in enumerate(question.choices, start=1):
             cells: dict[str, Any] = {}
-            parent = _new_key(choice, "parent")
-            if filter_by and parent is not None:
-                cells[str(filter_by)] = str(parent)
+            if question.cascade is not None and choice.parent is not None:
+                cells[question.cascade.question_id] = choice.parent
             self.add_choice(question.id, choice, cells, choice_flags(choice, position))
 
     def add_choice(
@@ -501,7 +512,7 @@ class _Form:
         if filter_by not in self.filter_columns:
             self.filter_columns.append(filter_by)
         xpath = f"{filter_by}=${{{filter_by}}}"
-        if any(_new_key(choice, "parent") is None for choice in question.choices):
+        if any(choice.parent is None for choice in question.choices):
             xpath += f" or {filter_by}=''"
         return xpath
 
@@ -550,12 +561,12 @@ class _Form:
             for op, limit in bounds
             if limit is not None
         ]
-        if tests:
-            message = {
-                language: _range_sentence(question.min, question.max, language)
-                for language in self.languages
-            }
-            yield " and ".join(f"({item})" if " or " in item else item for item in tests), message
+        message = {
+            language: _range_sentence(question.min, question.max, language)
+            for language in self.languages
+        }
+        for index, test in enumerate(tests):
+            yield test, (message if index == 0 else {})  # one sentence says both bounds
 
     def date_bounds(self, question: Question) -> Iterator[tuple[str, Text]]:
         bounds = [(">=", question.min), ("<=", question.max)]
@@ -571,7 +582,9 @@ class _Form:
 
     def bound(self, limit: Any, question: Question) -> str:
         if isinstance(limit, Condition):
-            xpath = to_xpath(limit.tree, self_id=question.id, questions=self.questions)
+            xpath = to_xpath(
+                limit.tree, self_id=question.id, questions=self.questions, as_value=True
+            )
             return f"({xpath})" if " " in xpath and not xpath.startswith("format-date") else xpath
         return repr(limit)
 
