@@ -110,11 +110,13 @@ class Calculate(QuestionType):
 
     def columns(self, question: Question, common: QuestionFields) -> list[Column]:
         numeric = question.decimals is not None
+        assert question.calculation is not None
         return [
             Column(
                 name=question.id,
                 kind=self.name,
-                label=question.label or {"en": question.id},
+                # Without a label, the codebook shows its rule.
+                label=question.label or {"en": f"= {question.calculation.source}"},
                 measure=SCALE if numeric else "nominal",
                 numeric=numeric,
                 decimals=question.decimals or 0,
