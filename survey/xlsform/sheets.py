@@ -54,6 +54,8 @@ class Workbook:
 
 def read_workbook(path: Path) -> Workbook:
     """The survey, choices and settings sheets of an .xlsx file; WorkbookError if unreadable."""
+    if not path.is_file():
+        raise WorkbookError("no such file")
     try:
         book = xlsx_to_dict(str(path))
     except (PyXFormError, OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
