@@ -35,8 +35,16 @@ def load_questionnaire(session: Session, path: Path) -> LoadResult:
     Raises QuestionnaireError if the file has problems. The file's schedule is applied only
     while no admin has changed the survey's schedule.
     """
-    source = read_source(path)
-    questionnaire = parsed(source, str(path))
+    return store_questionnaire(session, read_source(path), path.name, str(path))
+
+
+def store_questionnaire(
+    session: Session, source: str, file_name: str, source_name: str
+) -> LoadResult:
+    """Store questionnaire YAML text as load_questionnaire does; `file_name` is kept with the
+    version, `source_name` names the text in problems (a converted XLSForm has no file of its
+    own)."""
+    questionnaire = parsed(source, source_name)
     digest = fingerprint(source)
     survey = session.scalar(select(Survey).where(Survey.slug == questionnaire.slug))
     created_survey = survey is None
@@ -55,7 +63,7 @@ def load_questionnaire(session: Session, path: Path) -> LoadResult:
             version=number,
             fingerprint=digest,
             source=source,
-            source_name=path.name,
+            source_name=file_name,
         )
     )
     survey.default_language = questionnaire.default_language

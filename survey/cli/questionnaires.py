@@ -1,4 +1,5 @@
-"""`survey questionnaire validate|stamp|load|list`: questionnaire files, checked and stored."""
+"""`survey questionnaire validate|stamp|load|list|convert`: questionnaire files, checked,
+stored and converted (a `.xlsx` file is read as XLSForm)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,32 @@ from survey import current_time, get_db
 from survey.cli.common import database_errors, local
 from survey.deadline_rules import state_at
 from survey.questionnaire import translations
-from survey.questionnaire.schema import Questionnaire, QuestionnaireError, load_file
-from survey.questionnaire_store import all_surveys, latest_version, load_questionnaire, schedule_of
+from survey.questionnaire.schema import (
+    Questionnaire,
+    QuestionnaireError,
+    load_file,
+    load_text,
+    read_source,
+)
+from survey.questionnaire_store import all_surveys, latest_version, schedule_of, store_questionnaire
+from survey.xlsform.reading import XLSFormError, read_xlsform
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def questionnaire_text(path: Path) -> tuple[str, str]:
+    """A questionnaire file's YAML text and the name its problems give; an `.xlsx` file is read
+    as XLSForm and converted in memory (its notes are printed, its refusal is a
+    QuestionnaireError listing every row it cannot carry over)."""
+    if path.suffix.lower() != ".xlsx":
+        return read_source(path), str(path)
+    try:
+        conversion = read_xlsform(path)
+    except XLSFormError as error:
+        raise QuestionnaireError(error.problems) from None
+    for note in conversion.notes:
+        click.echo(f"{path}: note: {note}", err=True)
+    return conversion.yaml_text(), f"{path} (converted to YAML)"
 
 
 def load_files(paths: list[Path]) -> None:
@@ -22,8 +47,9 @@ def load_files(paths: list[Path]) -> None:
     results = []
     for path in paths:
         try:
+            source, source_name = questionnaire_text(path)
             with get_db().writing() as session:
-                results.append(load_questionnaire(session, path))
+                results.append(store_questionnaire(session, source, path.name, source_name))
         except QuestionnaireError as error:
             problems.extend(error.problems)
     for result in results:
@@ -52,7 +78,7 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
     warnings: list[str] = []
     for path in files:
         try:
-            questionnaire = load_file(path)
+            questionnaire = load_text(*questionnaire_text(path))
         except QuestionnaireError as error:
             problems.extend(error.problems)
             continue
@@ -80,7 +106,7 @@ def _translation_warnings(path: Path, questionnaire: Questionnaire) -> list[str]
         for language in questionnaire.languages
         if language not in interface_languages()
     ]
-    if len(questionnaire.languages) < 2:
+    if len(questionnaire.languages) < 2 or path.suffix.lower() == ".xlsx":
         return found
     record_file = translations.record_path(path)
     record = translations.read_record(record_file)
@@ -179,3 +205,63 @@ def list_command() -> None:
     widths = [max(len(row[index]) for row in rows) for index in range(len(header))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+@questionnaire_group.command("convert")
+@click.argument("source", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--skip-unsupported",
+    is_flag=True,
+    help="Convert the rows that can be, and list those left out, instead of refusing.",
+)
+def convert_command(source: Path, target: Path, skip_unsupported: bool) -> None:
+    """Convert XLSForm (.xlsx) to the YAML format (.yaml, .yml), or back, by the extensions.
+
+    Exit 1 listing every row that cannot be carried over (sheet, row, name, why); with
+    --skip-unsupported the rest is converted and what was left out is listed.
+    """
+    into = target.suffix.lower()
+    if source.suffix.lower() == ".xlsx" and into in _YAML_SUFFIXES:
+        xlsform_to_yaml(source, target, skip_unsupported=skip_unsupported)
+    elif source.suffix.lower() in _YAML_SUFFIXES and into == ".xlsx":
+        yaml_to_xlsform(source, target, skip_unsupported=skip_unsupported)
+    else:
+        raise click.ClickException(
+            f"cannot convert {source.name} to {target.name}: convert an XLSForm (.xlsx) to "
+            "YAML (.yaml or .yml), or YAML to XLSForm"
+        )
+
+
+def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> None:
+    """XLSForm → YAML: write the file, print the notes and the rows left out; exit 1 with every
+    problem when the form is refused."""
+    try:
+        conversion = read_xlsform(source, skip_unsupported=skip_unsupported)
+    except XLSFormError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(1) from None
+    text = conversion.yaml_text()
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror or error}") from None
+    for note in conversion.notes:
+        click.echo(f"note: {note}")
+    for row in conversion.left_out:
+        click.echo(f"left out: {row.line(str(source))}")
+    sections = conversion.data["sections"]
+    count = sum(len(section["questions"]) for section in sections)
+    left = f", {len(conversion.left_out)} rows left out" if conversion.left_out else ""
+    click.echo(f"{target}: written ({len(sections)} sections, {count} questions{left})")
+    try:
+        load_text(text, str(target))
+    except QuestionnaireError as error:
+        for line in error.problems:
+            click.echo(f"warning: {line}", err=True)
+
+
+def yaml_to_xlsform(source: Path, target: Path, *, skip_unsupported: bool) -> None:
+    """YAML → XLSForm: where survey/xlsform/writing.py plugs in."""
+    raise click.ClickException("converting YAML to XLSForm is not available yet")

@@ -1,0 +1,52 @@
+"""Real XLSForm files (read from the shared folder, never changed) and small hand-made ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+REAL = Path("/work/shared/data/xlsform")
+MALI = REAL / "mali_health.xlsx"
+HOUSEHOLD = REAL / "Household Energy Access and Usage Survey.xlsx"
+ETHIOPIA = REAL / "select_one_choices_test.xlsx"
+BIOMASS = REAL / "UCL_Biomass_Plot_Form.xlsx"
+
+
+def xlsform(
+    path: Path,
+    survey: list[dict[str, Any]],
+    choices: list[dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    *,
+    list_header: str = "list_name",
+) -> Path:
+    """An .xlsx with the given rows (each a dict of header → cell; headers in first-seen
+    order); `list_header` spells the choices sheet's list column."""
+    book = Workbook()
+    book.remove(book.active)
+    _sheet(book, "survey", survey)
+    if choices is not None:
+        _sheet(book, "choices", [_renamed(row, list_header) for row in choices])
+    if settings is not None:
+        _sheet(book, "settings", [settings])
+    book.save(path)
+    return path
+
+
+def _renamed(row: dict[str, Any], list_header: str) -> dict[str, Any]:
+    return {list_header if key == "list_name" else key: value for key, value in row.items()}
+
+
+def _sheet(book: Workbook, title: str, rows: list[dict[str, Any]]) -> None:
+    sheet = book.create_sheet(title)
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([row.get(header) for header in headers])
+
+
+def questions(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every question of converted data by id."""
+    return {q["id"]: q for section in data["sections"] for q in section["questions"]}
