@@ -21,6 +21,7 @@ from survey.questionnaire.schema import (
 )
 from survey.questionnaire_store import all_surveys, latest_version, schedule_of, store_questionnaire
 from survey.xlsform.reading import XLSFormError, read_xlsform
+from survey.xlsform.writing import write_xlsform
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -263,5 +264,17 @@ def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> No
 
 
 def yaml_to_xlsform(source: Path, target: Path, *, skip_unsupported: bool) -> None:
-    """YAML → XLSForm: where survey/xlsform/writing.py plugs in."""
-    raise click.ClickException("converting YAML to XLSForm is not available yet")
+    """YAML → XLSForm: every question carries over (what XLSForm cannot say travels in the
+    `survey_keys` column), so there is nothing to skip; exit 1 with the file's problems."""
+    try:
+        questionnaire = load_file(source)
+    except QuestionnaireError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(1) from None
+    try:
+        write_xlsform(questionnaire, target)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror or error}") from None
+    count = sum(1 for _ in questionnaire.questions())
+    click.echo(f"{target}: written ({len(questionnaire.sections)} sections, {count} questions)")
