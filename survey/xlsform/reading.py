@@ -76,7 +76,12 @@ _TYPE_KEYS = {
     "decimals",
     "max_choices",
 }
-_CHOICE_FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*\$\{\s*([^}\s]+)\s*\}\s*$")
+# `column = ${question}`, and the form this platform writes, which also offers the choices that
+# belong to no answer: `column = ${question} or column = ''`.
+_CHOICE_FILTER = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*\$\{\s*([^}\s]+)\s*\}"
+    r"(?:\s+or\s+\1\s*=\s*(?:''|\"\"))?\s*$"
+)
 _PIPED = re.compile(r"\$\{[^}]*\}")
 # Columns the reader reads (others are listed in a note as not carried over).
 _READ_COLUMNS = {"type", "name", "label", "hint", "choice_filter", "parameters", "survey_keys"}
@@ -714,6 +719,12 @@ class _Reader:
         """A group the writer made of one matrix question: its survey_keys are the question."""
         question = {"id": self.id_of(item), **item.keys}
         self.kept[item.name] = Answer(question["id"], "other")
+        # Its rows were written as questions `<id>__<row>` that conditions name; each is the
+        # row `id.row` here, answered with a scale point (a whole number).
+        for row in question.get("rows") or []:
+            if isinstance(row, dict) and "code" in row:
+                name = f"{item.name}__{row['code']}"
+                self.kept[name] = Answer(f"{question['id']}.{row['code']}", "number")
         return question
 
     def place(self, question: dict[str, Any], stack: list[_Frame]) -> None:
