@@ -229,6 +229,20 @@ def _walk_refs(node: Node) -> list[Ref]:
     return []
 
 
+def valued_refs(node: Node) -> list[Ref]:
+    """The references whose value the condition reads: all but those inside `answered()`."""
+    match node:
+        case Ref():
+            return [node]
+        case Not(operand):
+            return valued_refs(operand)
+        case BoolOp(_, operands):
+            return [ref for operand in operands for ref in valued_refs(operand)]
+        case Arith(_, left, right) | Compare(_, left, right):
+            return valued_refs(left) + valued_refs(right)
+    return []
+
+
 def walk_comparisons(node: Node) -> list[Compare]:
     """Every comparison in a tree, for load-time checks of codes."""
     match node:

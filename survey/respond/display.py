@@ -93,10 +93,11 @@ class AnswerRow:
 
 
 def section_answers(section: Section, answers: dict[str, Any], year: int) -> list[AnswerRow]:
-    """Each question shown in a section with the answer given, for the review page."""
+    """Each question shown in a section with the answer given, for the review page (a note,
+    which has no answer, is left out)."""
     rows = []
     for question in section.questions:
-        if not flow.question_applies(question, answers, year):
+        if not type_of(question).has_answer or not flow.question_applies(question, answers, year):
             continue
         rows.append(AnswerRow(text(question.label), answer_lines(question, answers)))
     return rows
