@@ -399,7 +399,7 @@ class _Builder(FileReader):
             if not TYPES[question.type].has_answer:
                 self.problem(path, f"{ref.name!r} is a {question.type} and has no answer")
                 ok = False
-        for ref in set(conditions.valued_refs(condition.tree)):
+        for ref in dict.fromkeys(conditions.valued_refs(condition.tree)):
             question = self.questions.get(ref.name)
             if question is not None and TYPES[question.type].compares_as == ANSWERED:
                 self.problem(

@@ -140,7 +140,7 @@ def test_use_my_location_fills_both_boxes_and_the_answers_reach_the_review(
     expect_section(page, TITLES["en"]["places"], 2, 3)
     expect(block(page, "shared")).to_be_hidden()
     expect(locate_button(page, "site")).to_be_visible()
-    expect(block(page, "site").locator(".locate-status")).to_be_hidden()  # nothing said yet
+    expect(block(page, "site").get_by_role("status")).to_have_text("")  # nothing said yet
     assert_fits_the_phone(page)
     locate_button(page, "site").click()
     expect(block(page, "site").get_by_role("status")).to_have_text(LOCATED)

@@ -22,8 +22,8 @@ from survey.questionnaire.types.decimal import decimals_message, exact_number, s
 
 # Six digits after the point: about 10 cm, finer than any phone's location.
 DECIMALS = 6
-# Each coordinate: its name (the key of the answer, the end of its field and column), its
-# largest size in degrees, and the words that name it.
+# Each coordinate: its name (the key of the answer, the end of its field and column) and its
+# largest size in degrees; then the words that name it in messages and column labels.
 AXES: tuple[tuple[str, int], ...] = (("latitude", 90), ("longitude", 180))
 _NOT_A_NUMBER = {
     "latitude": N_("Enter the latitude in degrees, like 12.34567."),
