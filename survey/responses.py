@@ -194,7 +194,7 @@ def save_section(
     answers.update(
         {key: value for key, value in result.values.items() if value not in (None, "", [])}
     )
-    kept = flow.prune(questionnaire, answers, now.year)
+    kept = flow.prune(questionnaire, answers, now.date())
     _write_answers(session, questionnaire, response, progress.answers, kept)
     progress.answers = kept
     row = session.get(SectionProgress, (response.id, section.id))
@@ -203,7 +203,7 @@ def save_section(
         session.add(row)
     row.completed_at = now
     progress.completed.add(section.id)
-    applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.year)}
+    applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
     stale = progress.completed - applicable
     if stale:
         session.execute(
@@ -274,7 +274,7 @@ def submit(
         raise ResponseFinished(response.id)
     if (
         flow.first_incomplete(
-            progress.questionnaire, progress.answers, progress.completed, now.year
+            progress.questionnaire, progress.answers, progress.completed, now.date()
         )
         is not None
     ):

@@ -7,7 +7,7 @@ the questionnaire the person answered (see its docstring for how the work is don
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from survey.export.flatten import EXPORT_STATUS, Column
@@ -79,18 +79,18 @@ class _RowMaker:
 
     def __call__(self, record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
         answers = record.answers
-        year = record.started_at.year
+        today = record.started_at.date()
         plan = self.plan(questionnaire)
         get = answers.get
         key = (
             id(questionnaire),
-            year,
+            today,
             *map(get, plan.plain),
             *[_frozen(get(name)) for name in plan.compound],
         )
         function = self.by_inputs.get(key)
         if function is None:
-            function = self.by_inputs[key] = self.function(plan, answers, year)
+            function = self.by_inputs[key] = self.function(plan, answers, today)
         return function(get, record.completed_sections, _meta_values(record))
 
     def plan(self, questionnaire: Questionnaire) -> _Plan:
@@ -106,9 +106,9 @@ class _RowMaker:
             )
         return known
 
-    def function(self, plan: _Plan, answers: Mapping[str, Any], year: int) -> RowFunction:
-        applying = _applying_questions(plan.questionnaire, answers, year)
-        # Many condition inputs (an age, a year) give the same questions: compile once for them.
+    def function(self, plan: _Plan, answers: Mapping[str, Any], today: date) -> RowFunction:
+        applying = _applying_questions(plan.questionnaire, answers, today)
+        # Many condition inputs (an age, a day) give the same questions: compile once for them.
         signature = (id(plan.questionnaire), frozenset(applying.items()))
         function = self.by_applying.get(signature)
         if function is None:
@@ -220,15 +220,15 @@ def _frozen(value: Any) -> Any:
 
 
 def _applying_questions(
-    questionnaire: Questionnaire, answers: Mapping[str, Any], year: int
+    questionnaire: Questionnaire, answers: Mapping[str, Any], today: date
 ) -> dict[str, str]:
     """Question id -> section id of every question that applies to these answers."""
     result = {}
     for section in questionnaire.sections:
-        if not flow.section_applies(section, answers, year):
+        if not flow.section_applies(section, answers, today):
             continue
         for question in section.questions:
-            if flow.question_applies(question, answers, year):
+            if flow.question_applies(question, answers, today):
                 result[question.id] = section.id
     return result
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from survey.questionnaire.flow import other_selected, question_applies
@@ -26,24 +27,24 @@ class SectionResult:
 
 
 def read_section(
-    section: Section, form: FormData, answers: Mapping[str, Any], current_year: int
+    section: Section, form: FormData, answers: Mapping[str, Any], today: date
 ) -> SectionResult:
     """Parse and validate a section; `answers` holds what other sections already saved.
 
     A screen-out rule is decided first, so a person who is screened out is never asked to
     complete the rest of the section.
     """
-    screened = _screen_out(section, form, answers, current_year)
+    screened = _screen_out(section, form, answers, today)
     if screened is not None:
         return screened
     working = dict(answers)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for question in section.questions:
-        if not question_applies(question, working, current_year):
+        if not question_applies(question, working, today):
             working.pop(question.id, None)
             continue
-        value, found = _read_question(question, form, working, current_year)
+        value, found = _read_question(question, form, working, today)
         problems.extend(found)
         if found:
             continue
@@ -52,53 +53,51 @@ def read_section(
         if question.other_choices and value is not None and other_selected(question, value):
             values[question.other_field] = first(form, question.other_field).strip()
             working[question.other_field] = values[question.other_field]
-        problems.extend(_check_constraints(question, working, current_year))
+        problems.extend(_check_constraints(question, working, today))
     return SectionResult(values, problems)
 
 
 def _screen_out(
-    section: Section, form: FormData, answers: Mapping[str, Any], current_year: int
+    section: Section, form: FormData, answers: Mapping[str, Any], today: date
 ) -> SectionResult | None:
     working = dict(answers)
     values: dict[str, Any] = {}
     for question in section.questions:
-        if not question_applies(question, working, current_year):
+        if not question_applies(question, working, today):
             continue
-        value, found = _read_question(question, form, working, current_year)
+        value, found = _read_question(question, form, working, today)
         if not found and value is not None:
             values[question.id] = value
             working[question.id] = value
-        if (
-            question.screen_out
-            and not found
-            and question.screen_out.when.evaluate(working, current_year)
-        ):
+        if question.screen_out and not found and question.screen_out.when.evaluate(working, today):
             return SectionResult(values, [], screened_out=question.screen_out)
     return None
 
 
 def _check_constraints(
-    question: Question, answers: Mapping[str, Any], current_year: int
+    question: Question, answers: Mapping[str, Any], today: date
 ) -> list[Problem]:
     problems = []
     for constraint in question.constraints:
         named = constraint.check.question_ids()
         if any(answers.get(name) in (None, "", []) for name in named):
             continue
-        if not constraint.check.evaluate(answers, current_year):
+        if not constraint.check.evaluate(answers, today):
             problems.append(Problem(question.id, "constraint", text=constraint.message))
     return problems
 
 
 def _read_question(
-    question: Question, form: FormData, answers: Mapping[str, Any], current_year: int
+    question: Question, form: FormData, answers: Mapping[str, Any], today: date
 ) -> tuple[Any, list[Problem]]:
     kind = TYPES[question.type]
-    value, problems = kind.read(question, form, answers, current_year)
+    value, problems = kind.read(question, form, answers, today)
     if problems:
         return None, problems
     if question.required:
         missing = kind.missing(question, value)
+        if missing and question.required_message is not None:
+            missing = [replace(item, text=question.required_message) for item in missing]
         if missing:
             return None, missing
     return value, []

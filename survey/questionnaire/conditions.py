@@ -7,10 +7,14 @@ node kinds is accepted and turned into our own tree. Nothing from a file is ever
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+import regex
 
 CURRENT_YEAR = "current_year"
 # Conditions people write are short and shallow; longer or deeper text is refused before it
@@ -19,6 +23,14 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 40
 # How much of a refused condition a message quotes.
 QUOTED_LENGTH = 60
+# Numbers beyond this size are refused in the text and give no value when worked out.
+LARGEST_NUMBER = 1e15
+# A pattern of regex() is short, and may take this long to match one answer; a pattern that
+# backtracks for longer (a hostile one) counts as no match.
+MAX_PATTERN_LENGTH = 500
+PATTERN_SECONDS = 0.05
+# Functions and how many arguments each takes.
+FUNCTIONS = {"answered": 1, "count_selected": 1, "string_length": 1, "regex": 2, "today": 0}
 
 
 class ConditionError(ValueError):
@@ -61,9 +73,26 @@ class BoolOp:
 
 @dataclass(frozen=True)
 class Arith:
-    op: str  # "+" | "-"
+    op: str  # "+" "-" "*" "/" "%"
     left: Node
     right: Node
+
+
+@dataclass(frozen=True)
+class Call:
+    """count_selected(q), string_length(q), regex(q, 'pattern') or today()."""
+
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class IfElse:
+    """`then if test else otherwise`."""
+
+    test: Node
+    then: Node
+    otherwise: Node
 
 
 @dataclass(frozen=True)
@@ -73,7 +102,15 @@ class Compare:
     right: Node
 
 
-Node = Literal | Ref | ListOf | Answered | Not | BoolOp | Arith | Compare
+Node = Literal | Ref | ListOf | Answered | Not | BoolOp | Arith | Compare | Call | IfElse
+
+_ARITH_OPS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Mod: "%",
+}
 
 _COMPARE_OPS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==",
@@ -100,12 +137,14 @@ class Condition:
     def question_ids(self) -> set[str]:
         return {ref.name for ref in self.refs() if ref.name != CURRENT_YEAR}
 
-    def evaluate(self, answers: Mapping[str, Any], current_year: int) -> bool:
-        return bool(_evaluate(self.tree, answers, current_year))
+    def evaluate(self, answers: Mapping[str, Any], today: date) -> bool:
+        return _truthy(_evaluate(self.tree, answers, today))
 
-    def value(self, answers: Mapping[str, Any], current_year: int) -> Any:
-        """The value of an arithmetic expression such as `current_year + 2`."""
-        return _evaluate(self.tree, answers, current_year)
+    def value(self, answers: Mapping[str, Any], today: date) -> Any:
+        """The value of an expression such as `current_year + 2`; None when it has none (a
+        question it needs is unanswered, a division by zero)."""
+        result = _evaluate(self.tree, answers, today)
+        return None if result is _MISSING else result
 
     def to_json(self) -> Any:
         """A JSON form of the tree, for the browser-side helper that hides questions."""
@@ -167,6 +206,8 @@ def _convert(node: ast.AST, source: str) -> Node:
     if isinstance(node, ast.Constant) and (
         isinstance(node.value, str | int | float) and not isinstance(node.value, bool)
     ):
+        if isinstance(node.value, int | float) and not abs(node.value) <= LARGEST_NUMBER:
+            raise ConditionError(f"number too large in a condition: {_quoted(source)}")
         return Literal(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         operand = _convert(node.operand, source)
@@ -187,9 +228,13 @@ def _convert(node: ast.AST, source: str) -> Node:
     if isinstance(node, ast.BoolOp):
         op = "and" if isinstance(node.op, ast.And) else "or"
         return BoolOp(op, tuple(_convert(value, source) for value in node.values))
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
-        op = "+" if isinstance(node.op, ast.Add) else "-"
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH_OPS:
+        op = _ARITH_OPS[type(node.op)]
         return Arith(op, _convert(node.left, source), _convert(node.right, source))
+    if isinstance(node, ast.IfExp):
+        return IfElse(
+            _convert(node.test, source), _convert(node.body, source), _convert(node.orelse, source)
+        )
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         parts: list[Node] = []
@@ -199,69 +244,101 @@ def _convert(node: ast.AST, source: str) -> Node:
                 raise ConditionError(f"unsupported comparison in {source!r}")
             parts.append(Compare(name, _convert(left, source), _convert(right, source)))
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "answered"
-        and len(node.args) == 1
-        and not node.keywords
-    ):
-        argument = _convert(node.args[0], source)
-        if not isinstance(argument, Ref):
-            raise ConditionError(f"answered() takes a question id: {source!r}")
-        return Answered(argument)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _call(node, node.func.id, source)
     fragment = ast.get_source_segment(source.strip(), node) or type(node).__name__
     raise ConditionError(f"{fragment!r} is not allowed in a condition ({source!r})")
 
 
-def _walk_refs(node: Node) -> list[Ref]:
+def _call(node: ast.Call, name: str, source: str) -> Node:
+    if name not in FUNCTIONS:
+        known = ", ".join(f"{item}()" for item in FUNCTIONS)
+        raise ConditionError(f"unknown function {name}() in {_quoted(source)} (known: {known})")
+    if node.keywords or len(node.args) != FUNCTIONS[name]:
+        count = FUNCTIONS[name]
+        raise ConditionError(
+            f"{name}() takes {count} argument{'s' if count != 1 else ''}: {_quoted(source)}"
+        )
+    args = tuple(_convert(item, source) for item in node.args)
+    if name in ("answered", "count_selected") and not isinstance(args[0], Ref):
+        raise ConditionError(f"{name}() takes a question id: {_quoted(source)}")
+    if name == "answered":
+        return Answered(args[0])  # type: ignore[arg-type]
+    if name == "regex":
+        _check_pattern(args[1], source)
+    return Call(name, args)
+
+
+def _check_pattern(node: Node, source: str) -> None:
+    if not (isinstance(node, Literal) and isinstance(node.value, str)):
+        raise ConditionError(f"regex() takes a 'quoted' pattern: {_quoted(source)}")
+    if len(node.value) > MAX_PATTERN_LENGTH:
+        raise ConditionError(
+            f"pattern too long (at most {MAX_PATTERN_LENGTH} characters): {_quoted(source)}"
+        )
+    try:
+        _compiled(node.value)
+    except regex.error as error:
+        raise ConditionError(
+            f"regex() pattern cannot be read ({error}): {_quoted(source)}"
+        ) from None
+
+
+_PATTERNS: dict[str, Any] = {}
+
+
+def _compiled(pattern: str) -> Any:
+    compiled = _PATTERNS.get(pattern)
+    if compiled is None:
+        compiled = _PATTERNS[pattern] = regex.compile(pattern)
+    return compiled
+
+
+def _children(node: Node) -> tuple[Node, ...]:
     match node:
-        case Ref():
-            return [node]
         case Answered(ref):
-            return [ref]
+            return (ref,)
         case Not(operand):
-            return _walk_refs(operand)
+            return (operand,)
         case BoolOp(_, operands):
-            return [ref for operand in operands for ref in _walk_refs(operand)]
+            return operands
         case Arith(_, left, right) | Compare(_, left, right):
-            return _walk_refs(left) + _walk_refs(right)
-    return []
+            return (left, right)
+        case Call(_, args):
+            return args
+        case IfElse(test, then, otherwise):
+            return (test, then, otherwise)
+    return ()
+
+
+def _walk_refs(node: Node) -> list[Ref]:
+    if isinstance(node, Ref):
+        return [node]
+    return [ref for child in _children(node) for ref in _walk_refs(child)]
 
 
 def valued_refs(node: Node) -> list[Ref]:
     """The references whose value the condition reads: all but those inside `answered()`."""
-    match node:
-        case Ref():
-            return [node]
-        case Not(operand):
-            return valued_refs(operand)
-        case BoolOp(_, operands):
-            return [ref for operand in operands for ref in valued_refs(operand)]
-        case Arith(_, left, right) | Compare(_, left, right):
-            return valued_refs(left) + valued_refs(right)
-    return []
+    if isinstance(node, Ref):
+        return [node]
+    if isinstance(node, Answered):
+        return []
+    return [ref for child in _children(node) for ref in valued_refs(child)]
 
 
 def walk_comparisons(node: Node) -> list[Compare]:
     """Every comparison in a tree, for load-time checks of codes."""
-    match node:
-        case Compare():
-            return [node]
-        case Not(operand):
-            return walk_comparisons(operand)
-        case BoolOp(_, operands):
-            return [item for operand in operands for item in walk_comparisons(operand)]
-    return []
+    found = [node] if isinstance(node, Compare) else []
+    return found + [item for child in _children(node) for item in walk_comparisons(child)]
 
 
 _MISSING = object()
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _lookup(ref: Ref, answers: Mapping[str, Any], current_year: int) -> Any:
+def _lookup(ref: Ref, answers: Mapping[str, Any], today: date) -> Any:
     if ref.name == CURRENT_YEAR:
-        return current_year
+        return today.year
     value = answers.get(ref.name)
     if ref.row is not None:
         value = value.get(ref.row) if isinstance(value, dict) else None
@@ -282,15 +359,20 @@ def _ordered(op: str) -> Callable[[Any, Any], bool]:
 def _compare(op: str, left: Any, right: Any) -> bool:
     if left is _MISSING or right is _MISSING:
         return False
-    if op == "==":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
     if op in ("in", "not in"):
         if not isinstance(right, list | tuple):
             return False
         inside = left in right
         return inside if op == "in" else not inside
+    if _is_number(left) or _is_number(right):
+        # Text holding a number (a calculation's "3") compares as that number.
+        left, right = _number(left), _number(right)
+        if left is _MISSING or right is _MISSING:
+            return op == "!="
+    if op == "==":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
     if (_is_number(left) and _is_number(right)) or (_is_date(left) and _is_date(right)):
         return _ordered(op)(left, right)
     return False
@@ -300,39 +382,98 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _number(value: Any) -> Any:
+    """A number, or text that holds one ("3", " 2.5 "); anything else is _MISSING."""
+    if _is_number(value):
+        return value
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            number = float(value)
+        except ValueError:
+            return _MISSING
+        if math.isfinite(number):
+            return int(number) if number.is_integer() and "." not in value else number
+    return _MISSING
+
+
 def _is_date(value: Any) -> bool:
     """An ISO date ("2001-03-28"): dates are ordered as their text is."""
     return isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
 
 
-def _evaluate(node: Node, answers: Mapping[str, Any], current_year: int) -> Any:
+_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "%": lambda a, b: math.fmod(a, b) if isinstance(a, float) or isinstance(b, float) else a % b,
+}
+
+
+def _arithmetic(op: str, a: Any, b: Any) -> Any:
+    a, b = _number(a), _number(b)
+    if a is _MISSING or b is _MISSING:
+        return _MISSING
+    if op in ("/", "%") and b == 0:
+        return _MISSING
+    result = _OPERATIONS[op](a, b)
+    if not abs(result) <= LARGEST_NUMBER * LARGEST_NUMBER:
+        return _MISSING
+    return result
+
+
+def _function(name: str, values: list[Any], today: date) -> Any:
+    if name == "today":
+        return today.isoformat()
+    value = values[0]
+    if name == "count_selected":
+        return len(value) if isinstance(value, list) else 0
+    if value is _MISSING:
+        return 0 if name == "string_length" else False
+    text = value if isinstance(value, str) else _text(value)
+    if name == "string_length":
+        return len(text)
+    try:  # regex
+        return _compiled(values[1]).search(text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        return False
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _evaluate(node: Node, answers: Mapping[str, Any], today: date) -> Any:
     match node:
         case Literal(value):
             return value
         case Ref():
-            return _lookup(node, answers, current_year)
+            return _lookup(node, answers, today)
         case ListOf(items):
             return [item.value for item in items]
         case Answered(ref):
-            return _lookup(ref, answers, current_year) is not _MISSING
+            return _lookup(ref, answers, today) is not _MISSING
         case Not(operand):
-            return not _truthy(_evaluate(operand, answers, current_year))
+            return not _truthy(_evaluate(operand, answers, today))
         case BoolOp("and", operands):
-            return all(_truthy(_evaluate(item, answers, current_year)) for item in operands)
+            return all(_truthy(_evaluate(item, answers, today)) for item in operands)
         case BoolOp(_, operands):
-            return any(_truthy(_evaluate(item, answers, current_year)) for item in operands)
+            return any(_truthy(_evaluate(item, answers, today)) for item in operands)
         case Arith(op, left, right):
-            a = _evaluate(left, answers, current_year)
-            b = _evaluate(right, answers, current_year)
-            if not (_is_number(a) and _is_number(b)):
-                return _MISSING
-            return a + b if op == "+" else a - b
-        case Compare(op, left, right):
-            return _compare(
-                op,
-                _evaluate(left, answers, current_year),
-                _evaluate(right, answers, current_year),
+            return _arithmetic(
+                op, _evaluate(left, answers, today), _evaluate(right, answers, today)
             )
+        case Compare(op, left, right):
+            return _compare(op, _evaluate(left, answers, today), _evaluate(right, answers, today))
+        case Call(name, args):
+            return _function(name, [_evaluate(item, answers, today) for item in args], today)
+        case IfElse(test, then, otherwise):
+            chosen = then if _truthy(_evaluate(test, answers, today)) else otherwise
+            return _evaluate(chosen, answers, today)
     raise AssertionError(f"unknown node {node!r}")
 
 
@@ -356,4 +497,8 @@ def _to_json(node: Node) -> Any:
             return {op: [_to_json(item) for item in operands]}
         case Arith(op, left, right) | Compare(op, left, right):
             return {"op": op, "left": _to_json(left), "right": _to_json(right)}
+        case Call(name, args):
+            return {"call": name, "args": [_to_json(item) for item in args]}
+        case IfElse(test, then, otherwise):
+            return {"if": [_to_json(test), _to_json(then), _to_json(otherwise)]}
     raise AssertionError(f"unknown node {node!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.questionnaire.model import Question, Questionnaire, Section
@@ -10,75 +11,81 @@ from survey.questionnaire.model import Question, Questionnaire, Section
 Answers = Mapping[str, Any]
 
 
-def section_applies(section: Section, answers: Answers, current_year: int) -> bool:
-    return section.relevant is None or section.relevant.evaluate(answers, current_year)
+def section_applies(section: Section, answers: Answers, today: date) -> bool:
+    return section.relevant is None or section.relevant.evaluate(answers, today)
 
 
-def question_applies(question: Question, answers: Answers, current_year: int) -> bool:
-    return question.relevant is None or question.relevant.evaluate(answers, current_year)
+def question_applies(question: Question, answers: Answers, today: date) -> bool:
+    return question.relevant is None or question.relevant.evaluate(answers, today)
 
 
 def applicable_sections(
-    questionnaire: Questionnaire, answers: Answers, current_year: int
+    questionnaire: Questionnaire, answers: Answers, today: date
 ) -> list[Section]:
     """The sections that apply given the answers so far, in order."""
     return [
-        section
-        for section in questionnaire.sections
-        if section_applies(section, answers, current_year)
+        section for section in questionnaire.sections if section_applies(section, answers, today)
     ]
 
 
 def position(
-    questionnaire: Questionnaire, answers: Answers, section_id: str, current_year: int
+    questionnaire: Questionnaire, answers: Answers, section_id: str, today: date
 ) -> tuple[int, int]:
     """(k, n) for "Section k of n", counting only sections that apply so far."""
-    ids = [item.id for item in applicable_sections(questionnaire, answers, current_year)]
+    ids = [item.id for item in applicable_sections(questionnaire, answers, today)]
     return (ids.index(section_id) + 1 if section_id in ids else 0), len(ids)
 
 
 def next_section(
-    questionnaire: Questionnaire, answers: Answers, section_id: str, current_year: int
+    questionnaire: Questionnaire, answers: Answers, section_id: str, today: date
 ) -> Section | None:
     """The applicable section after `section_id`, or None when the review comes next."""
     ids = [item.id for item in questionnaire.sections]
     after = ids.index(section_id) + 1
     for section in questionnaire.sections[after:]:
-        if section_applies(section, answers, current_year):
+        if section_applies(section, answers, today):
             return section
     return None
 
 
 def previous_section(
-    questionnaire: Questionnaire, answers: Answers, section_id: str, current_year: int
+    questionnaire: Questionnaire, answers: Answers, section_id: str, today: date
 ) -> Section | None:
     """The applicable section before `section_id`, or None on the first one."""
     ids = [item.id for item in questionnaire.sections]
     before = ids.index(section_id)
     for section in reversed(questionnaire.sections[:before]):
-        if section_applies(section, answers, current_year):
+        if section_applies(section, answers, today):
             return section
     return None
 
 
 def first_incomplete(
-    questionnaire: Questionnaire, answers: Answers, completed: set[str], current_year: int
+    questionnaire: Questionnaire, answers: Answers, completed: set[str], today: date
 ) -> Section | None:
     """The first applicable section not yet saved, or None when all are done."""
-    for section in applicable_sections(questionnaire, answers, current_year):
+    for section in applicable_sections(questionnaire, answers, today):
         if section.id not in completed:
             return section
     return None
 
 
-def prune(questionnaire: Questionnaire, answers: Answers, current_year: int) -> dict[str, Any]:
-    """Only the answers that still apply: conditions refer backwards, so one pass suffices."""
+def prune(questionnaire: Questionnaire, answers: Answers, today: date) -> dict[str, Any]:
+    """Only the answers that still apply, with every calculation worked out again from them:
+    conditions and calculations refer backwards, so one pass suffices."""
+    from survey.questionnaire.types.calculate import value_of  # the types import this module
+
     kept: dict[str, Any] = {}
     for section in questionnaire.sections:
-        if not section_applies(section, kept, current_year):
+        if not section_applies(section, kept, today):
             continue
         for question in section.questions:
-            if question.id not in answers or not question_applies(question, kept, current_year):
+            if question.calculation is not None and question_applies(question, kept, today):
+                value = value_of(question, kept, today)
+                if value is not None:
+                    kept[question.id] = value
+                continue
+            if question.id not in answers or not question_applies(question, kept, today):
                 continue
             kept[question.id] = answers[question.id]
             other = answers.get(question.other_field)

@@ -28,6 +28,17 @@ class Choice:
     other: bool = False
     exclusive: bool = False
     missing: bool = False
+    # Cascading choices: offered only when the question's `filter_by` was answered with this.
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """A choice list that follows an earlier single-choice answer (`filter_by`)."""
+
+    question_id: str
+    section_id: str  # where that question is asked
+    parents: tuple[Choice, ...]  # its choices: the groups shown when there is no page script
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ class Question:
     max_label: Text | None = None
     max_length: int | None = None
     decimals: int | None = None
+    required_message: Text | None = None
+    calculation: Condition | None = None  # a `calculate` question's expression
+    cascade: Cascade | None = None  # from `filter_by`: cascading choices
 
     @property
     def other_field(self) -> str:
@@ -71,6 +85,14 @@ class Question:
 
     def choice(self, code: Any) -> Choice | None:
         return next((item for item in self.choices if item.code == code), None)
+
+    def offered(self, answers: Mapping[str, Any]) -> tuple[Choice, ...]:
+        """The choices offered for these answers: with `filter_by`, those whose parent is its
+        answer and those without a parent."""
+        if self.cascade is None:
+            return self.choices
+        parent = answers.get(self.cascade.question_id)
+        return tuple(item for item in self.choices if item.parent in (None, parent))
 
     def codes(self) -> list[str | int]:
         """The codes an answer can take: the scale points of a matrix, else the choices."""

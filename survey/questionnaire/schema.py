@@ -62,6 +62,7 @@ _COMMON_KEYS = {
     "constraints",
     "screen_out",
     "personal",
+    "required_message",
 }
 
 
@@ -110,6 +111,7 @@ class _Builder(FileReader):
         self.order: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
         self.section_of: dict[str, str] = {}
+        self.lower_ids: dict[str, str] = {}  # lower-cased id -> the id as written
 
     # -- the document ------------------------------------------------------------------------
 
@@ -226,7 +228,8 @@ class _Builder(FileReader):
         # First every id and its position, so conditions can be checked against them.
         raw_sections = self.index_sections(value, path)
         sections = [self.section(*item) for item in raw_sections]
-        self.column_clashes()
+        if not self.problems:  # a type makes its columns from a question without mistakes
+            self.column_clashes()
         return sections
 
     def column_clashes(self) -> None:
@@ -241,7 +244,7 @@ class _Builder(FileReader):
             }
             for column in TYPES[question.type].columns(question, common):
                 other = ids.get(column.name.lower())
-                if other is not None and other != question.id:
+                if other is not None and column.name != question.id:
                     self.problem(
                         ("sections",),
                         f"question id {other!r} clashes with the column {column.name!r} "
@@ -275,6 +278,13 @@ class _Builder(FileReader):
                         (*section_path, "questions", q_index, "id"),
                         f"duplicate question id {q_id!r}",
                     )
+                elif q_id.lower() in self.lower_ids:
+                    self.problem(
+                        (*section_path, "questions", q_index, "id"),
+                        f"question id {q_id!r} differs from {self.lower_ids[q_id.lower()]!r} "
+                        "only in capitals (SPSS and Stata would take them for one variable)",
+                    )
+                self.lower_ids.setdefault(q_id.lower(), q_id)
                 self.order.setdefault(q_id, len(self.order))
                 self.section_of.setdefault(q_id, str(section_id))
         return raw_sections
@@ -326,9 +336,12 @@ class _Builder(FileReader):
             "id": question_id,
             "type": kind.name,
             "section_id": section_id,
-            "label": self.text(data.get("label"), (*path, "label")) or {},
+            "label": self.text(data.get("label"), (*path, "label"), required=kind.asked) or {},
             "help": self.text(data.get("help"), (*path, "help"), required=False),
             "required": self.boolean(data.get("required"), (*path, "required")),
+            "required_message": self.text(
+                data.get("required_message"), (*path, "required_message"), required=False
+            ),
             "personal": self.boolean(data.get("personal"), (*path, "personal")),
             **kind.build(self, data, path, position),
         }
@@ -363,6 +376,19 @@ class _Builder(FileReader):
             if when is not None and message is not None:
                 screen_out = ScreenOut(when, message)
         return {"relevant": relevant, "constraints": tuple(constraints), "screen_out": screen_out}
+
+    def earlier_question(
+        self, question_id: Any, path: tuple[Any, ...], before: int
+    ) -> Question | None:
+        """The question `question_id`, which must come before position `before`."""
+        position = self.order.get(question_id) if isinstance(question_id, str) else None
+        if position is None:
+            self.problem(path, f"unknown question id {question_id!r}")
+            return None
+        if position >= before:
+            self.problem(path, f"{question_id!r} must be asked before this question")
+            return None
+        return self.questions.get(question_id)
 
     # -- conditions --------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from survey.questionnaire.model import Choice, Text
 
 # libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 Lines = dict[tuple[Any, ...], int]
@@ -166,6 +166,15 @@ class FileReader:
             return None
         return value
 
+    def parent(self, value: Any, path: tuple[Any, ...]) -> str | None:
+        """A choice's `parent`: a code of the question its list follows (checked there)."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _CODE.match(value):
+            self.problem(path, f"parent {value!r} must be a code, matching [a-z0-9][a-z0-9_]*")
+            return None
+        return value
+
     def choices(
         self,
         value: Any,
@@ -211,6 +220,7 @@ class FileReader:
                     other=self.boolean(data.get("other"), (*item_path, "other")),
                     exclusive=self.boolean(data.get("exclusive"), (*item_path, "exclusive")),
                     missing=self.boolean(data.get("missing"), (*item_path, "missing")),
+                    parent=self.parent(data.get("parent"), (*item_path, "parent")),
                 )
             )
         return tuple(result)

@@ -189,7 +189,7 @@ def _place(db_session: Session, slug: str, section_id: str, *, writing: bool) ->
     if current is None:
         abort(404)
     now = current_time()
-    if not flow.section_applies(current, progress.answers, now.year):
+    if not flow.section_applies(current, progress.answers, now.date()):
         return redirect(where_to_continue(survey, progress))
     if not may_continue(schedule_of(survey), now):
         return closed(survey, progress.questionnaire, progress)
@@ -204,7 +204,7 @@ def _save(db_session: Session, place: _Place) -> Outcome:
         for key, value in progress.answers.items()
         if key not in {item for q in current.questions for item in (q.id, q.other_field)}
     }
-    result = read_section(current, form, others, now.year)
+    result = read_section(current, form, others, now.date())
     if not result.ok and result.screened_out is None:
         return _section_page(place, form, _problems(progress.questionnaire, result.problems))
     try:
@@ -226,9 +226,9 @@ def _next_page(db_session: Session, place: _Place) -> str:
     survey, progress, now = place.survey, place.progress, place.now
     questionnaire, answers = progress.questionnaire, progress.answers
     if request.args.get("return") == "review":
-        following = flow.first_incomplete(questionnaire, answers, progress.completed, now.year)
+        following = flow.first_incomplete(questionnaire, answers, progress.completed, now.date())
     else:
-        following = flow.next_section(questionnaire, answers, place.section.id, now.year)
+        following = flow.next_section(questionnaire, answers, place.section.id, now.date())
     if following is None:
         return url_for("respond.review", slug=survey.slug)
     mark_reached(db_session, progress.response, following.id, now)
@@ -254,9 +254,9 @@ def _summary(questionnaire: Questionnaire, errors: dict[str, str]) -> dict[str, 
 def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str, str]) -> Outcome:
     survey, progress, current = place.survey, place.progress, place.section
     questionnaire = progress.questionnaire
-    year = place.now.year
-    number, total = flow.position(questionnaire, progress.answers, current.id, year)
-    previous = flow.previous_section(questionnaire, progress.answers, current.id, year)
+    today = place.now.date()
+    number, total = flow.position(questionnaire, progress.answers, current.id, today)
+    previous = flow.previous_section(questionnaire, progress.answers, current.id, today)
     back_url = (
         url_for("respond.section", slug=survey.slug, section_id=previous.id)
         if previous
@@ -270,7 +270,7 @@ def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str,
         section=current,
         number=number,
         total=total,
-        values=values,
+        values={**values, **display.cascade_values(current, progress.answers)},
         errors=errors,
         back_url=back_url,
         returning=request.args.get("return") == "review",
@@ -304,9 +304,9 @@ def _review(db_session: Session, slug: str) -> Outcome:
         (
             item,
             item.id in progress.completed,
-            display.section_answers(item, progress.answers, now.year),
+            display.section_answers(item, progress.answers, now.date()),
         )
-        for item in flow.applicable_sections(questionnaire, progress.answers, now.year)
+        for item in flow.applicable_sections(questionnaire, progress.answers, now.date())
     ]
     return page(
         "respond/review.html",

@@ -23,6 +23,7 @@ from survey.respond import display
 from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
+bp.add_app_template_global(display.choice_groups, "choice_groups")
 
 CHANNEL_KEY = "channel"
 # Limits count per address (behind a proxy: the client's, see SURVEY_TRUSTED_PROXIES), in the
@@ -75,7 +76,7 @@ def where_to_continue(survey: Survey, progress: ResponseState) -> str:
     if status == "screened_out":
         return url_for("respond.screened_out", slug=survey.slug)
     section = flow.first_incomplete(
-        progress.questionnaire, progress.answers, progress.completed, current_time().year
+        progress.questionnaire, progress.answers, progress.completed, current_time().date()
     )
     if section is None:
         return url_for("respond.review", slug=survey.slug)

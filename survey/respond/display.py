@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_datetime, format_timedelta, get_timezone_location
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from survey.deadline_rules import Schedule, State, state_at, to_local
 from survey.i18n import current_language, text
 from survey.questionnaire import flow
-from survey.questionnaire.model import Question, Questionnaire, Section
+from survey.questionnaire.model import Choice, Question, Questionnaire, Section
 from survey.questionnaire.types import type_of
 
 
@@ -92,12 +93,15 @@ class AnswerRow:
     answer: list[str]
 
 
-def section_answers(section: Section, answers: dict[str, Any], year: int) -> list[AnswerRow]:
+def section_answers(section: Section, answers: dict[str, Any], today: date) -> list[AnswerRow]:
     """Each question shown in a section with the answer given, for the review page (a note,
     which has no answer, is left out)."""
     rows = []
     for question in section.questions:
-        if not type_of(question).has_answer or not flow.question_applies(question, answers, year):
+        kind = type_of(question)
+        if not (kind.asked and kind.has_answer) or not flow.question_applies(
+            question, answers, today
+        ):
             continue
         rows.append(AnswerRow(text(question.label), answer_lines(question, answers)))
     return rows
@@ -110,10 +114,10 @@ def answer_lines(question: Question, answers: dict[str, Any]) -> list[str]:
     return type_of(question).review(question, answers, current_language())
 
 
-def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], year: int) -> str:
+def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], today: date) -> str:
     for question in questionnaire.questions():
         rule = question.screen_out
-        if rule is not None and rule.when.evaluate(answers, year):
+        if rule is not None and rule.when.evaluate(answers, today):
             return text(rule.message)
     return _("Thank you. This survey is not for you, but we are grateful for your time.")
 
@@ -126,6 +130,48 @@ def anchors(section: Section) -> dict[str, str]:
     return result
 
 
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """Choices shown together: under the earlier answer they belong to (`parent`), or not."""
+
+    parent: Choice | None
+    choices: tuple[Choice, ...]
+
+
+def choice_groups(question: Question, values: Mapping[str, list[str]]) -> list[ChoiceGroup]:
+    """A choice list as the page shows it. A list that follows an earlier answer offers only
+    the choices of that answer when it was given on an earlier page; when it is asked on the
+    same page, the choices are grouped under the answer they belong to (the page script then
+    shows only the matching group)."""
+    cascade = question.cascade
+    if cascade is None:
+        return [ChoiceGroup(None, question.choices)]
+    if cascade.section_id != question.section_id:
+        given = next(iter(values.get(cascade.question_id) or []), None)
+        offered = tuple(item for item in question.choices if item.parent in (None, given))
+        return [ChoiceGroup(None, offered)]
+    groups = [
+        ChoiceGroup(parent, tuple(item for item in question.choices if item.parent == parent.code))
+        for parent in cascade.parents
+    ]
+    free = tuple(item for item in question.choices if item.parent is None)
+    return [group for group in groups if group.choices] + (
+        [ChoiceGroup(None, free)] if free else []
+    )
+
+
+def cascade_values(section: Section, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The saved answers that choice lists of this section follow, from earlier pages."""
+    found = {}
+    for question in section.questions:
+        cascade = question.cascade
+        if cascade is not None and cascade.section_id != section.id:
+            given = answers.get(cascade.question_id)
+            if given is not None:
+                found[cascade.question_id] = [str(given)]
+    return found
+
+
 def earlier_answers(
     questionnaire: Questionnaire, answers: dict[str, Any], section: Section
 ) -> dict[str, Any]:
@@ -134,9 +180,10 @@ def earlier_answers(
     named = {
         name
         for question in section.questions
-        if question.relevant is not None
-        for name in question.relevant.question_ids()
-    }
+        for condition in (question.relevant, question.calculation)
+        if condition is not None
+        for name in condition.question_ids()
+    } | {question.cascade.question_id for question in section.questions if question.cascade}
     return {name: answers[name] for name in sorted(named - own) if name in answers}
 
 

@@ -46,7 +46,7 @@ def screened_out(slug: str) -> Page:
     if progress is None or progress.response.status != "screened_out":
         return redirect(url_for("respond.welcome", slug=slug))
     message = display.screen_out_message(
-        progress.questionnaire, progress.answers, current_time().year
+        progress.questionnaire, progress.answers, current_time().date()
     )
     return render(
         page(
@@ -113,8 +113,8 @@ def _resume(db_session: Session, slug: str, code: str) -> Outcome:
         remember_code(survey, normalized)
         return redirect(where_to_continue(survey, linked))
     current = progress_of(db_session, survey)
-    year = current_time().year
-    applicable = flow.applicable_sections(linked.questionnaire, linked.answers, year)
+    today = current_time().date()
+    applicable = flow.applicable_sections(linked.questionnaire, linked.answers, today)
     g.languages = linked.questionnaire.languages
     return page(
         "respond/resume.html",

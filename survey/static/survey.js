@@ -39,6 +39,37 @@
 
   var MISSING = {};
   var ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+  var LARGEST = 1e30;
+  // Text holding a number ("3", as a calculation gives) counts as the number, as on the server.
+  function asNumber(value) {
+    if (typeof value === "number") { return value; }
+    if (typeof value === "string" && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
+      return parseFloat(value);
+    }
+    return MISSING;
+  }
+  function isoToday() {
+    var now = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate());
+  }
+  function arithmetic(op, left, right) {
+    var a = asNumber(left), b = asNumber(right);
+    if (a === MISSING || b === MISSING) { return MISSING; }
+    if ((op === "/" || op === "%") && b === 0) { return MISSING; }
+    var result = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b :
+      op === "/" ? a / b : a % b;
+    return isFinite(result) && Math.abs(result) <= LARGEST ? result : MISSING;
+  }
+  function call(name, values) {
+    if (name === "today") { return isoToday(); }
+    var value = values[0];
+    if (name === "count_selected") { return Array.isArray(value) ? value.length : 0; }
+    if (value === MISSING) { return name === "string_length" ? 0 : false; }
+    var text = Array.isArray(value) ? value.join(" ") : String(value);
+    if (name === "string_length") { return text.length; }
+    try { return new RegExp(values[1]).test(text); } catch (error) { return false; }
+  }
   function evaluate(node, answers) {
     if ("lit" in node) { return node.lit; }
     if ("list" in node) { return node.list; }
@@ -54,18 +85,24 @@
     if ("not" in node) { return !truthy(evaluate(node.not, answers)); }
     if ("and" in node) { return node.and.every(function (n) { return truthy(evaluate(n, answers)); }); }
     if ("or" in node) { return node.or.some(function (n) { return truthy(evaluate(n, answers)); }); }
+    if ("if" in node) {
+      return evaluate(truthy(evaluate(node.if[0], answers)) ? node.if[1] : node.if[2], answers);
+    }
+    if ("call" in node) {
+      return call(node.call, node.args.map(function (n) { return evaluate(n, answers); }));
+    }
     var left = evaluate(node.left, answers), right = evaluate(node.right, answers);
-    if (node.op === "+" || node.op === "-") {
-      if (typeof left !== "number" || typeof right !== "number") { return MISSING; }
-      return node.op === "+" ? left + right : left - right;
-    }
+    if (["+", "-", "*", "/", "%"].indexOf(node.op) !== -1) { return arithmetic(node.op, left, right); }
     if (left === MISSING || right === MISSING) { return false; }
-    switch (node.op) {
-      case "==": return left === right;
-      case "!=": return left !== right;
-      case "in": return Array.isArray(right) && right.indexOf(left) !== -1;
-      case "not in": return Array.isArray(right) && right.indexOf(left) === -1;
+    if (node.op === "in") { return Array.isArray(right) && right.indexOf(left) !== -1; }
+    if (node.op === "not in") { return Array.isArray(right) && right.indexOf(left) === -1; }
+    if (typeof left === "number" || typeof right === "number") {
+      left = asNumber(left);
+      right = asNumber(right);
+      if (left === MISSING || right === MISSING) { return node.op === "!="; }
     }
+    if (node.op === "==") { return left === right; }
+    if (node.op === "!=") { return left !== right; }
     var dates = ISO_DATE.test(left) && ISO_DATE.test(right);
     if (!dates && (typeof left !== "number" || typeof right !== "number")) { return false; }
     switch (node.op) {
@@ -78,12 +115,40 @@
   }
   function truthy(value) { return value !== MISSING && Boolean(value); }
 
+  // A choice list that follows an earlier answer shows only the group of that answer (and the
+  // choices that belong to none); a choice of a hidden group is unticked.
+  function filterChoices(block, answers) {
+    var follows = block.getAttribute("data-follows");
+    if (!follows) { return; }
+    var given = answers[follows] === undefined ? null : String(answers[follows]);
+    var name = block.getAttribute("data-question");
+    block.querySelectorAll(".choices[data-parent]").forEach(function (group) {
+      var parent = group.getAttribute("data-parent");
+      var shown = parent === "" || parent === given;
+      group.hidden = !shown;
+      if (shown) { return; }
+      group.querySelectorAll("input:checked").forEach(function (input) {
+        input.checked = false;
+        delete answers[name];
+      });
+    });
+  }
+
   function refresh(form) {
     var answers = formAnswers(form);
-    form.querySelectorAll("[data-relevant]").forEach(function (block) {
-      var shown = truthy(evaluate(JSON.parse(block.getAttribute("data-relevant")), answers));
-      block.hidden = !shown;
-      if (!shown) { delete answers[block.getAttribute("data-question")]; }
+    form.querySelectorAll("[data-question]").forEach(function (block) {
+      var name = block.getAttribute("data-question");
+      var relevant = block.getAttribute("data-relevant");
+      var shown = !relevant || truthy(evaluate(JSON.parse(relevant), answers));
+      var calculation = block.getAttribute("data-calculation");
+      if (calculation) {  // never shown: its value is worked out, in page order
+        var value = shown ? evaluate(JSON.parse(calculation), answers) : MISSING;
+        if (value === MISSING || value === "") { delete answers[name]; } else { answers[name] = value; }
+        return;
+      }
+      if (relevant) { block.hidden = !shown; }
+      if (!shown) { delete answers[name]; }
+      filterChoices(block, answers);
     });
     form.querySelectorAll("[data-other-of]").forEach(function (box) {
       var name = box.getAttribute("data-other-of");

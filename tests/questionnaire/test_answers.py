@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from survey.questionnaire import schema
 from survey.questionnaire.answers import Problem, SectionResult
 
 SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires" / "we-own-it.yaml"
-YEAR = 2027
+TODAY = date(2027, 3, 15)
+YEAR = TODAY.year
 
 
 @cache
@@ -26,7 +28,7 @@ def read(
 ) -> SectionResult:
     section = shipped().section(section_id)
     assert section is not None
-    return answers_module.read_section(section, form, saved or {}, YEAR)
+    return answers_module.read_section(section, form, saved or {}, TODAY)
 
 
 def codes(result: SectionResult) -> set[tuple[str, str]]:

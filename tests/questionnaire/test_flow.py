@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 from survey.questionnaire import flow, schema
 
 SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires" / "we-own-it.yaml"
-YEAR = 2027
+TODAY = date(2027, 3, 15)
+YEAR = TODAY.year
 ALL = ["about_you", "involvement", "cooperative", "starting", "participation", "future", "contact"]
 NOT_INVOLVED = ["about_you", "involvement", "future", "contact"]
 
@@ -22,25 +24,25 @@ def shipped() -> schema.Questionnaire:
 
 
 def applicable(answers: dict[str, Any]) -> list[str]:
-    return [section.id for section in flow.applicable_sections(shipped(), answers, YEAR)]
+    return [section.id for section in flow.applicable_sections(shipped(), answers, TODAY)]
 
 
 def position(answers: dict[str, Any], section_id: str) -> tuple[int, int]:
-    return flow.position(shipped(), answers, section_id, YEAR)
+    return flow.position(shipped(), answers, section_id, TODAY)
 
 
 def next_id(answers: dict[str, Any], section_id: str) -> str | None:
-    section = flow.next_section(shipped(), answers, section_id, YEAR)
+    section = flow.next_section(shipped(), answers, section_id, TODAY)
     return section.id if section else None
 
 
 def previous_id(answers: dict[str, Any], section_id: str) -> str | None:
-    section = flow.previous_section(shipped(), answers, section_id, YEAR)
+    section = flow.previous_section(shipped(), answers, section_id, TODAY)
     return section.id if section else None
 
 
 def prune(answers: dict[str, Any]) -> dict[str, Any]:
-    return flow.prune(shipped(), answers, YEAR)
+    return flow.prune(shipped(), answers, TODAY)
 
 
 def member_answers(**changes: Any) -> dict[str, Any]:
@@ -199,26 +201,26 @@ def test_previous_from_a_section_that_no_longer_applies():
 def test_first_incomplete():
     questionnaire = shipped()
     member = {"involvement": "member"}
-    assert flow.first_incomplete(questionnaire, {}, set(), YEAR).id == "about_you"
-    assert flow.first_incomplete(questionnaire, member, {"about_you"}, YEAR).id == "involvement"
+    assert flow.first_incomplete(questionnaire, {}, set(), TODAY).id == "about_you"
+    assert flow.first_incomplete(questionnaire, member, {"about_you"}, TODAY).id == "involvement"
     done = {"about_you", "involvement", "cooperative"}
-    assert flow.first_incomplete(questionnaire, member, done, YEAR).id == "starting"
-    assert flow.first_incomplete(questionnaire, member, set(ALL), YEAR) is None
+    assert flow.first_incomplete(questionnaire, member, done, TODAY).id == "starting"
+    assert flow.first_incomplete(questionnaire, member, set(ALL), TODAY) is None
 
 
 def test_first_incomplete_ignores_sections_that_do_not_apply():
     questionnaire = shipped()
     answers = {"involvement": "none"}
     done = {"about_you", "involvement"}
-    assert flow.first_incomplete(questionnaire, answers, done, YEAR).id == "future"
-    assert flow.first_incomplete(questionnaire, answers, set(NOT_INVOLVED), YEAR) is None
+    assert flow.first_incomplete(questionnaire, answers, done, TODAY).id == "future"
+    assert flow.first_incomplete(questionnaire, answers, set(NOT_INVOLVED), TODAY) is None
 
 
 def test_first_incomplete_skips_sections_out_of_order():
     questionnaire = shipped()
     answers = {"involvement": "founding"}
     done = {"about_you", "involvement", "starting", "future"}
-    assert flow.first_incomplete(questionnaire, answers, done, YEAR).id == "cooperative"
+    assert flow.first_incomplete(questionnaire, answers, done, TODAY).id == "cooperative"
 
 
 # -- prune ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ and the note `map_note` (shown when `on_map == 1`).
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from survey.questionnaire.types.base import shared_message
 
 HERE = Path(__file__).resolve().parents[1]
 NOTES_AND_PLACES = HERE / "questionnaires" / "notes-and-places.yaml"
-YEAR = 2027
+TODAY = date(2027, 3, 15)
 
 
 @cache
@@ -39,7 +40,7 @@ def read(
     section = survey().section(section_id)
     assert section is not None
     posted = {name: [value] for name, value in form.items()}
-    result = read_section(section, posted, {}, YEAR)
+    result = read_section(section, posted, {}, TODAY)
     values = {name: value for name, value in result.values.items() if value is not None}
     return values, {p.field: (p.code, dict(p.params)) for p in result.problems}
 
@@ -50,7 +51,7 @@ def messages(section_id: str, form: dict[str, str], language: str = "en") -> dic
     assert section is not None
     posted = {name: [value] for name, value in form.items()}
     found = {}
-    for problem in read_section(section, posted, {}, YEAR).problems:
+    for problem in read_section(section, posted, {}, TODAY).problems:
         question = survey().question(problem.field.partition("__")[0])
         kind = type_of(question)
         found[problem.field] = kind.message(problem, question, language) or shared_message(
@@ -95,6 +96,7 @@ def test_the_file_loads_with_the_three_types():
         ("constraints", 'constraints: [{check: "answered(rules)", message: {en: A, fr: A}}]'),
         ("screen_out", 'screen_out: {when: "answered(rules)", message: {en: A, fr: A}}'),
         ("personal", "personal: true"),
+        ("required_message", "required_message: {en: A, fr: A}"),
     ],
 )
 def test_a_note_refuses_the_keys_of_an_answer(key, yaml):
@@ -124,6 +126,8 @@ def test_a_key_of_another_type_is_refused_on_the_new_types():
         ("office > 0 and answered(office)", "answered(office)"),
         ("office.latitude > 10", "'office' has no row 'latitude'"),
         ("not (office != 2)", "'office' is a geopoint"),
+        ("string_length(office) > 3", "'office' is a geopoint"),
+        ("(1 if office else 2) == 1", "'office' is a geopoint"),
         ("rules == 0", "0 cannot be an answer to 'rules'"),
         ("rules == 'yes'", "'yes' cannot be an answer to 'rules'"),
     ],
@@ -185,8 +189,8 @@ def test_an_optional_box_may_stay_unticked_and_decides_the_note_after_it():
     assert problems == {} and "on_map" not in values
     note = survey().question("map_note")
     assert note.relevant is not None
-    assert note.relevant.evaluate({"on_map": 1}, YEAR)
-    assert not note.relevant.evaluate({}, YEAR)
+    assert note.relevant.evaluate({"on_map": 1}, TODAY)
+    assert not note.relevant.evaluate({}, TODAY)
 
 
 # -- answering: geopoint -----------------------------------------------------------------------

@@ -3,6 +3,7 @@ acknowledge and geopoint: test_notes_and_places.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from survey.questionnaire.types.base import shared_message
 HERE = Path(__file__).resolve().parents[1]
 NUMBERS_AND_DATES = HERE / "questionnaires" / "numbers-and-dates.yaml"
 SHIPPED = HERE.parent / "questionnaires" / "we-own-it.yaml"
-YEAR = 2027
+TODAY = date(2027, 3, 15)
 
 
 @cache
@@ -35,14 +36,14 @@ def work(**fields: str) -> dict[str, list[str]]:
 def read(form: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, tuple[str, Any]]]:
     section = survey().section("work")
     assert section is not None
-    result = read_section(section, form, {}, YEAR)
+    result = read_section(section, form, {}, TODAY)
     return result.values, {p.field: (p.code, dict(p.params)) for p in result.problems}
 
 
 def message(field: str, form: dict[str, list[str]], language: str = "en") -> str:
     section = survey().section("work")
     assert section is not None
-    problem = next(p for p in read_section(section, form, {}, YEAR).problems if p.field == field)
+    problem = next(p for p in read_section(section, form, {}, TODAY).problems if p.field == field)
     question = survey().question(field)
     kind = type_of(question)
     return kind.message(problem, question, language) or shared_message(
@@ -63,6 +64,7 @@ def test_every_type_of_the_file_format_is_registered_once():
         "long_text",
         "email",
         "date",
+        "calculate",
         "note",
         "acknowledge",
         "geopoint",

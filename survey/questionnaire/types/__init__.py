@@ -12,6 +12,7 @@ from __future__ import annotations
 from survey.questionnaire.model import Question
 from survey.questionnaire.types import (
     acknowledge,
+    calculate,
     country,
     date,
     decimal,
@@ -41,6 +42,7 @@ TYPES: dict[str, QuestionType] = {
         text.LONG_TYPE,
         email.TYPE,
         date.TYPE,
+        calculate.TYPE,
         note.TYPE,
         acknowledge.TYPE,
         geopoint.TYPE,

@@ -5,6 +5,7 @@ conditions it is a number: `answered(q)` or `q == 1`. Exported as one column, 1 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
@@ -27,7 +28,7 @@ class Acknowledge(QuestionType):
         return value == TICKED and not isinstance(value, bool)
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         raw = first(form, question.id)
         if not raw:

@@ -17,6 +17,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
@@ -73,6 +74,8 @@ class Reader(Protocol):
         self, source: Any, path: Path, before: int, inclusive: bool = True
     ) -> Condition | None: ...
 
+    def earlier_question(self, question_id: Any, path: Path, before: int) -> Question | None: ...
+
 
 def first(form: FormData, name: str) -> str:
     """The first value a form sent for `name`, or ""."""
@@ -94,10 +97,10 @@ def pick(text: Text | None, language: str) -> str:
     return text.get(language) or next(iter(text.values()), "")
 
 
-def bound(limit: Bound, answers: Mapping[str, Any], year: int) -> Any:
+def bound(limit: Bound, answers: Mapping[str, Any], today: date) -> Any:
     """A min or max as it stands for these answers (an expression is worked out)."""
     if isinstance(limit, Condition):
-        return limit.value(answers, year)
+        return limit.value(answers, today)
     return limit
 
 
@@ -156,8 +159,11 @@ class QuestionType:
     list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
     compound: ClassVar[bool] = False  # the answer is a list or a map (not hashable as it is)
     required_message: ClassVar[str] = N_("Enter an answer.")
-    # False for a question that only shows text: it has no answer to require, check, name in
-    # a condition, review or export.
+    # Whether a person answers it on a page; a question that is not asked (a calculation) has
+    # no label to show, no form field and no line on the review page.
+    asked: ClassVar[bool] = True
+    # False for a question that only shows text (a note): it has no answer to require, check,
+    # name in a condition, review or export.
     has_answer: ClassVar[bool] = True
 
     # -- the questionnaire file ----------------------------------------------------------------
@@ -180,7 +186,7 @@ class QuestionType:
     # -- answering -----------------------------------------------------------------------------
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         """The answer a section's form gives to `question` (None: not answered) and the
         problems found; `answers` are the ones already known (bounds may depend on them)."""

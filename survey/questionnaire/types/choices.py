@@ -9,7 +9,7 @@ from typing import Any
 from survey.message_catalogs import N_, gettext_in
 from survey.questionnaire.columns import Column, QuestionFields, in_pattern
 from survey.questionnaire.flow import other_selected
-from survey.questionnaire.model import Question
+from survey.questionnaire.model import Cascade, Choice, Question
 from survey.questionnaire.types.base import (
     CODE,
     FormData,
@@ -38,11 +38,35 @@ def read_other(question: Question, form: FormData, codes: list[Any]) -> list[Pro
     return unsafe(question.other_field, text, lines=False)
 
 
+def _cascade(
+    reader: Reader, value: Any, choices: tuple[Choice, ...], path: Path, position: int
+) -> Cascade | None:
+    """The earlier single-choice question a list follows; every `parent` must be one of its
+    codes."""
+    from survey.questionnaire.types import type_of  # the registry imports this module
+
+    parent = reader.earlier_question(value, (*path, "filter_by"), position)
+    if parent is None:
+        return None
+    if type_of(parent).compares_as != CODE:
+        reader.problem((*path, "filter_by"), f"{value!r} must be a question with one answer")
+        return None
+    codes = {str(code) for code in parent.codes()}
+    for index, choice in enumerate(choices):
+        if choice.parent is not None and choice.parent not in codes:
+            reader.problem(
+                (*path, "choices", index, "parent"),
+                f"{choice.parent!r} is not a code of {value!r}",
+            )
+    return Cascade(parent.id, parent.section_id, parent.choices)
+
+
 class ChoiceType(QuestionType):
     """A question answered by picking among its own coded choices."""
 
-    keys = frozenset({"choices"})
-    choice_keys = frozenset({"other"})  # what a choice may say besides code, label, number
+    keys = frozenset({"choices", "filter_by"})
+    # What a choice may say besides code, label, number.
+    choice_keys = frozenset({"other", "parent"})
     compares_as = CODE
     required_message = N_("Select an answer.")
 
@@ -50,7 +74,14 @@ class ChoiceType(QuestionType):
         self, reader: Reader, data: Mapping[str, Any], path: Path, position: int
     ) -> dict[str, Any]:
         choices = reader.choices(data.get("choices"), (*path, "choices"), self.choice_keys)
-        return {"choices": choices}
+        cascade = None
+        if data.get("filter_by") is not None:
+            cascade = _cascade(reader, data["filter_by"], choices, path, position)
+        elif any(choice.parent is not None for choice in choices):
+            reader.problem(
+                (*path, "choices"), "a choice has a `parent` but there is no `filter_by`"
+            )
+        return {"choices": choices, "cascade": cascade}
 
     def condition_codes(self, question: Question, row: str | None) -> set[Any] | None:
         return {choice.code for choice in question.choices}

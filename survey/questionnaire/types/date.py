@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from babel.dates import format_date
@@ -70,7 +71,7 @@ class Date(QuestionType):
         return parse_date(value) is not None
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         raw = first(form, question.id).strip()
         if not raw:

@@ -6,6 +6,7 @@ columns `<id>_latitude` and `<id>_longitude`; in conditions only `answered(q)`."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
@@ -56,7 +57,7 @@ class Geopoint(QuestionType):
     required_message = N_("Enter the latitude and the longitude.")
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         typed = {axis: first(form, field_of(question, axis)).strip() for axis, _ in AXES}
         if not any(typed.values()):

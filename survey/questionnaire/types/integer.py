@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
@@ -44,7 +45,7 @@ class Integer(NumberType):
         return read_bounds(reader, data, path, whole_or_expression)
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         raw = first(form, question.id).strip()
         if not raw:
@@ -52,8 +53,8 @@ class Integer(NumberType):
         value = whole_number(raw)
         if value is None:
             return None, [Problem(question.id, "integer")]
-        low = bound(question.min, answers, year)
-        high = bound(question.max, answers, year)
+        low = bound(question.min, answers, today)
+        high = bound(question.max, answers, today)
         low = low if isinstance(low, int) else None
         high = high if isinstance(high, int) else None
         if (low is not None and value < low) or (high is not None and value > high):

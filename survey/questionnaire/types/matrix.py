@@ -5,6 +5,7 @@ row codes to scale codes; `required: true` means every row. Scale points marked
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
@@ -49,7 +50,7 @@ class Matrix(QuestionType):
         return {point.code for point in question.scale} if row is not None else None
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         codes = {str(point.code): point.code for point in question.scale}
         value: dict[str, Any] = {}

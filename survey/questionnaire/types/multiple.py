@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in, ngettext_in
@@ -37,12 +38,12 @@ class Multiple(ChoiceType):
         return values
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         picked = set(form.get(question.id) or [])
         if not picked:
             return [], []
-        known = [choice.code for choice in question.choices]
+        known = [choice.code for choice in question.offered(answers)]
         if not picked <= set(known):
             return None, [Problem(question.id, "choice")]
         codes = [code for code in known if code in picked]  # questionnaire order

@@ -5,6 +5,7 @@ review page, no export column, and no condition may name it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.questionnaire.columns import Column, QuestionFields
@@ -12,7 +13,7 @@ from survey.questionnaire.model import Question
 from survey.questionnaire.types.base import FormData, Path, Problem, QuestionType, Reader
 
 # The keys every question may have that mean something only for an answer.
-_ANSWER_KEYS = ("required", "constraints", "screen_out", "personal")
+_ANSWER_KEYS = ("required", "required_message", "constraints", "screen_out", "personal")
 
 
 class Note(QuestionType):
@@ -29,7 +30,7 @@ class Note(QuestionType):
         return {}
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         return None, []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.questionnaire.columns import Column, QuestionFields
@@ -16,13 +17,13 @@ class Single(ChoiceType):
     macro = "single"
 
     def read(
-        self, question: Question, form: FormData, answers: Mapping[str, Any], year: int
+        self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
     ) -> tuple[Any, list[Problem]]:
         raw = first(form, question.id)
         if not raw:
             return None, []
         choice = question.choice(raw)
-        if choice is None:
+        if choice is None or choice not in question.offered(answers):
             return None, [Problem(question.id, "choice")]
         return choice.code, read_other(question, form, [choice.code])
 
