@@ -39,7 +39,8 @@ def register_security_headers(app: Flask) -> None:
         if secure:
             headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # The location only for this site's own pages (a place question's "Use my location").
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -39,7 +39,7 @@ RowMaker = Callable[[ResponseRecord, Questionnaire], list[Any]]
 RowFunction = Callable[[Callable[[str], Any], Collection[str], Mapping[str, Any]], list[Any]]
 
 # What each step of a row does under one questionnaire version, worked out once per version.
-_META, _EMPTY, _VALUE, _OTHER, _MATRIX, _DUMMIES = range(6)
+_META, _EMPTY, _VALUE, _OTHER, _PARTS, _DUMMIES = range(6)
 Step = tuple[int, str, str, Any]  # (action, name, question id, extra)
 
 
@@ -132,11 +132,11 @@ def _compile(steps: list[Step], applying: Mapping[str, str]) -> RowFunction:
             items.append(f"meta[{name!r}]")
         elif action in (_VALUE, _OTHER):
             items.append(f"get({(name if action == _OTHER else question_id)!r})")
-        elif action == _MATRIX:
-            rows = "".join(f"value.get({code!r}), " for code in extra)
+        elif action == _PARTS:  # keys of a map answer: matrix rows, a point's coordinates
+            keys = "".join(f"value.get({key!r}), " for key in extra)
             lines += [
                 f"    value = get({question_id!r})",
-                f"    part{number} = {(None,) * len(extra)!r} if value is None else ({rows})",
+                f"    part{number} = {(None,) * len(extra)!r} if value is None else ({keys})",
             ]
             items.append(f"*part{number}")
         else:  # _DUMMIES: empty until the question's section was saved, then 0/1 per choice
@@ -169,11 +169,13 @@ def _steps(export_columns: Sequence[Column], questionnaire: Questionnaire) -> li
             steps.append((_META, column.name, "", None))
         elif not questionnaire.has_question(question_id):
             steps.append((_EMPTY, column.name, question_id, [None]))
-        elif column.kind in ("dummy", "matrix"):
-            action = _DUMMIES if column.kind == "dummy" else _MATRIX
+        elif column.kind == "dummy" or column.part is not None:
+            action = _DUMMIES if column.kind == "dummy" else _PARTS
             if column.kind == "dummy":
                 offered = {str(item.code) for item in questionnaire.question(question_id).choices}
                 code = code if code in offered else None  # type: ignore[assignment]
+            else:
+                code = str(column.part)
             if steps and steps[-1][0] == action and steps[-1][2] == question_id:
                 steps[-1][3].append(code)
             else:
@@ -190,7 +192,7 @@ def _narrow(steps: list[Step], applying: Mapping[str, str]) -> list[Step]:
     result: list[Step] = []
     for action, name, question_id, extra in steps:
         if action != _META and question_id not in applying:
-            width = len(extra) if action in (_DUMMIES, _MATRIX, _EMPTY) else 1
+            width = len(extra) if action in (_DUMMIES, _PARTS, _EMPTY) else 1
             result.append((_EMPTY, name, question_id, [None] * width))
         else:
             result.append((action, name, question_id, extra))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from survey.message_catalogs import N_
+from survey.message_catalogs import N_, gettext_in
 from survey.questionnaire.model import Text
 
 # Measurement levels as SPSS names them.
@@ -25,7 +25,8 @@ class Column:
 
     `kind` is the question type that made it, or one of the shapes the row builder fills
     differently: `meta` (about the response), `dummy` (one choice of a list answer, 0/1),
-    `matrix` (one row of a map answer), `other` (a "Please specify" text).
+    `other` (a "Please specify" text). A column with a `part` holds that key of a map answer
+    (a matrix row, a point's latitude).
     """
 
     name: str
@@ -41,6 +42,7 @@ class Column:
     personal: bool = False
     relevance: str | None = None
     boolean: bool = False  # 0/1 in every mode, labels included
+    part: str | None = None  # the key of a map answer this column holds
     # How a value is named in label mode when it has no value labels (a country's name).
     value_name: Callable[[Any, str], str] | None = field(default=None, compare=False)
 
@@ -55,6 +57,15 @@ class QuestionFields(TypedDict):
     question_id: str
     personal: bool
     relevance: str | None
+
+
+def in_pattern(label: Text, pattern: str) -> Text:
+    """A question's label put into a pattern of the interface catalogs ("%(question)s
+    (latitude)"), in each language of the label."""
+    return {
+        language: gettext_in(language, pattern) % {"question": text}
+        for language, text in label.items()
+    }
 
 
 def joined(first: Text, second: Text) -> Text:

@@ -317,6 +317,15 @@ def _walk_refs(node: Node) -> list[Ref]:
     return [ref for child in _children(node) for ref in _walk_refs(child)]
 
 
+def valued_refs(node: Node) -> list[Ref]:
+    """The references whose value the condition reads: all but those inside `answered()`."""
+    if isinstance(node, Ref):
+        return [node]
+    if isinstance(node, Answered):
+        return []
+    return [ref for child in _children(node) for ref in valued_refs(child)]
+
+
 def walk_comparisons(node: Node) -> list[Compare]:
     """Every comparison in a tree, for load-time checks of codes."""
     found = [node] if isinstance(node, Compare) else []

@@ -9,6 +9,7 @@ from typing import Any
 
 from survey.deadline_rules import LocalTimeError, Schedule, local_to_utc, valid_timezone
 from survey.questionnaire import conditions
+from survey.questionnaire.columns import QuestionFields
 from survey.questionnaire.conditions import Compare, Condition, ConditionError, ListOf, Literal, Ref
 from survey.questionnaire.model import (
     Choice,
@@ -20,7 +21,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.types import TYPES
-from survey.questionnaire.types.base import CODE
+from survey.questionnaire.types.base import ANSWERED, CODE
 from survey.questionnaire.yaml_file import FileReader, Lines, YamlError, fingerprint, parse
 
 __all__ = [
@@ -227,15 +228,28 @@ class _Builder(FileReader):
         # First every id and its position, so conditions can be checked against them.
         raw_sections = self.index_sections(value, path)
         sections = [self.section(*item) for item in raw_sections]
-        for question_id in self.questions:
-            other = f"{question_id}_other"
-            if other in self.questions and self.questions[question_id].other_choices:
-                self.problem(
-                    ("sections",),
-                    f"question id {other!r} clashes with the "
-                    f"other-specify column of {question_id!r}",
-                )
+        if not self.problems:  # a type makes its columns from a question without mistakes
+            self.column_clashes()
         return sections
+
+    def column_clashes(self) -> None:
+        """A question id that is also the name of another question's export column (its
+        "Please specify" text, a point's latitude), ignoring case as SPSS and Stata do."""
+        ids = {question_id.lower(): question_id for question_id in self.questions}
+        for question in self.questions.values():
+            common: QuestionFields = {
+                "question_id": question.id,
+                "personal": False,
+                "relevance": None,
+            }
+            for column in TYPES[question.type].columns(question, common):
+                other = ids.get(column.name.lower())
+                if other is not None and column.name != question.id:
+                    self.problem(
+                        ("sections",),
+                        f"question id {other!r} clashes with the column {column.name!r} "
+                        f"of {question.id!r}",
+                    )
 
     def index_sections(
         self, value: list[Any], path: tuple[Any, ...]
@@ -407,6 +421,18 @@ class _Builder(FileReader):
                 continue
             if ref.row is not None and ref.row not in {row.code for row in question.rows}:
                 self.problem(path, f"{ref.name!r} has no row {ref.row!r}")
+                ok = False
+            if not TYPES[question.type].has_answer:
+                self.problem(path, f"{ref.name!r} is a {question.type} and has no answer")
+                ok = False
+        for ref in dict.fromkeys(conditions.valued_refs(condition.tree)):
+            question = self.questions.get(ref.name)
+            if question is not None and TYPES[question.type].compares_as == ANSWERED:
+                self.problem(
+                    path,
+                    f"{ref.name!r} is a {question.type}: a condition may only ask whether it "
+                    f"is answered, answered({ref.name})",
+                )
                 ok = False
         for comparison in conditions.walk_comparisons(condition.tree):
             ok = self.check_codes(comparison, path) and ok

@@ -94,10 +94,14 @@ class AnswerRow:
 
 
 def section_answers(section: Section, answers: dict[str, Any], today: date) -> list[AnswerRow]:
-    """Each question shown in a section with the answer given, for the review page."""
+    """Each question shown in a section with the answer given, for the review page (a note,
+    which has no answer, is left out)."""
     rows = []
     for question in section.questions:
-        if not type_of(question).asked or not flow.question_applies(question, answers, today):
+        kind = type_of(question)
+        if not (kind.asked and kind.has_answer) or not flow.question_applies(
+            question, answers, today
+        ):
             continue
         rows.append(AnswerRow(text(question.label), answer_lines(question, answers)))
     return rows

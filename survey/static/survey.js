@@ -4,7 +4,9 @@
    - shows the deadline in the person's own time zone
    - stops a second click on "Submit" from sending the form twice
    - keeps answers typed but not yet saved when the person switches language (the switch is a
-     plain link that reloads the page; without this file only saved answers come along) */
+     plain link that reloads the page; without this file only saved answers come along)
+   - shows "Use my location" on a place question where the browser can tell the location, and
+     fills its two boxes (which stay typeable) */
 (function () {
   "use strict";
 
@@ -250,8 +252,35 @@
     });
   }
 
+  // Degrees with at most the six digits after the point the server accepts ("12.34567").
+  function degrees(value) { return String(Number(value.toFixed(6))); }
+
+  function locationButtons() {
+    if (!navigator.geolocation) { return; }
+    document.querySelectorAll("[data-locate]").forEach(function (box) {
+      var status = box.querySelector(".locate-status");
+      var boxes = [box.getAttribute("data-latitude"), box.getAttribute("data-longitude")]
+        .map(function (id) { return document.getElementById(id); });
+      box.hidden = false;
+      box.querySelector("button").addEventListener("click", function () {
+        status.textContent = box.getAttribute("data-locating");
+        navigator.geolocation.getCurrentPosition(function (position) {
+          boxes[0].value = degrees(position.coords.latitude);
+          boxes[1].value = degrees(position.coords.longitude);
+          boxes.forEach(function (input) {
+            input.dispatchEvent(new Event("input", { bubbles: true }));  // conditions decide again
+          });
+          status.textContent = box.getAttribute("data-located");
+        }, function () {
+          status.textContent = box.getAttribute("data-failed");
+        }, { enableHighAccuracy: true, timeout: 30000, maximumAge: 60000 });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     keepDraftAcrossLanguages();
+    locationButtons();
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-relevant], [data-other-of]")) { return; }
       refresh(form);

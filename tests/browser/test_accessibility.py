@@ -1,4 +1,5 @@
-"""axe-core on every respondent page: no serious or critical violation."""
+"""axe-core on every respondent page: no serious or critical violation (the shipped survey's,
+and the pages of the note, acknowledge and geopoint question types)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from survey.questionnaire_store import load_questionnaire
+from tests.browser import test_notes_and_places as places
 from tests.browser.journey import (
     expect_section,
     fill_section,
@@ -101,4 +104,29 @@ def test_end_and_error_pages(page, live_server, audit):
     response = page.goto(f"{live_server}/s/{SLUG}/no-such-page")
     assert response is not None and response.status == 404
     audit(page, "404")
+    audit.assert_clean()
+
+
+def test_notes_tick_boxes_and_places(new_context, app, live_server, audit):
+    """With the "Use my location" button shown and its status said, and with every kind of
+    error beside the tick box and the two boxes of a place."""
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, places.NOTES_AND_PLACES)
+    page = new_context(geolocation=places.DAKAR, permissions=["geolocation"]).new_page()
+    places.start(page, live_server)
+    audit(page, "note and tick box")
+    next_page(page)
+    expect(page.locator(".error-summary")).to_be_focused()
+    audit(page, "tick box with its error")
+
+    label_for(page, "f-rules").check()
+    next_page(page)
+    places.locate_button(page, "office").click()
+    expect(places.block(page, "office").get_by_role("status")).to_have_text(places.LOCATED)
+    audit(page, "places, one located")
+    places.box(page, "office", "latitude").fill("")
+    places.box(page, "site", "latitude").fill("north")
+    next_page(page)
+    expect(page.locator(".error-summary li")).to_have_count(3)
+    audit(page, "places with errors")
     audit.assert_clean()

@@ -1,4 +1,5 @@
-"""The question-type registry, and the two types added through it: decimal and date."""
+"""The question-type registry, and two types added through it: decimal and date (note,
+acknowledge and geopoint: test_notes_and_places.py)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def test_every_type_of_the_file_format_is_registered_once():
         "email",
         "date",
         "calculate",
+        "note",
+        "acknowledge",
+        "geopoint",
     }
     assert all(name == kind.name for name, kind in TYPES.items())
 

@@ -3,21 +3,25 @@
 Adding a type: a module here with a `QuestionType` subclass (see `base`), its entry in `TYPES`,
 a macro in `survey/respond/templates/respond/questions/`, and its messages in the catalogs
 (`make translations`). The loader, the form reader, the review page, the error messages, the
-exports and the validator all ask this registry.
+exports and the validator all ask this registry (a type without an answer, `note`, says so with
+`has_answer`; one that conditions may only ask `answered()` of, `geopoint`, with `compares_as`).
 """
 
 from __future__ import annotations
 
 from survey.questionnaire.model import Question
 from survey.questionnaire.types import (
+    acknowledge,
     calculate,
     country,
     date,
     decimal,
     email,
+    geopoint,
     integer,
     matrix,
     multiple,
+    note,
     scale,
     single,
     text,
@@ -39,6 +43,9 @@ TYPES: dict[str, QuestionType] = {
         email.TYPE,
         date.TYPE,
         calculate.TYPE,
+        note.TYPE,
+        acknowledge.TYPE,
+        geopoint.TYPE,
     )
 }
 

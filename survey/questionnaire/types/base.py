@@ -39,8 +39,10 @@ _UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 _UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 
 # How an answer takes part in a condition (`compares_as`): numbers and dates are ordered,
-# codes are checked against the question's codes when the file is loaded.
+# codes are checked against the question's codes when the file is loaded; an answer that is
+# `ANSWERED` only may stand in `answered(q)` and nowhere else (it is not one value).
 NUMBER, DATE, CODE, CODES, ROWS, TEXT = "number", "date", "code", "codes", "rows", "text"
+ANSWERED = "answered"
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,9 @@ class QuestionType:
     # Whether a person answers it on a page; a question that is not asked (a calculation) has
     # no label to show, no form field and no line on the review page.
     asked: ClassVar[bool] = True
+    # False for a question that only shows text (a note): it has no answer to require, check,
+    # name in a condition, review or export.
+    has_answer: ClassVar[bool] = True
 
     # -- the questionnaire file ----------------------------------------------------------------
 

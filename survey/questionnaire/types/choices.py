@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey.message_catalogs import N_, gettext_in
-from survey.questionnaire.columns import Column, QuestionFields
+from survey.questionnaire.columns import Column, QuestionFields, in_pattern
 from survey.questionnaire.flow import other_selected
 from survey.questionnaire.model import Cascade, Choice, Question
 from survey.questionnaire.types.base import (
@@ -112,10 +112,7 @@ class ChoiceType(QuestionType):
     def columns(self, question: Question, common: QuestionFields) -> list[Column]:
         columns = self.choice_columns(question, common)
         if question.other_choices:
-            label = {
-                language: gettext_in(language, OTHER_LABEL) % {"question": text}
-                for language, text in question.label.items()
-            }
+            label = in_pattern(question.label, OTHER_LABEL)
             columns.append(Column(name=question.other_field, kind="other", label=label, **common))
         return columns
 

@@ -35,6 +35,30 @@ def shown(value: float | int) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
+def exact_number(field: str, raw: str, places: int) -> tuple[Decimal | None, list[Problem]]:
+    """`raw` ("2.5" or "2,5", trimmed) as an exact number with at most `places` digits after
+    the point, or None and the problem with it."""
+    match = _DECIMAL.match(raw)
+    if match is None:
+        return None, [Problem(field, "decimal")]
+    if len(match.group(3) or "") > places:
+        return None, [Problem(field, "decimals", {"max": places})]
+    try:
+        return Decimal(raw.replace(",", ".")), []
+    except InvalidOperation:
+        return None, [Problem(field, "decimal")]
+
+
+def decimals_message(count: int, language: str) -> str:
+    """ "Use at most 2 digits after the decimal point.", in `language`."""
+    return ngettext_in(
+        language,
+        "Use at most %(num)s digit after the decimal point.",
+        "Use at most %(num)s digits after the decimal point.",
+        count,
+    ) % {"num": count}
+
+
 class DecimalNumber(NumberType):
     name = "decimal"
     keys = frozenset({"min", "max", "decimals"})
@@ -62,17 +86,9 @@ class DecimalNumber(NumberType):
         raw = first(form, question.id).strip()
         if not raw:
             return None, []
-        match = _DECIMAL.match(raw)
-        if match is None:
-            return None, [Problem(question.id, "decimal")]
-        places = len(match.group(3) or "")
-        allowed = question.decimals or DEFAULT_DECIMALS
-        if places > allowed:
-            return None, [Problem(question.id, "decimals", {"max": allowed})]
-        try:
-            exact = Decimal(raw.replace(",", "."))
-        except InvalidOperation:
-            return None, [Problem(question.id, "decimal")]
+        exact, problems = exact_number(question.id, raw, question.decimals or DEFAULT_DECIMALS)
+        if exact is None:
+            return None, problems
         low, high = question.min, question.max
         if (isinstance(low, int | float) and exact < Decimal(str(low))) or (
             isinstance(high, int | float) and exact > Decimal(str(high))
@@ -90,13 +106,7 @@ class DecimalNumber(NumberType):
         if problem.code == "decimal":
             return gettext_in(language, N_("Enter a number, like 2.5."))
         if problem.code == "decimals":
-            count = problem.params["max"]
-            return ngettext_in(
-                language,
-                "Use at most %(num)s digit after the decimal point.",
-                "Use at most %(num)s digits after the decimal point.",
-                count,
-            ) % {"num": count}
+            return decimals_message(problem.params["max"], language)
         return None
 
 

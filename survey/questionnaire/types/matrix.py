@@ -116,6 +116,7 @@ class Matrix(QuestionType):
                 missing_codes=tuple(int(point.code) for point in question.scale if point.missing),
                 measure=ORDINAL,
                 numeric=True,
+                part=str(row.code),
                 **common,
             )
             for row in question.rows
