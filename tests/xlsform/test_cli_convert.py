@@ -10,6 +10,8 @@ from sqlalchemy import select
 from survey.models import QuestionnaireVersion, Survey
 from tests.xlsform.workbook import BIOMASS, HOUSEHOLD, MALI, xlsform
 
+SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires" / "we-own-it.yaml"
+
 
 def run(app, *args: str):
     return app.test_cli_runner().invoke(args=["questionnaire", *args])
@@ -92,10 +94,26 @@ def test_convert_other_extensions_is_one_line(app, tmp_path):
         assert len(result.output.strip().splitlines()) == 1
 
 
-def test_convert_yaml_to_xlsform_is_not_there_yet(app, tmp_path):
-    result = run(app, "convert", str(tmp_path / "a.yaml"), str(tmp_path / "a.xlsx"))
+def test_convert_the_shipped_survey_to_xlsform_and_back(app, tmp_path):
+    workbook = tmp_path / "we-own-it.xlsx"
+    result = run(app, "convert", str(SHIPPED), str(workbook))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{workbook}: written (7 sections, 24 questions)"
+    back = tmp_path / "we-own-it.yaml"
+    result = run(app, "convert", str(workbook), str(back))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(back.read_text(encoding="utf-8"))["slug"] == "we-own-it"
+    result = run(app, "validate", str(back))
+    assert result.exit_code == 0, result.output
+
+
+def test_convert_a_yaml_file_with_problems_lists_them(app, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SHIPPED.read_text(encoding="utf-8").replace("type: country", "type: nation"))
+    result = run(app, "convert", str(broken), str(tmp_path / "broken.xlsx"))
     assert result.exit_code == 1
-    assert "not available yet" in result.output
+    assert "unknown question type 'nation'" in result.stderr
+    assert not (tmp_path / "broken.xlsx").exists()
 
 
 def test_convert_a_missing_file_is_one_line(app, tmp_path):
