@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/xlsform_bench.py [--file FORM.xlsx] [--runs 5]
 
-Converts a real form (by default the largest one in the shared test data,
+Converts a real form (by default the largest one in the test data, tests/data/xlsform/
 select_one_choices_test.xlsx: 309 questions, 372 choices) and times, best and median of
 several runs:
   * read: XLSForm → our questionnaire as YAML text, checked by the YAML loader;
@@ -27,13 +27,12 @@ from pyxform.xls2json import parse_file_to_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.xlsform.reading import read_xlsform, yaml_text  # noqa: E402
-
 from survey.questionnaire.schema import load_text  # noqa: E402
+from survey.xlsform.reading import read_xlsform, yaml_text  # noqa: E402
 from survey.xlsform.writing import write_xlsform  # noqa: E402
 
 DEFAULT_FILE = (
-    Path(__file__).resolve().parents[2] / "shared/data/xlsform/select_one_choices_test.xlsx"
+    Path(__file__).resolve().parents[1] / "tests/data/xlsform/select_one_choices_test.xlsx"
 )
 
 

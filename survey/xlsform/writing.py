@@ -561,6 +561,8 @@ class _Form:
             for op, limit in bounds
             if limit is not None
         ]
+        if not tests:
+            return
         message = {
             language: _range_sentence(question.min, question.max, language)
             for language in self.languages

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyxform.xls2xform import convert
 
 from survey.questionnaire import flow
 from survey.questionnaire.conditions import Condition
@@ -18,6 +19,7 @@ from survey.questionnaire.model import Question, Questionnaire
 from survey.questionnaire.schema import load_file, load_text
 from survey.xlsform.reading import read_xlsform
 from survey.xlsform.writing import write_xlsform
+from tests.xlsform.workbook import ETHIOPIA, HOUSEHOLD, MALI
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [
@@ -151,3 +153,22 @@ def random_value(question: Question, chance: random.Random) -> Any:
         case "geopoint":
             return {"latitude": chance.uniform(-90, 90), "longitude": chance.uniform(-180, 180)}
     return None
+
+
+# -- real forms written by others: XLSForm → YAML → XLSForm → YAML -----------------------------
+
+
+@pytest.mark.parametrize("form", [MALI, HOUSEHOLD, ETHIOPIA], ids=lambda path: path.stem)
+def test_an_imported_form_goes_out_again_as_an_xlsform_pyxform_accepts(form: Path, tmp_path: Path):
+    imported = load_text(read_xlsform(form).yaml_text(), "imported.yaml")
+    workbook = tmp_path / "again.xlsx"
+    write_xlsform(imported, workbook)
+    result = convert(xlsform=str(workbook), validate=False)
+    assert "<h:html" in result.xform
+    assert [line for line in result.warnings if "label" in line.lower()] == []
+    again = load_text(read_xlsform(workbook).yaml_text(), "imported.yaml")
+    assert without_conditions(again) == without_conditions(imported)
+    chance = random.Random(form.stem)
+    for _ in range(100):
+        answers = random_answers(imported, chance)
+        assert flow.prune(again, answers, TODAY) == flow.prune(imported, answers, TODAY)
