@@ -13,6 +13,7 @@ household).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,10 +74,10 @@ def base(app: Flask, live_server: str) -> str:
     return live_server
 
 
-def start(page: Page, base: str, language: str = "en") -> None:
+def start(page: Page, base: str, language: str = "en", slug: str = SLUG) -> None:
     """Welcome page (in `language` by ?lang=) → consent → the first section."""
     query = "" if language == "en" else f"?lang={language}"
-    page.goto(f"{base}/s/{SLUG}{query}")
+    page.goto(f"{base}/s/{slug}{query}")
     agree_and_start(page, TITLES[language]["place"], language)
     expect_section(page, TITLES[language]["place"], 1, 2, language)
 
@@ -363,6 +364,25 @@ def test_more_adults_than_people_is_refused_with_the_questionnaires_message(
     next_page(page)
     expect_section(page, TITLES["en"]["market"], 2, 2)
     assert offsite_requests == []
+
+
+def test_the_list_follows_the_region_on_a_page_without_conditions(
+    page: Page, app: Flask, base: str, tmp_path: Path
+):
+    """The page script filters a list even where no question of the page has a condition."""
+    text = CASCADES.read_text(encoding="utf-8")
+    text = text.replace(f"slug: {SLUG}", "slug: cascades-only")
+    text = text.replace('        relevant: "children > 0"\n', "")
+    assert "relevant" not in text.split("- id: market", 1)[0]
+    variant = tmp_path / "cascades-only.yaml"
+    variant.write_text(text, encoding="utf-8")
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, variant)
+
+    start(page, base, slug="cascades-only")
+    assert shown_choices(page, "District") == ["elsewhere"]
+    pick(page, "region", "kayes")
+    assert shown_choices(page, "District") == ["bafoulabe", "kita", "elsewhere"]
 
 
 # -- without JavaScript ------------------------------------------------------------------------
