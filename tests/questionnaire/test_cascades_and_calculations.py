@@ -105,6 +105,29 @@ def test_a_pick_the_list_no_longer_offers_goes_when_the_earlier_answer_changes()
     )
 
 
+def test_a_list_of_several_answers_may_follow_an_earlier_answer():
+    text = FILE.read_text(encoding="utf-8")
+    several = schema.load_text(
+        edit(
+            text,
+            "      - id: District\n        type: single\n",
+            "      - id: District\n        type: multiple\n",
+        ),
+        "several.yaml",
+    )
+    section = several.section("place")
+    assert section is not None
+    form = {**place(), "District": ["kita", "elsewhere"]}
+    values = read_section(section, form, {}, TODAY).values
+    assert values["District"] == ["kita", "elsewhere"]
+    refused = read_section(section, {**form, "District": ["kita", "koutiala"]}, {}, TODAY)
+    assert {p.field: p.code for p in refused.problems} == {"District": "choice"}
+    saved = flow.prune(several, values, TODAY)
+    assert saved["District"] == ["kita", "elsewhere"]
+    moved = flow.prune(several, {**saved, "region": "sikasso"}, TODAY)
+    assert moved["District"] == ["elsewhere"]  # the pick that belongs to no region stays
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [
