@@ -204,7 +204,8 @@ def save_section(
     row.completed_at = now
     progress.completed.add(section.id)
     applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
-    stale = progress.completed - applicable
+    again = flow.changed_lists(questionnaire, answers, kept, now.date()) - {section.id}
+    stale = (progress.completed - applicable) | (progress.completed & again)
     if stale:
         session.execute(
             update(SectionProgress)

@@ -71,8 +71,9 @@ def first_incomplete(
 
 
 def prune(questionnaire: Questionnaire, answers: Answers, today: date) -> dict[str, Any]:
-    """Only the answers that still apply, with every calculation worked out again from them:
-    conditions and calculations refer backwards, so one pass suffices."""
+    """Only the answers that still apply, with every calculation worked out again from them,
+    and of a choice list that follows an earlier answer only the choices it still offers:
+    conditions, calculations and lists refer backwards, so one pass suffices."""
     from survey.questionnaire.types.calculate import value_of  # the types import this module
 
     kept: dict[str, Any] = {}
@@ -87,11 +88,40 @@ def prune(questionnaire: Questionnaire, answers: Answers, today: date) -> dict[s
                 continue
             if question.id not in answers or not question_applies(question, kept, today):
                 continue
-            kept[question.id] = answers[question.id]
+            value = still_offered(question, answers[question.id], kept)
+            if value is None:
+                continue
+            kept[question.id] = value
             other = answers.get(question.other_field)
-            if other is not None and other_selected(question, answers[question.id]):
+            if other is not None and other_selected(question, value):
                 kept[question.other_field] = other
     return kept
+
+
+def still_offered(question: Question, value: Any, answers: Answers) -> Any:
+    """An answer without the choices its list no longer offers (the earlier answer it follows
+    changed); None when nothing is left."""
+    if question.cascade is None:
+        return value
+    offered = {choice.code for choice in question.offered(answers)}
+    if isinstance(value, list):
+        return [code for code in value if code in offered] or None
+    return value if value in offered else None
+
+
+def changed_lists(
+    questionnaire: Questionnaire, answers: Answers, kept: Answers, today: date
+) -> set[str]:
+    """The sections whose choice lists lost picks when `answers` became `kept` because the
+    earlier answer they follow changed: to be answered again."""
+    return {
+        question.section_id
+        for question in questionnaire.questions()
+        if question.cascade is not None
+        and question.id in answers
+        and kept.get(question.id) != answers[question.id]
+        and question_applies(question, kept, today)
+    }
 
 
 def other_selected(question: Question, value: Any) -> bool:

@@ -255,6 +255,7 @@ def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str,
     survey, progress, current = place.survey, place.progress, place.section
     questionnaire = progress.questionnaire
     today = place.now.date()
+    shown = {**values, **display.cascade_values(current, progress.answers)}
     number, total = flow.position(questionnaire, progress.answers, current.id, today)
     previous = flow.previous_section(questionnaire, progress.answers, current.id, today)
     back_url = (
@@ -270,11 +271,11 @@ def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str,
         section=current,
         number=number,
         total=total,
-        values={**values, **display.cascade_values(current, progress.answers)},
+        values=shown,
         errors=errors,
         back_url=back_url,
         returning=request.args.get("return") == "review",
-        anchors=display.anchors(current),
+        anchors=display.anchors(current, shown),
         summary=_summary(questionnaire, errors),
         earlier_answers=display.earlier_answers(questionnaire, progress.answers, current),
         resume_code=shown_code(survey.slug, progress),

@@ -122,11 +122,13 @@ def screen_out_message(questionnaire: Questionnaire, answers: dict[str, Any], to
     return _("Thank you. This survey is not for you, but we are grateful for your time.")
 
 
-def anchors(section: Section) -> dict[str, str]:
-    """The id of the input an error-summary link should focus for each field of a section."""
+def anchors(section: Section, values: Mapping[str, list[str]]) -> dict[str, str]:
+    """The id of the input an error-summary link should focus for each field of a section, on
+    a page showing `values` (form fields)."""
+    given = {name: items[0] for name, items in values.items() if items}
     result: dict[str, str] = {}
     for question in section.questions:
-        result.update(type_of(question).anchors(question))
+        result.update(type_of(question).anchors(question, given))
     return result
 
 

@@ -89,6 +89,45 @@ def test_without_the_page_script_choices_are_grouped_on_the_same_page_and_narrow
     assert [choice.code for choice in only.choices] == ["sikasso_town", "none"]
 
 
+def test_a_pick_the_list_no_longer_offers_goes_when_the_earlier_answer_changes():
+    saved = flow.prune(
+        survey(), {**read("place", place()).values, "market_town": "kayes_town"}, TODAY
+    )
+    assert saved["market_town"] == "kayes_town"
+    changed = {**saved, "region": "sikasso", "District": "bougouni"}
+    kept = flow.prune(survey(), changed, TODAY)
+    assert "market_town" not in kept
+    assert flow.changed_lists(survey(), changed, kept, TODAY) == {"market"}
+    kept_none = flow.prune(survey(), {**changed, "market_town": "none"}, TODAY)
+    assert kept_none["market_town"] == "none"  # offered whatever the region
+    assert (
+        flow.changed_lists(survey(), {**changed, "market_town": "none"}, kept_none, TODAY) == set()
+    )
+
+
+def test_a_list_of_several_answers_may_follow_an_earlier_answer():
+    text = FILE.read_text(encoding="utf-8")
+    several = schema.load_text(
+        edit(
+            text,
+            "      - id: District\n        type: single\n",
+            "      - id: District\n        type: multiple\n",
+        ),
+        "several.yaml",
+    )
+    section = several.section("place")
+    assert section is not None
+    form = {**place(), "District": ["kita", "elsewhere"]}
+    values = read_section(section, form, {}, TODAY).values
+    assert values["District"] == ["kita", "elsewhere"]
+    refused = read_section(section, {**form, "District": ["kita", "koutiala"]}, {}, TODAY)
+    assert {p.field: p.code for p in refused.problems} == {"District": "choice"}
+    saved = flow.prune(several, values, TODAY)
+    assert saved["District"] == ["kita", "elsewhere"]
+    moved = flow.prune(several, {**saved, "region": "sikasso"}, TODAY)
+    assert moved["District"] == ["elsewhere"]  # the pick that belongs to no region stays
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [

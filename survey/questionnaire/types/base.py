@@ -200,8 +200,9 @@ class QuestionType:
         """A saved answer as the form fields that would send it (to fill the form again)."""
         return {question.id: [str(value)]}
 
-    def anchors(self, question: Question) -> dict[str, str]:
-        """The id of the input an error-summary link focuses, for each field of the question."""
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
+        """The id of the input an error-summary link focuses, for each field of the question;
+        `answers` are the ones the page was sent with (a choice list may follow one)."""
         return {question.id: f"f-{question.id}"}
 
     def message(self, problem: Problem, question: Question, language: str) -> str | None:

@@ -90,11 +90,12 @@ class ChoiceType(QuestionType):
         codes = value if isinstance(value, list) else [value]
         return {question.id: [str(code) for code in codes]}
 
-    def anchors(self, question: Question) -> dict[str, str]:
-        return {
-            question.id: f"f-{question.id}-{question.choices[0].code}",
-            question.other_field: f"f-{question.other_field}",
-        }
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
+        # The first choice the page shows: a list that follows an earlier answer hides (or
+        # leaves out) the others. With none to show, the question itself.
+        offered = question.offered(answers)
+        first_shown = f"f-{question.id}-{offered[0].code}" if offered else f"q-{question.id}"
+        return {question.id: first_shown, question.other_field: f"f-{question.other_field}"}
 
     def review(self, question: Question, answers: Mapping[str, Any], language: str) -> list[str]:
         value = answers[question.id]

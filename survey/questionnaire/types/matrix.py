@@ -76,7 +76,7 @@ class Matrix(QuestionType):
             return {}
         return {row_field(question, code): [str(point)] for code, point in value.items()}
 
-    def anchors(self, question: Question) -> dict[str, str]:
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
         result = {}
         for row in question.rows:
             name = row_field(question, str(row.code))

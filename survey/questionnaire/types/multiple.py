@@ -18,8 +18,8 @@ class Multiple(ChoiceType):
     name = "multiple"
     compound = True
     macro = "multiple"
-    keys = frozenset({"choices", "max_choices"})
-    choice_keys = frozenset({"other", "exclusive"})
+    keys = ChoiceType.keys | {"max_choices"}
+    choice_keys = ChoiceType.choice_keys | {"exclusive"}
     compares_as = CODES
     list_answer = True
     required_message = N_("Select at least one answer.")

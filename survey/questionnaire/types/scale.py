@@ -53,7 +53,7 @@ class Scale(NumberType):
             return None, [Problem(question.id, "range", {"min": low, "max": high})]
         return value, []
 
-    def anchors(self, question: Question) -> dict[str, str]:
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
         return {question.id: f"f-{question.id}-{question.min}"}
 
 
