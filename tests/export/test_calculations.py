@@ -23,7 +23,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from survey.export import build, formats
-from survey.export.model import neutralise
 from survey.export.source import ExportOptions
 from survey.models import SurveyResponse
 from survey.questionnaire_store import find_survey
@@ -182,7 +181,7 @@ def test_sav_calculations_are_numeric_and_string_variables(answered: dict[str, s
     assert not meta.original_variable_types["share_adults"].endswith(".0")
     labels = meta.column_names_to_labels
     assert labels["share_adults"] == "Share of adults"
-    assert labels["children"] == "= size - adults"
+    assert labels["children"] == "Calculated: size - adults"
     by_id = frame.set_index("response_id")
     assert by_id.loc[answered["large"], "share_adults"] == pytest.approx(100 / 3)
     assert by_id.loc[answered["small"], "children"] == 0
@@ -232,11 +231,9 @@ def test_codebook_names_each_calculation_by_its_label_or_its_rule(
     for name in CALCULATED:
         assert entries[name]["type"] == "calculate", entries[name]
         assert not entries[name]["codes"], entries[name]
-    # A rule starts with "=": in a spreadsheet's cells it is made inert like any such text.
-    as_written = str if fmt == "parquet" else neutralise
-    assert entries["children"]["question"] == as_written("= size - adults")
+    assert entries["children"]["question"] == "Calculated: size - adults"
     assert entries["share_adults"]["question"] == "Share of adults"
-    assert entries["household"]["question"] == as_written("= 'large' if size > 5 else 'small'")
+    assert entries["household"]["question"] == "Calculated: 'large' if size > 5 else 'small'"
     assert entries["children"]["measure"] == "scale"
     assert entries["share_adults"]["measure"] == "scale"
     assert entries["household"]["measure"] == "nominal"
@@ -247,4 +244,4 @@ def test_codebook_in_french_uses_the_french_label(answered: dict[str, str], expo
     codebook = json.loads(pq.ParquetFile(path).schema_arrow.metadata[b"survey.codebook"])
     entries = {entry["variable"]: entry for entry in codebook}
     assert entries["share_adults"]["question"] == "Part des adultes"
-    assert entries["children"]["question"] == "= size - adults"
+    assert entries["children"]["question"] == "Calculé : size - adults"

@@ -214,7 +214,9 @@ def test_a_calculation_is_exported_as_a_number_or_as_text():
     assert by_name["share_adults"].label["en"] == "Share of adults"
     entries = {entry["variable"]: entry for entry in codebook(by_name.values(), "fr", "en")}
     assert entries["share_adults"]["question"] == "Part des adultes"
-    assert entries["children"]["question"] == "= size - adults"  # no label: its rule
+    assert entries["children"]["question"] == "Calculé : size - adults"  # no label: its rule
+    assert by_name["children"].decimals == 0  # whole numbers in, whole numbers out
+    assert by_name["share_adults"].decimals == 4
 
 
 def test_a_calculation_has_no_line_on_the_review_page_and_no_label_to_write():

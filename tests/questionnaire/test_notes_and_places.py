@@ -278,13 +278,13 @@ def test_a_saved_place_fills_the_two_boxes_again():
 
 def test_error_links_go_to_the_box_that_is_wrong():
     site = survey().question("site")
-    assert type_of(site).anchors(site) == {
+    assert type_of(site).anchors(site, {}) == {
         "site": "f-site__latitude",
         "site__latitude": "f-site__latitude",
         "site__longitude": "f-site__longitude",
     }
     about = survey().question("about")
-    assert type_of(about).anchors(about) == {}
+    assert type_of(about).anchors(about, {}) == {}
 
 
 # -- review and export -------------------------------------------------------------------------

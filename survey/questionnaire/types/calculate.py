@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from survey.message_catalogs import N_, gettext_in
 from survey.questionnaire.columns import SCALE, Column, QuestionFields
 from survey.questionnaire.conditions import (
     Arith,
@@ -22,11 +23,17 @@ from survey.questionnaire.conditions import (
     Node,
     Ref,
 )
-from survey.questionnaire.model import Question
+from survey.questionnaire.model import Question, Text
 from survey.questionnaire.types.base import NUMBER, FormData, Path, Problem, QuestionType, Reader
 
-# Digits after the point in typed exports (SPSS and Stata formats; values keep every digit).
+# Digits after the point in typed exports of a calculation that may give fractions (SPSS and
+# Stata formats; values keep every digit); one that gives whole numbers has none.
 DECIMALS = 4
+# Question types whose answers are whole numbers.
+WHOLE_TYPES = frozenset({"integer", "scale", "acknowledge"})
+# TRANSLATORS: how the codebook names a calculated variable that has no label of its own:
+# by its rule, e.g. "Calculated: size - adults".
+RULE_LABEL = N_("Calculated: %(rule)s")
 # A text result longer than this is cut, as a text answer would be refused.
 MAX_TEXT = 2000
 
@@ -95,10 +102,13 @@ class Calculate(QuestionType):
             reader.problem(path, "a calculate question needs a `calculation`")
         if data.get("required"):
             reader.problem((*path, "required"), "a calculation is never asked, so never required")
-        numeric = calculation is not None and gives_number(
-            calculation.tree, _earlier(reader, calculation)
-        )
-        return {"calculation": calculation, "decimals": DECIMALS if numeric else None}
+        if calculation is None:
+            return {"calculation": None, "decimals": None}
+        questions = _earlier(reader, calculation)
+        decimals = None
+        if gives_number(calculation.tree, questions):
+            decimals = 0 if _whole(calculation.tree, questions) else DECIMALS
+        return {"calculation": calculation, "decimals": decimals}
 
     def read(
         self, question: Question, form: FormData, answers: Mapping[str, Any], today: date
@@ -115,14 +125,45 @@ class Calculate(QuestionType):
             Column(
                 name=question.id,
                 kind=self.name,
-                # Without a label, the codebook shows its rule.
-                label=question.label or {"en": f"= {question.calculation.source}"},
+                label=question.label or _rule_label(question.calculation),
                 measure=SCALE if numeric else "nominal",
                 numeric=numeric,
                 decimals=question.decimals or 0,
                 **common,
             )
         ]
+
+
+def _rule_label(calculation: Condition) -> Text:
+    """A calculation without a label, as the codebook names it: by its rule, in each language
+    of the interface."""
+    from survey.message_catalogs import catalog_paths, language_of
+
+    languages = {"en", *(language_of(path) for path in catalog_paths())}
+    return {
+        language: gettext_in(language, RULE_LABEL) % {"rule": calculation.source}
+        for language in sorted(languages)
+    }
+
+
+def _whole(node: Node, questions: Mapping[str, Question]) -> bool:
+    """Whether an expression that gives a number always gives a whole one."""
+    match node:
+        case Literal(value):
+            number = _as_number(value)
+            return number is not None and float(number).is_integer()
+        case Arith(op, left, right):
+            return op != "/" and _whole(left, questions) and _whole(right, questions)
+        case Call("count_selected" | "string_length", _) | Ref("current_year", None):
+            return True
+        case IfElse(_, then, otherwise):
+            return _whole(then, questions) and _whole(otherwise, questions)
+        case Ref(name, None) if name in questions:
+            question = questions[name]
+            return question.type in WHOLE_TYPES or (
+                question.type == Calculate.name and question.decimals == 0
+            )
+    return False
 
 
 def _earlier(reader: Reader, calculation: Condition) -> dict[str, Question]:

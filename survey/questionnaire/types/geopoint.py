@@ -80,7 +80,7 @@ class Geopoint(QuestionType):
     def form_fields(self, question: Question, value: Any) -> dict[str, list[str]]:
         return {field_of(question, axis): [shown(value[axis])] for axis, _ in AXES}
 
-    def anchors(self, question: Question) -> dict[str, str]:
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
         fields = {field_of(question, axis): f"f-{field_of(question, axis)}" for axis, _ in AXES}
         return {question.id: f"f-{field_of(question, AXES[0][0])}", **fields}
 

@@ -40,7 +40,7 @@ class Note(QuestionType):
     def form_fields(self, question: Question, value: Any) -> dict[str, list[str]]:
         return {}
 
-    def anchors(self, question: Question) -> dict[str, str]:
+    def anchors(self, question: Question, answers: Mapping[str, Any]) -> dict[str, str]:
         return {}
 
     def review(self, question: Question, answers: Mapping[str, Any], language: str) -> list[str]:
