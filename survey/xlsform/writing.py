@@ -10,37 +10,27 @@ says `{"skip": true}`. Pure apart from writing the file: no Flask, no database.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from survey.deadline_rules import Schedule, to_local
-from survey.message_catalogs import N_, gettext_in
-from survey.questionnaire.conditions import CURRENT_YEAR, Condition
+from survey.message_catalogs import N_
+from survey.questionnaire.conditions import Condition
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.model import Choice, Question, Questionnaire, Section, Text
-from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import (
-    NumberType,
     Problem,
-    QuestionType,
-    number_text,
-    shared_message,
 )
 from survey.questionnaire.types.choices import OTHER_MAX_LENGTH
-from survey.questionnaire.types.decimal import DEFAULT_DECIMALS
 from survey.questionnaire.types.matrix import row_field
-from survey.xlsform.to_xpath import string_literal, to_xpath, unanswered_xpath
+from survey.xlsform.constraints import Rules
+from survey.xlsform.to_xpath import string_literal, to_xpath
+from survey.xlsform.yaml_keys import as_json, choice_flags, question_keys, questionnaire_keys
 
 SURVEY_KEYS = "survey_keys"
 SKIP = {"skip": True}
-# An email address as the XForm checks it: something@something.something, no spaces.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 OTHER_LABEL = N_("Please specify")
 
 # The XLSForm type of each question type written as one row (choice types add their list).
@@ -77,21 +67,6 @@ _NATIVE_KEYS = {
     "calculation",
 }
 _SCALE_NATIVE_KEYS = {"min", "max"}
-# The keys some types have and others not.
-_TYPE_KEYS = {
-    "choices",
-    "filter_by",
-    "max_choices",
-    "rows",
-    "scale",
-    "min",
-    "max",
-    "min_label",
-    "max_label",
-    "max_length",
-    "decimals",
-    "calculation",
-}
 
 SURVEY_COLUMNS = (
     "type",
@@ -179,119 +154,8 @@ def translated(column: str, language: str) -> str:
     return f"{column}::{language_name(language)}"
 
 
-# -- the questionnaire in its own YAML keys ----------------------------------------------------
-
-
-def question_keys(question: Question) -> dict[str, Any]:
-    """A question as the keys of its YAML entry (defaults left out)."""
-    keys: dict[str, Any] = {"id": question.id, "type": question.type}
-    _put(keys, "label", _text(question.label))
-    _put(keys, "help", _text(question.help))
-    if question.required:
-        keys["required"] = True
-    _put(keys, "required_message", _text(question.required_message))
-    _put(keys, "relevant", _source(question.relevant))
-    if question.cascade is not None:
-        keys["filter_by"] = question.cascade.question_id
-    _put(keys, "calculation", _source(question.calculation))
-    if question.choices:
-        keys["choices"] = [
-            _choice_keys(item, index) for index, item in enumerate(question.choices, 1)
-        ]
-    _put(keys, "max_choices", question.max_choices)
-    if question.rows:
-        keys["rows"] = [_choice_keys(item, index) for index, item in enumerate(question.rows, 1)]
-    if question.scale:
-        keys["scale"] = [_choice_keys(item, int(item.code)) for item in question.scale]
-    _put(keys, "min", _source(question.min))
-    _put(keys, "max", _source(question.max))
-    _put(keys, "min_label", _text(question.min_label))
-    _put(keys, "max_label", _text(question.max_label))
-    _put(keys, "max_length", question.max_length)
-    if question.decimals is not None and question.decimals != DEFAULT_DECIMALS:
-        keys["decimals"] = question.decimals
-    if question.constraints:
-        keys["constraints"] = [
-            {"check": item.check.source, "message": dict(item.message)}
-            for item in question.constraints
-        ]
-    if question.screen_out is not None:
-        keys["screen_out"] = {
-            "when": question.screen_out.when.source,
-            "message": dict(question.screen_out.message),
-        }
-    if question.personal:
-        keys["personal"] = True
-    # Only the keys the type reads (a calculation's `decimals` is worked out, not written).
-    own = TYPES[question.type].keys
-    return {name: value for name, value in keys.items() if name not in _TYPE_KEYS or name in own}
-
-
-def choice_flags(choice: Choice, default_number: int) -> dict[str, Any]:
-    """What a choice says besides its code and label, where it differs from the defaults."""
-    flags: dict[str, Any] = {}
-    for name in ("other", "exclusive", "missing"):
-        if getattr(choice, name):
-            flags[name] = True
-    if choice.number != default_number:
-        flags["number"] = choice.number
-    return flags
-
-
-def _choice_keys(choice: Choice, default_number: int) -> dict[str, Any]:
-    keys: dict[str, Any] = {"code": choice.code, "label": dict(choice.label)}
-    _put(keys, "parent", choice.parent)
-    return {**keys, **choice_flags(choice, default_number)}
-
-
-def _put(keys: dict[str, Any], name: str, value: Any) -> None:
-    if value is not None:
-        keys[name] = value
-
-
-def _text(text: Text | None) -> dict[str, str] | None:
-    return dict(text) if text else None
-
-
-def _source(value: Any) -> Any:
-    """A condition or expression as the platform's own text; any other value as it is."""
-    return value.source if isinstance(value, Condition) else value
-
-
-def _local_time(moment: datetime | None, timezone: str) -> str | None:
-    if moment is None:
-        return None
-    local = to_local(moment, timezone).replace(tzinfo=None)
-    return local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
-
-
-def _schedule_keys(schedule: Schedule) -> dict[str, Any]:
-    return {
-        "opens_at": _local_time(schedule.opens_at, schedule.timezone),
-        "closes_at": _local_time(schedule.closes_at, schedule.timezone),
-        "timezone": schedule.timezone,
-        "grace_minutes": schedule.grace_minutes,
-    }
-
-
 def _settings(questionnaire: Questionnaire) -> dict[str, Any]:
     default = questionnaire.default_language
-    keys: dict[str, Any] = {"slug": questionnaire.slug, "languages": list(questionnaire.languages)}
-    if set(questionnaire.title) != {default}:
-        keys["title"] = dict(questionnaire.title)  # form_title holds only the default language
-    _put(keys, "short_title", _text(questionnaire.short_title))
-    _put(keys, "intro", _text(questionnaire.intro))
-    keys["schedule"] = _schedule_keys(questionnaire.schedule)
-    keys["consent"] = {
-        "version": questionnaire.consent_version,
-        "label": dict(questionnaire.consent_label),
-    }
-    analysis: dict[str, Any] = {}
-    _put(analysis, "country", questionnaire.country_question)
-    if questionnaire.breakdowns:
-        analysis["breakdowns"] = list(questionnaire.breakdowns)
-    if analysis:
-        keys["analysis"] = analysis
     return {
         "form_title": questionnaire.title.get(default, ""),
         "form_id": questionnaire.slug,
@@ -299,12 +163,8 @@ def _settings(questionnaire: Questionnaire) -> dict[str, Any]:
         "default_language": language_name(default),
         # Labels and survey_keys keep their line breaks and spaces exactly.
         "clean_text_values": "no",
-        SURVEY_KEYS: _json(keys),
+        SURVEY_KEYS: as_json(questionnaire_keys(questionnaire)),
     }
-
-
-def _json(keys: Mapping[str, Any]) -> str | None:
-    return json.dumps(keys, ensure_ascii=False) if keys else None
 
 
 # -- the survey and choices sheets -------------------------------------------------------------
@@ -321,6 +181,7 @@ class _Form:
 
     def __post_init__(self) -> None:
         self.questions = {item.id: item for item in self.questionnaire.questions()}
+        self.rules = Rules(self.questionnaire.languages, self.questions)
         for question in self.questions.values():
             self.names.add(question.id)
             self.names.update(row_field(question, str(row.code)) for row in question.rows)
@@ -360,7 +221,7 @@ class _Form:
                 **self.texts("label", section.title),
                 "relevant": self.xpath(section.relevant),
                 "appearance": "field-list",
-                SURVEY_KEYS: _json(keys),
+                SURVEY_KEYS: as_json(keys),
             }
         )
         for question in section.questions:
@@ -382,7 +243,7 @@ class _Form:
         if question.type in _TYPES_IN_KEYS:
             extra = {"type": question.type, **extra}
         row = self.common(question)
-        constraint = self.constraint(question)
+        constraint = self.rules.constraint(question)
         if constraint is not None:
             xpath, messages = constraint
             row["constraint"] = xpath
@@ -404,7 +265,7 @@ class _Form:
         if question.cascade is not None:
             row["choice_filter"] = self.choice_filter(question, question.cascade.question_id)
         row["type"] = row_type
-        row[SURVEY_KEYS] = _json(extra)
+        row[SURVEY_KEYS] = as_json(extra)
         self.survey.append(row)
         if question.other_choices:
             self.other(question)
@@ -432,13 +293,13 @@ class _Form:
             {
                 "type": "text",
                 "name": question.other_field,
-                **self.texts("label", self.interface(OTHER_LABEL)),
+                **self.texts("label", self.rules.interface(OTHER_LABEL)),
                 "required": "yes",
-                **self.texts("required_message", self.shared(required)),
+                **self.texts("required_message", self.rules.shared(required)),
                 "relevant": picked,
                 "constraint": f"string-length(.) <= {OTHER_MAX_LENGTH}",
-                **self.texts("constraint_message", self.shared(problem)),
-                SURVEY_KEYS: _json(SKIP),
+                **self.texts("constraint_message", self.rules.shared(problem)),
+                SURVEY_KEYS: as_json(SKIP),
             }
         )
 
@@ -453,7 +314,7 @@ class _Form:
                 **self.texts("hint", question.help),
                 "relevant": self.xpath(question.relevant),
                 "appearance": "table-list",
-                SURVEY_KEYS: _json(question_keys(question)),
+                SURVEY_KEYS: as_json(question_keys(question)),
             }
         )
         for row in question.rows:
@@ -464,7 +325,7 @@ class _Form:
                     **self.texts("label", row.label),
                     "required": "yes" if question.required else None,
                     **self.texts("required_message", question.required_message),
-                    SURVEY_KEYS: _json(SKIP),
+                    SURVEY_KEYS: as_json(SKIP),
                 }
             )
         self.survey.append({"type": "end_group", "name": question.id})
@@ -503,7 +364,7 @@ class _Form:
                 "name": str(choice.code),
                 **self.texts("label", choice.label),
                 **cells,
-                SURVEY_KEYS: _json(flags),
+                SURVEY_KEYS: as_json(flags),
             }
         )
 
@@ -515,130 +376,3 @@ class _Form:
         if any(choice.parent is None for choice in question.choices):
             xpath += f" or {filter_by}=''"
         return xpath
-
-    # -- constraints -------------------------------------------------------------------------
-
-    def constraint(self, question: Question) -> tuple[str, Text] | None:
-        """Every rule an answer must meet as one XPath, and their messages joined."""
-        parts = list(self.rules(question))
-        if not parts:
-            return None
-        xpath = " and ".join(f"({item})" if " or " in item else item for item, _ in parts)
-        messages = {
-            language: " ".join(message[language] for _, message in parts if message.get(language))
-            for language in self.languages
-        }
-        return xpath, messages
-
-    def rules(self, question: Question) -> Iterator[tuple[str, Text]]:
-        kind = TYPES.get(question.type)
-        if isinstance(kind, NumberType) and question.type != "scale":
-            yield from self.number_bounds(question)
-        if question.type == "date":
-            yield from self.date_bounds(question)
-        if question.max_length is not None:
-            problem = Problem(question.id, "too_long", {"max": question.max_length})
-            yield f"string-length(.) <= {question.max_length}", self.message(question, problem)
-        if question.type == "email":
-            xpath = f"regex(., {string_literal(EMAIL_PATTERN)})"
-            yield xpath, self.message(question, Problem(question.id, "email"))
-        if question.max_choices is not None:
-            problem = Problem(question.id, "max_choices", {"max": question.max_choices})
-            yield f"count-selected(.) <= {question.max_choices}", self.message(question, problem)
-        for choice in question.choices:
-            if choice.exclusive:
-                code = string_literal(str(choice.code))
-                problem = Problem(question.id, "exclusive", {"label": choice.label})
-                xpath = f"not(selected(., {code})) or count-selected(.) = 1"
-                yield xpath, self.message(question, problem)
-        for rule in question.constraints:
-            yield self.unless_unanswered(rule.check, question), dict(rule.message)
-
-    def number_bounds(self, question: Question) -> Iterator[tuple[str, Text]]:
-        bounds = [(">=", question.min), ("<=", question.max)]
-        tests = [
-            self.unless_unanswered(limit, question, f". {op} {self.bound(limit, question)}")
-            for op, limit in bounds
-            if limit is not None
-        ]
-        if not tests:
-            return
-        message = {
-            language: _range_sentence(question.min, question.max, language)
-            for language in self.languages
-        }
-        for index, test in enumerate(tests):
-            yield test, (message if index == 0 else {})  # one sentence says both bounds
-
-    def date_bounds(self, question: Question) -> Iterator[tuple[str, Text]]:
-        bounds = [(">=", question.min), ("<=", question.max)]
-        tests = [
-            f". {op} date({string_literal(str(limit))})"
-            for op, limit in bounds
-            if limit is not None
-        ]
-        if tests:
-            params = {"min": question.min, "max": question.max}
-            message = self.message(question, Problem(question.id, "date_range", params))
-            yield " and ".join(tests), message
-
-    def bound(self, limit: Any, question: Question) -> str:
-        if isinstance(limit, Condition):
-            xpath = to_xpath(
-                limit.tree, self_id=question.id, questions=self.questions, as_value=True
-            )
-            return f"({xpath})" if " " in xpath and not xpath.startswith("format-date") else xpath
-        return repr(limit)
-
-    def unless_unanswered(self, rule: Any, question: Question, xpath: str | None = None) -> str:
-        """A rule checked only when every question it names is answered, as the platform
-        checks it (a bound that names an unanswered question is no bound)."""
-        if not isinstance(rule, Condition):
-            return xpath or ""
-        if xpath is None:
-            xpath = to_xpath(rule.tree, self_id=question.id, questions=self.questions)
-        others = sorted(
-            (ref for ref in rule.refs() if ref.name not in (CURRENT_YEAR, question.id) or ref.row),
-            key=lambda ref: (ref.name, ref.row or ""),
-        )
-        if not others:
-            return xpath
-        guards = [unanswered_xpath(ref, questions=self.questions) for ref in others]
-        return " or ".join([*guards, f"({xpath})" if " or " in xpath else xpath])
-
-    # -- messages ----------------------------------------------------------------------------
-
-    def message(self, question: Question, problem: Problem) -> Text:
-        """A problem as the platform words it in each language."""
-        kind: QuestionType = TYPES[question.type]
-        return {
-            language: kind.message(problem, question, language)
-            or shared_message(problem, kind.required_message, language)
-            for language in self.languages
-        }
-
-    def shared(self, problem: Problem) -> Text:
-        return {
-            language: shared_message(problem, QuestionType.required_message, language)
-            for language in self.languages
-        }
-
-    def interface(self, message: str) -> Text:
-        return {language: gettext_in(language, message) for language in self.languages}
-
-
-def _range_sentence(low: Any, high: Any, language: str) -> str:
-    """A bound missed, as the platform says it; an expression bound ("current_year + 2") is
-    shown as written, since the message cannot work it out."""
-
-    def shown(limit: Any) -> str:
-        return limit.source if isinstance(limit, Condition) else number_text(limit, language)
-
-    if low is not None and high is not None:
-        message = gettext_in(language, N_("Enter a number from %(min)s to %(max)s."))
-        return message % {"min": shown(low), "max": shown(high)}
-    if low is not None:
-        message = gettext_in(language, N_("Enter a number of at least %(min)s."))
-        return message % {"min": shown(low)}
-    message = gettext_in(language, N_("Enter a number of at most %(max)s."))
-    return message % {"max": shown(high)}

@@ -16,7 +16,8 @@ from pyxform.xls2xform import convert
 from survey.questionnaire.countries import COUNTRY_CODES
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.schema import load_file
-from survey.xlsform.writing import SURVEY_KEYS, language_name, question_keys, write_xlsform
+from survey.xlsform.writing import SURVEY_KEYS, language_name, write_xlsform
+from survey.xlsform.yaml_keys import question_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "questionnaires" / "we-own-it.yaml"
