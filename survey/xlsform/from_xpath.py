@@ -20,16 +20,20 @@ from datetime import date
 import regex
 
 from survey.questionnaire.conditions import MAX_DEPTH, MAX_LENGTH
-
-# Parentheses and function calls nest at most this deep (the parser recurses once per level);
-# the whole tree, and the condition written from it, at most MAX_DEPTH, as the platform allows.
-MAX_NESTING = 25
-MAX_NUMBER_LENGTH = 15
-_QUOTED = 40
-
-
-class ExpressionError(ValueError):
-    """An expression that cannot be carried over; the message says why."""
+from survey.xlsform.xpath import (
+    MAX_NUMBER_LENGTH,
+    Binary,
+    Call,
+    ExpressionError,
+    Negative,
+    Node,
+    Number,
+    Ref,
+    String,
+    depth,
+    parse,
+    quote,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Answer:
     kind: str  # single | multiple | date | number | text | other
     codes: Mapping[str, str] = field(default_factory=dict)  # choice name → choice code
 
+
+__all__ = ["Answer", "ExpressionError", "Lookup", "Translation", "translate"]
 
 Lookup = Callable[[str], Answer | None]
 
@@ -58,8 +64,8 @@ def translate(source: str, lookup: Lookup, *, own: str | None = None) -> Transla
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is too long ({len(text)} characters)")
-    tree = _Parser(_tokens(text), own).expression_only()
-    if _depth(tree) > MAX_DEPTH:
+    tree = parse(text, own)
+    if depth(tree) > MAX_DEPTH:
         raise _too_deep()
     writer = _Writer(lookup)
     result, _ = writer.write(tree)
@@ -91,235 +97,6 @@ def _check_written(text: str) -> None:
         )
 
 
-# -- tokens ------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-    |(?P<ref>\$\{\s*(?P<refname>[^}]*?)\s*\})
-    |(?P<number>\d+(?:\.\d*)?|\.\d+)
-    |(?P<string>['‘’][^'‘’]*['‘’]|["“”][^"“”]*["“”])
-    |(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|\||//|/|\.\.|\.|\[|\]|@)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*)?)
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # ref | number | string | op | name | end
-    text: str
-
-
-def _tokens(text: str) -> list[_Token]:
-    found: list[_Token] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise ExpressionError(f"cannot read {_quote(text[position:])}")
-        position = match.end()
-        kind = match.lastgroup
-        if kind == "space":
-            continue
-        if kind == "ref":
-            found.append(_Token("ref", match.group("refname")))
-        elif kind == "string":
-            found.append(_Token("string", match.group()[1:-1]))
-        else:
-            found.append(_Token(str(kind), match.group()))
-    found.append(_Token("end", ""))
-    return found
-
-
-def _quote(text: str) -> str:
-    return repr(text if len(text) <= _QUOTED else text[:_QUOTED] + "…")
-
-
-# -- the tree ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Number:
-    text: str
-
-
-@dataclass(frozen=True)
-class _String:
-    value: str
-
-
-@dataclass(frozen=True)
-class _Ref:
-    name: str
-
-
-@dataclass(frozen=True)
-class _Call:
-    name: str
-    args: tuple[_Node, ...]
-
-
-@dataclass(frozen=True)
-class _Binary:
-    op: str
-    left: _Node
-    right: _Node
-
-
-@dataclass(frozen=True)
-class _Negative:
-    operand: _Node
-
-
-_Node = _Number | _String | _Ref | _Call | _Binary | _Negative
-
-
-def _depth(root: _Node) -> int:
-    """How deep the tree goes (counted without recursion: a long chain of `+` is deep)."""
-    deepest = 0
-    pending: list[tuple[_Node, int]] = [(root, 1)]
-    while pending:
-        node, depth = pending.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        children: tuple[_Node, ...] = ()
-        if isinstance(node, _Binary):
-            children = (node.left, node.right)
-        elif isinstance(node, _Call):
-            children = node.args
-        elif isinstance(node, _Negative):
-            children = (node.operand,)
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-# XPath's binary operators from the loosest to the tightest.
-_LEVELS: tuple[tuple[str, ...], ...] = (
-    ("or",),
-    ("and",),
-    ("=", "!="),
-    ("<", "<=", ">", ">="),
-    ("+", "-"),
-    ("*", "div", "mod"),
-)
-_WORD_OPERATORS = {"or", "and", "div", "mod"}
-
-
-class _Parser:
-    def __init__(self, tokens: list[_Token], own: str | None):
-        self.tokens = tokens
-        self.position = 0
-        self.depth = 0
-        self.own = own
-
-    @property
-    def token(self) -> _Token:
-        return self.tokens[self.position]
-
-    def advance(self) -> _Token:
-        token = self.token
-        self.position += 1
-        return token
-
-    def expect(self, text: str) -> None:
-        if self.token.kind == "op" and self.token.text == text:
-            self.advance()
-            return
-        found = self.token.text or "the end"
-        raise ExpressionError(f"expected {text!r} but found {found!r}")
-
-    def expression_only(self) -> _Node:
-        tree = self.expression()
-        if self.token.kind != "end":
-            raise ExpressionError(f"unexpected {self.token.text!r}")
-        return tree
-
-    def expression(self) -> _Node:
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise ExpressionError(
-                f"the expression is nested too deeply (over {MAX_NESTING} levels of "
-                "parentheses and functions)"
-            )
-        tree = self.binary(0)
-        self.depth -= 1
-        return tree
-
-    def operator(self, level: int) -> str | None:
-        token = self.token
-        if token.kind == "op" and token.text in _LEVELS[level]:
-            return token.text
-        if token.kind == "name" and token.text in _WORD_OPERATORS and token.text in _LEVELS[level]:
-            return token.text
-        return None
-
-    def binary(self, level: int) -> _Node:
-        if level == len(_LEVELS):
-            return self.unary()
-        left = self.binary(level + 1)
-        while (op := self.operator(level)) is not None:
-            self.advance()
-            left = _Binary(op, left, self.binary(level + 1))
-        return left
-
-    def unary(self) -> _Node:
-        negations = 0
-        while self.token.kind == "op" and self.token.text == "-":
-            self.advance()
-            negations += 1
-        operand = self.primary()
-        if self.token.kind == "op" and self.token.text in ("|", "/", "//", "["):
-            raise ExpressionError(f"paths and node sets ({self.token.text!r}) are not supported")
-        return _Negative(operand) if negations % 2 else operand
-
-    def primary(self) -> _Node:
-        token = self.advance()
-        if token.kind == "number":
-            digits = token.text.replace(".", "").lstrip("0")
-            if len(digits) > MAX_NUMBER_LENGTH:
-                raise ExpressionError(f"the number {_quote(token.text)} is too long")
-            return _Number(token.text)
-        if token.kind == "string":
-            return _String(token.text)
-        if token.kind == "ref":
-            if not token.text:
-                raise ExpressionError("${} names no question")
-            return _Ref(token.text)
-        if token.kind == "op" and token.text == "(":
-            inner = self.expression()
-            self.expect(")")
-            return inner
-        if token.kind == "op" and token.text == ".":
-            if self.own is None:
-                raise ExpressionError("'.' (this question) only means something in a constraint")
-            return _Ref(self.own)
-        if token.kind == "name" and self.token.kind == "op" and self.token.text == "(":
-            return self.call(token.text)
-        if token.kind == "end":
-            raise ExpressionError("the expression ends too early")
-        if token.kind == "name":
-            raise ExpressionError(
-                f"{token.text!r} is a path, which is not supported; name questions as ${{name}}"
-            )
-        if token.kind == "op" and token.text in ("..", "/", "//", "@", "[", "|"):
-            raise ExpressionError(f"paths ({token.text!r}) are not supported")
-        raise ExpressionError(f"{token.text!r} is not supported here")
-
-    def call(self, name: str) -> _Node:
-        self.expect("(")
-        args: list[_Node] = []
-        if not (self.token.kind == "op" and self.token.text == ")"):
-            args.append(self.expression())
-            while self.token.kind == "op" and self.token.text == ",":
-                self.advance()
-                args.append(self.expression())
-        self.expect(")")
-        return _Call(name, tuple(args))
-
-
 # -- writing the platform's condition ----------------------------------------------------------
 
 # Python's precedence, loosest first: the written text gets parentheses where it needs them.
@@ -348,7 +125,7 @@ _ORDER: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b,
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LITERAL = _Number | _String
+_LITERAL = Number | String
 
 Written = tuple[str, int]
 
@@ -365,40 +142,40 @@ class _Writer:
         self.names.add(name)
         return found
 
-    def write(self, node: _Node) -> Written:
+    def write(self, node: Node) -> Written:
         match node:
-            case _Number(text):
+            case Number(text):
                 return _number(text), _ATOM
-            case _String(value):
+            case String(value):
                 return repr(value), _ATOM
-            case _Ref(name):
+            case Ref(name):
                 return self.answer(name).id, _ATOM
-            case _Negative(operand):
+            case Negative(operand):
                 return "-" + self.wrapped(operand, _NEGATIVE), _NEGATIVE
-            case _Binary(op, left, right) if _PRECEDENCE[op] == _COMPARE:
+            case Binary(op, left, right) if _PRECEDENCE[op] == _COMPARE:
                 return self.comparison(op, left, right)
-            case _Binary(op, left, right):
+            case Binary(op, left, right):
                 level = _PRECEDENCE[op]
                 symbol = _PYTHON_OPERATOR.get(op, op)
                 text = f"{self.wrapped(left, level)} {symbol} {self.wrapped(right, level + 1)}"
                 return text, level
-            case _Call(name, args):
+            case Call(name, args):
                 return self.call(name, args)
         raise AssertionError(f"unknown node {node!r}")
 
-    def wrapped(self, node: _Node, level: int) -> str:
+    def wrapped(self, node: Node, level: int) -> str:
         text, precedence = self.write(node)
         return text if precedence >= level else f"({text})"
 
     # -- comparisons ---------------------------------------------------------------------------
 
-    def comparison(self, op: str, left: _Node, right: _Node) -> Written:
+    def comparison(self, op: str, left: Node, right: Node) -> Written:
         left, right = _literal_of(left), _literal_of(right)
-        if isinstance(left, _LITERAL) and isinstance(right, _Ref):
+        if isinstance(left, _LITERAL) and isinstance(right, Ref):
             op, left, right = _FLIPPED[op], right, left
-        if isinstance(left, _Ref) and isinstance(right, _LITERAL):
+        if isinstance(left, Ref) and isinstance(right, _LITERAL):
             answer = self.answer(left.name)
-            if op in ("=", "!=") and isinstance(right, _String) and right.value == "":
+            if op in ("=", "!=") and isinstance(right, String) and right.value == "":
                 text = f"answered({answer.id})"
                 return (f"not {text}", _NOT) if op == "=" else (text, _ATOM)
             if answer.kind in ("single", "multiple"):
@@ -411,9 +188,9 @@ class _Writer:
         text = f"{self.wrapped(left, _COMPARE + 1)} {symbol} {self.wrapped(right, _COMPARE + 1)}"
         return text, _COMPARE
 
-    def choice_comparison(self, op: str, answer: Answer, value: _Number | _String) -> Written:
+    def choice_comparison(self, op: str, answer: Answer, value: Number | String) -> Written:
         """A choice question compared with a value: compared with its codes instead."""
-        name = value.value if isinstance(value, _String) else _number(value.text)
+        name = value.value if isinstance(value, String) else _number(value.text)
         if op in ("=", "!="):
             code = _code(answer, name)
             if answer.kind == "multiple":
@@ -438,7 +215,7 @@ class _Writer:
 
     # -- functions -----------------------------------------------------------------------------
 
-    def call(self, name: str, args: tuple[_Node, ...]) -> Written:
+    def call(self, name: str, args: tuple[Node, ...]) -> Written:
         if name == "today" and not args:
             return "today()", _ATOM
         if name == "not" and len(args) == 1:
@@ -455,7 +232,7 @@ class _Writer:
             value = _literal_of(args[1])
             if not isinstance(value, _LITERAL) or answer.kind not in ("single", "multiple"):
                 raise ExpressionError("selected() takes a choice question and a choice")
-            choice = value.value if isinstance(value, _String) else _number(value.text)
+            choice = value.value if isinstance(value, String) else _number(value.text)
             code = _code(answer, choice)
             if answer.kind == "single":
                 return f"{answer.id} == {code!r}", _COMPARE
@@ -472,27 +249,27 @@ class _Writer:
         if name == "regex" and len(args) == 2:
             answer = self.question_argument(name, args[0])
             pattern = args[1]
-            if not isinstance(pattern, _String):
+            if not isinstance(pattern, String):
                 raise ExpressionError("regex() takes a 'pattern' in quotes")
             try:
                 regex.compile(pattern.value)
             except (regex.error, OverflowError, RecursionError) as error:
-                raise ExpressionError(f"regex() pattern {_quote(pattern.value)}: {error}") from None
+                raise ExpressionError(f"regex() pattern {quote(pattern.value)}: {error}") from None
             return f"regex({answer.id}, {pattern.value!r})", _ATOM
         if name in ("date", "format-date", "int", "number") and args:
-            literal = _literal_of(_Call(name, args))
-            if isinstance(literal, _String):
+            literal = _literal_of(Call(name, args))
+            if isinstance(literal, String):
                 return repr(literal.value), _ATOM
-            if _is_current_year(_Call(name, args)):
+            if _is_current_year(Call(name, args)):
                 return "current_year", _ATOM
-            if name == "number" and isinstance(args[0], _Ref):
+            if name == "number" and isinstance(args[0], Ref):
                 return self.write(args[0])
         if name in _KNOWN:
             raise ExpressionError(f"{name}() is not supported with these arguments")
         raise ExpressionError(f"the function {name}() is not supported")
 
-    def question_argument(self, function: str, node: _Node) -> Answer:
-        if not isinstance(node, _Ref):
+    def question_argument(self, function: str, node: Node) -> Answer:
+        if not isinstance(node, Ref):
             raise ExpressionError(f"{function}() takes a question, such as ${{name}} or '.'")
         return self.answer(node.name)
 
@@ -513,40 +290,40 @@ _KNOWN = {
 }
 
 
-def _literal_of(node: _Node) -> _Node:
+def _literal_of(node: Node) -> Node:
     """`date('2000-01-01')` as the literal '2000-01-01' (checked); other nodes as they are."""
-    if isinstance(node, _Call) and node.name == "date" and len(node.args) == 1:
+    if isinstance(node, Call) and node.name == "date" and len(node.args) == 1:
         argument = node.args[0]
-        if isinstance(argument, _String):
-            return _String(_iso_date(argument.value))
+        if isinstance(argument, String):
+            return String(_iso_date(argument.value))
         raise ExpressionError("date() takes a date in quotes, such as date('2000-01-01')")
     return node
 
 
-def _is_current_year(node: _Node) -> bool:
+def _is_current_year(node: Node) -> bool:
     """`format-date(today(), '%Y')`, possibly inside int() or number()."""
-    if not isinstance(node, _Call):
+    if not isinstance(node, Call):
         return False
     if node.name in ("int", "number") and len(node.args) == 1:
         return _is_current_year(node.args[0])
     return (
         node.name == "format-date"
         and len(node.args) == 2
-        and node.args[0] == _Call("today", ())
-        and node.args[1] == _String("%Y")
+        and node.args[0] == Call("today", ())
+        and node.args[1] == String("%Y")
     )
 
 
-def _typed_literal(answer: Answer, value: _Number | _String) -> _Number | _String:
+def _typed_literal(answer: Answer, value: Number | String) -> Number | String:
     """A literal compared with a date or number question, in the form the platform compares."""
     if answer.kind == "date":
-        if not isinstance(value, _String):
+        if not isinstance(value, String):
             raise ExpressionError(f"{answer.id!r} is a date: compare it with date('YYYY-MM-DD')")
-        return _String(_iso_date(value.value))
-    if answer.kind == "number" and isinstance(value, _String):
+        return String(_iso_date(value.value))
+    if answer.kind == "number" and isinstance(value, String):
         if _as_number(value.value) is None:
             raise ExpressionError(f"{answer.id!r} is a number: {value.value!r} is not one")
-        return _Number(value.value.strip())
+        return Number(value.value.strip())
     return value
 
 
