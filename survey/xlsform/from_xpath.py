@@ -2,8 +2,8 @@
 questionnaire format (FORMAT.md, "Conditions"): `${age} >= 18 and selected(${s}, 'x')` becomes
 `age >= 18 and 'x' in s`.
 
-A tokenizer and a recursive-descent parser read the XPath subset XLSForm authors write into a
-small tree; the tree is then written out in the platform's Python-like syntax, keeping XPath's
+`survey.xlsform.xpath` reads the XPath subset XLSForm authors write into a small tree; the
+tree is written out here in the platform's Python-like syntax, keeping XPath's
 meaning where the two differ (an unanswered question is "" in XPath, so `${x} != 'a'` is true
 for it: it becomes `not (x == 'a')`). Anything else (paths, unknown functions, too long or too
 deep) is an ExpressionError naming what is not supported, never a crash.
