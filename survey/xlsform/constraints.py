@@ -13,6 +13,7 @@ from survey.questionnaire.conditions import CURRENT_YEAR, Condition
 from survey.questionnaire.model import Question, Text
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import (
+    DATE,
     NumberType,
     Problem,
     QuestionType,
@@ -20,9 +21,6 @@ from survey.questionnaire.types.base import (
     shared_message,
 )
 from survey.xlsform.to_xpath import string_literal, to_xpath, unanswered_xpath
-
-# An email address as the XForm checks it: something@something.something, no spaces.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 @dataclass(frozen=True)
@@ -45,16 +43,16 @@ class Rules:
         return xpath, messages
 
     def rules(self, question: Question) -> Iterator[tuple[str, Text]]:
-        kind = TYPES.get(question.type)
-        if isinstance(kind, NumberType) and question.type != "scale":
+        kind = TYPES[question.type]
+        if isinstance(kind, NumberType) and kind.xlsform_type != "range":  # a range has its own
             yield from self.number_bounds(question)
-        if question.type == "date":
+        if kind.compares_as == DATE:
             yield from self.date_bounds(question)
         if question.max_length is not None:
             problem = Problem(question.id, "too_long", {"max": question.max_length})
             yield f"string-length(.) <= {question.max_length}", self.message(question, problem)
-        if question.type == "email":
-            xpath = f"regex(., {string_literal(EMAIL_PATTERN)})"
+        if kind.xlsform_pattern is not None:
+            xpath = f"regex(., {string_literal(kind.xlsform_pattern)})"
             yield xpath, self.message(question, Problem(question.id, "email"))
         if question.max_choices is not None:
             problem = Problem(question.id, "max_choices", {"max": question.max_choices})

@@ -20,7 +20,9 @@ from survey.message_catalogs import N_
 from survey.questionnaire.conditions import Condition
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.model import Choice, Question, Questionnaire, Section, Text
+from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import (
+    CODE,
     Problem,
 )
 from survey.questionnaire.types.choices import OTHER_MAX_LENGTH
@@ -33,25 +35,10 @@ SURVEY_KEYS = "survey_keys"
 SKIP = {"skip": True}
 OTHER_LABEL = N_("Please specify")
 
-# The XLSForm type of each question type written as one row (choice types add their list).
-_ROW_TYPES = {
-    "integer": "integer",
-    "decimal": "decimal",
-    "date": "date",
-    "single": "select_one",
-    "multiple": "select_multiple",
-    "country": "select_one",
-    "scale": "range",
-    "text": "text",
-    "long_text": "text",
-    "email": "text",
-    "note": "note",
-    "acknowledge": "acknowledge",
-    "geopoint": "geopoint",
-    "calculate": "calculate",
-}
-# Question types that XLSForm writes as another type's row: the row's survey_keys name them.
-_TYPES_IN_KEYS = {"country", "long_text", "email", "scale"}
+# The question type a row of each XLSForm type is read as; a question of another type (a
+# country is a select_one, a long text a text) names its own type in the row's survey_keys.
+_READ_AS = {"select_one": "single", "select_multiple": "multiple", "range": "scale"}
+_CHOICE_ROWS = ("select_one", "select_multiple")
 # Question keys the native columns of a row carry exactly (a scale's bounds are its range's
 # parameters); every other key of the question goes into survey_keys.
 _NATIVE_KEYS = {
@@ -66,7 +53,7 @@ _NATIVE_KEYS = {
     "filter_by",
     "calculation",
 }
-_SCALE_NATIVE_KEYS = {"min", "max"}
+_RANGE_NATIVE_KEYS = {"min", "max"}
 
 SURVEY_COLUMNS = (
     "type",
@@ -225,7 +212,7 @@ class _Form:
             }
         )
         for question in section.questions:
-            if question.type == "matrix":
+            if TYPES[question.type].xlsform_type is None:  # a matrix: a group of rows
                 self.matrix(question)
             else:
                 self.question(question)
@@ -234,13 +221,13 @@ class _Form:
     # -- questions ---------------------------------------------------------------------------
 
     def question(self, question: Question) -> None:
-        row_type = _ROW_TYPES.get(question.type)
+        row_type = TYPES[question.type].xlsform_type
         if row_type is None:
             raise ValueError(f"no XLSForm type for question type {question.type!r}")
         keys = question_keys(question)
-        native = _NATIVE_KEYS | (_SCALE_NATIVE_KEYS if question.type == "scale" else set())
+        native = _NATIVE_KEYS | (_RANGE_NATIVE_KEYS if row_type == "range" else set())
         extra = {name: value for name, value in keys.items() if name not in native}
-        if question.type in _TYPES_IN_KEYS:
+        if _READ_AS.get(row_type, row_type) != question.type:
             extra = {"type": question.type, **extra}
         row = self.common(question)
         constraint = self.rules.constraint(question)
@@ -250,12 +237,13 @@ class _Form:
             row.update(self.texts("constraint_message", messages))
             # The column joins bounds, lengths and constraints: the reader takes them from here.
             extra.setdefault("constraints", [])
-        if question.type in ("single", "multiple", "country"):
+        if row_type in _CHOICE_ROWS:
             row_type = f"{row_type} {question.id}"
             self.choice_list(question)
-        if question.type == "long_text":
-            row["appearance"] = "multiline"
-        if question.type == "scale":
+        appearance = TYPES[question.type].xlsform_appearance
+        if appearance is not None:
+            row["appearance"] = appearance
+        if row_type == "range":
             row["parameters"] = f"start={question.min} end={question.max} step=1"
         if question.calculation is not None:
             tree = question.calculation.tree
@@ -335,7 +323,8 @@ class _Form:
     # -- choices -----------------------------------------------------------------------------
 
     def choice_list(self, question: Question) -> None:
-        if question.type == "country":
+        # A choice type with no choices of its own picks from the list of countries.
+        if TYPES[question.type].compares_as == CODE and not question.choices:
             names = {language: dict(country_names(language)) for language in self.languages}
             for code, _ in country_names(self.questionnaire.default_language):
                 label = {language: names[language][code] for language in self.languages}

@@ -19,6 +19,7 @@ YES = N_("Yes")
 
 class Acknowledge(QuestionType):
     name = "acknowledge"
+    xlsform_type = "acknowledge"
     macro = "acknowledge"
     compares_as = NUMBER
     required_message = N_("Tick the box to continue.")

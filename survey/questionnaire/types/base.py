@@ -155,6 +155,11 @@ class QuestionType:
     name: ClassVar[str]
     keys: ClassVar[frozenset[str]] = frozenset()  # its own keys in the YAML
     macro: ClassVar[str]  # respond/questions/<macro>.html renders it
+    # The XLSForm type of its row (a choice type adds its list); None: written otherwise (a
+    # matrix is a group of rows).
+    xlsform_type: ClassVar[str | None] = None
+    xlsform_appearance: ClassVar[str | None] = None  # e.g. "multiline"
+    xlsform_pattern: ClassVar[str | None] = None  # a regex() its XLSForm constraint checks
     compares_as: ClassVar[str] = TEXT
     list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
     compound: ClassVar[bool] = False  # the answer is a list or a map (not hashable as it is)

@@ -88,6 +88,7 @@ def gives_number(node: Node, questions: Mapping[str, Question]) -> bool:
 
 class Calculate(QuestionType):
     name = "calculate"
+    xlsform_type = "calculate"
     keys = frozenset({"calculation"})
     macro = "calculate"
     asked = False

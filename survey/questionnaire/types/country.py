@@ -15,6 +15,7 @@ from survey.questionnaire.types.base import CODE, FormData, Problem, QuestionTyp
 
 class Country(QuestionType):
     name = "country"
+    xlsform_type = "select_one"
     macro = "country"
     compares_as = CODE
     required_message = N_("Select an answer.")

@@ -52,6 +52,7 @@ def long_date(value: str, language: str) -> str:
 
 class Date(QuestionType):
     name = "date"
+    xlsform_type = "date"
     keys = frozenset({"min", "max"})
     macro = "date"
     compares_as = DATE

@@ -61,6 +61,7 @@ def decimals_message(count: int, language: str) -> str:
 
 class DecimalNumber(NumberType):
     name = "decimal"
+    xlsform_type = "decimal"
     keys = frozenset({"min", "max", "decimals"})
     macro = "decimal"
 

@@ -17,6 +17,9 @@ MAX_LENGTH = 254
 
 class Email(QuestionType):
     name = "email"
+    xlsform_type = "text"
+    # An address as the XForm checks it: something@something.something, no spaces.
+    xlsform_pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     macro = "email"
 
     def read(

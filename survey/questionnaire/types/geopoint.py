@@ -51,6 +51,7 @@ def field_of(question: Question, axis: str) -> str:
 
 class Geopoint(QuestionType):
     name = "geopoint"
+    xlsform_type = "geopoint"
     macro = "geopoint"
     compares_as = ANSWERED
     compound = True

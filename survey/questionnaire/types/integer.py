@@ -31,6 +31,7 @@ def whole_number(raw: str) -> int | None:
 
 class Integer(NumberType):
     name = "integer"
+    xlsform_type = "integer"
     keys = frozenset({"min", "max"})
     macro = "integer"
 

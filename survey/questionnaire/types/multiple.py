@@ -16,6 +16,7 @@ from survey.questionnaire.types.choices import ChoiceType, read_other
 
 class Multiple(ChoiceType):
     name = "multiple"
+    xlsform_type = "select_multiple"
     compound = True
     macro = "multiple"
     keys = ChoiceType.keys | {"max_choices"}

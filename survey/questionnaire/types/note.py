@@ -18,6 +18,7 @@ _ANSWER_KEYS = ("required", "required_message", "constraints", "screen_out", "pe
 
 class Note(QuestionType):
     name = "note"
+    xlsform_type = "note"
     macro = "note"
     has_answer = False
 

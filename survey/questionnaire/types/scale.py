@@ -23,6 +23,7 @@ from survey.questionnaire.types.integer import whole_number
 
 class Scale(NumberType):
     name = "scale"
+    xlsform_type = "range"
     keys = frozenset({"min", "max", "min_label", "max_label"})
     macro = "scale"
     measure = ORDINAL

@@ -14,6 +14,7 @@ from survey.questionnaire.types.choices import ChoiceType, read_other
 
 class Single(ChoiceType):
     name = "single"
+    xlsform_type = "select_one"
     macro = "single"
 
     def read(

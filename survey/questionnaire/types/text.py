@@ -20,6 +20,7 @@ from survey.questionnaire.types.base import (
 
 class Text(QuestionType):
     name = "text"
+    xlsform_type = "text"
     keys = frozenset({"max_length"})
     macro = "text"
     default_max_length = 200
@@ -49,9 +50,11 @@ class Text(QuestionType):
 
 class LongText(Text):
     name = "long_text"
+    xlsform_type = "text"
     macro = "long_text"
     default_max_length = 2000
     lines = True
+    xlsform_appearance = "multiline"
 
 
 TYPE = Text()
