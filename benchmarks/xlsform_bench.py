@@ -27,9 +27,8 @@ from pyxform.xls2json import parse_file_to_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.xlsform.reading import read_xlsform, yaml_text  # noqa: E402
-
 from survey.questionnaire.schema import load_text  # noqa: E402
+from survey.xlsform.reading import read_xlsform, yaml_text  # noqa: E402
 from survey.xlsform.writing import write_xlsform  # noqa: E402
 
 DEFAULT_FILE = (
