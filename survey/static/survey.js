@@ -1,5 +1,7 @@
 /* Progressive enhancement only: every page works without this file.
    - hides questions whose condition no longer holds, and "Please specify" boxes of unpicked choices
+   - offers only the choices of the earlier answer a choice list follows (on any page that has
+     such a list, even one without conditions)
    - moves focus to the error summary
    - shows the deadline in the person's own time zone
    - stops a second click on "Submit" from sending the form twice
@@ -282,7 +284,7 @@
     keepDraftAcrossLanguages();
     locationButtons();
     document.querySelectorAll("form").forEach(function (form) {
-      if (!form.querySelector("[data-relevant], [data-other-of]")) { return; }
+      if (!form.querySelector("[data-relevant], [data-other-of], [data-follows]")) { return; }
       refresh(form);
       form.addEventListener("change", function () { refresh(form); });
       form.addEventListener("input", function () { refresh(form); });
