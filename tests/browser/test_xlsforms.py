@@ -367,12 +367,18 @@ def test_household_first_section_in_each_language(
     assert offsite_requests == []
 
 
-def test_household_note_shows_its_text(page: Page, household: str):
-    start(page, household, HOUSEHOLD_SLUG, HOUSEHOLD_TITLE)
+@pytest.mark.parametrize("language", ["en", "ig"])
+def test_household_note_shows_its_text_line_by_line(page: Page, household: str, language: str):
+    start(page, household, HOUSEHOLD_SLUG, HOUSEHOLD_TITLE, language)
     note = block(page, "intro_note")
-    expect(note).to_contain_text("We’re conducting a survey on how households in")
-    expect(note).to_contain_text("The interview will take about")
+    written = form_label(HOUSEHOLD, "intro_note", HOUSEHOLD_COLUMNS[language])
+    lines = [" ".join(line.split()) for line in written.split("\n")]
+    assert len(lines) == 6 and lines[3].startswith("•")
+    expect(note.locator("p")).to_have_count(1)
+    shown = note.locator("p").inner_text().split("\n")
+    assert [" ".join(line.split()) for line in shown] == lines  # each bullet on its own line
     expect(note.locator("input, select, textarea, label, legend")).to_have_count(0)
+    assert_fits_the_phone(page)
 
 
 def test_household_refusal_ends_politely_and_skips_every_group(
