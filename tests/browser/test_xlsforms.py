@@ -138,8 +138,9 @@ def expect_labels(
     for row in asked_rows(form, names):
         question_id = RENAMED.get(row["name"], row["name"])
         label = str(row[column]).strip()
-        if str(row["type"]).strip() == "note":
-            expect(block(page, question_id).locator(".note")).to_have_text(label)
+        if str(row["type"]).strip() == "note":  # its lines, without Markdown's bold markers
+            shown = block(page, question_id).locator(".note").inner_text()
+            assert " ".join(shown.split()) == " ".join(label.replace("**", "").split())
             continue
         required = str(row.get("required") or "").strip().lower() in ("yes", "true", "true()")
         expect(shown_label(page, question_id)).to_have_text(
@@ -372,11 +373,13 @@ def test_household_note_shows_its_text_line_by_line(page: Page, household: str, 
     start(page, household, HOUSEHOLD_SLUG, HOUSEHOLD_TITLE, language)
     note = block(page, "intro_note")
     written = form_label(HOUSEHOLD, "intro_note", HOUSEHOLD_COLUMNS[language])
-    lines = [" ".join(line.split()) for line in written.split("\n")]
+    assert "**[Your Name]**" in written  # Markdown bold, as ODK shows it
+    lines = [" ".join(line.replace("**", "").split()) for line in written.split("\n")]
     assert len(lines) == 6 and lines[3].startswith("•")
     expect(note.locator("p")).to_have_count(1)
     shown = note.locator("p").inner_text().split("\n")
-    assert [" ".join(line.split()) for line in shown] == lines  # each bullet on its own line
+    # Each bullet on its own line; the words without the Markdown markers around them.
+    assert [" ".join(line.split()) for line in shown] == lines
     expect(note.locator("input, select, textarea, label, legend")).to_have_count(0)
     assert_fits_the_phone(page)
 
