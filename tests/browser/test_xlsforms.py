@@ -59,9 +59,13 @@ NOT_ALLOWED_FR = "Cette réponse n'est pas acceptée."
 @functools.cache
 def form_rows(form: Path, sheet: str = "survey") -> tuple[dict[str, Any], ...]:
     """The rows of a workbook's sheet, header → cell, as its author wrote them."""
-    rows = openpyxl.load_workbook(form, read_only=True)[sheet].iter_rows(values_only=True)
-    headers = [str(cell or "").strip() for cell in next(rows)]
-    return tuple(dict(zip(headers, row, strict=False)) for row in rows if any(row))
+    book = openpyxl.load_workbook(form, read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        rows = book[sheet].iter_rows(values_only=True)
+        headers = [str(cell or "").strip() for cell in next(rows)]
+        return tuple(dict(zip(headers, row, strict=False)) for row in rows if any(row))
+    finally:
+        book.close()
 
 
 def form_choices(form: Path, list_name: str, **columns: str) -> list[str]:
