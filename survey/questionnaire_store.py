@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from survey.deadline_rules import Schedule
 from survey.models import QuestionnaireVersion, Survey
-from survey.questionnaire.schema import Questionnaire, fingerprint, load_text, read_source
+from survey.questionnaire.schema import (
+    Questionnaire,
+    QuestionnaireError,
+    fingerprint,
+    load_text,
+    read_source,
+)
+from survey.xlsform.reading import XLSFormError, read_xlsform
 
 
 @dataclass(frozen=True)
@@ -29,13 +36,40 @@ class LoadResult:
         return f"{self.slug}: unchanged (version {self.version})"
 
 
+@dataclass(frozen=True)
+class QuestionnaireSource:
+    """A questionnaire file's YAML text, the name its problems give, and what the XLSForm
+    reader changed on the way (nothing for a YAML file)."""
+
+    text: str
+    name: str
+    notes: tuple[str, ...] = ()
+
+
+def questionnaire_source(path: Path) -> QuestionnaireSource:
+    """The YAML text of a questionnaire file; an `.xlsx` file is read as XLSForm and converted
+    in memory. Raises QuestionnaireError listing every problem (for an XLSForm, every row it
+    cannot carry over)."""
+    if path.suffix.lower() != ".xlsx":
+        return QuestionnaireSource(read_source(path), str(path))
+    try:
+        conversion = read_xlsform(path)
+    except XLSFormError as error:
+        raise QuestionnaireError(error.problems) from None
+    return QuestionnaireSource(
+        conversion.yaml_text(), f"{path} (converted to YAML)", tuple(conversion.notes)
+    )
+
+
 def load_questionnaire(session: Session, path: Path) -> LoadResult:
-    """Store a questionnaire file: a new survey, a new version, or nothing if unchanged.
+    """Store a questionnaire file (YAML, or XLSForm `.xlsx`): a new survey, a new version, or
+    nothing if unchanged.
 
     Raises QuestionnaireError if the file has problems. The file's schedule is applied only
     while no admin has changed the survey's schedule.
     """
-    return store_questionnaire(session, read_source(path), path.name, str(path))
+    source = questionnaire_source(path)
+    return store_questionnaire(session, source.text, path.name, source.name)
 
 
 def store_questionnaire(

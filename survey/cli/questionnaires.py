@@ -17,9 +17,14 @@ from survey.questionnaire.schema import (
     QuestionnaireError,
     load_file,
     load_text,
-    read_source,
 )
-from survey.questionnaire_store import all_surveys, latest_version, schedule_of, store_questionnaire
+from survey.questionnaire_store import (
+    all_surveys,
+    latest_version,
+    questionnaire_source,
+    schedule_of,
+    store_questionnaire,
+)
 from survey.xlsform.reading import XLSFormError, read_xlsform
 from survey.xlsform.writing import write_xlsform
 
@@ -27,18 +32,12 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def questionnaire_text(path: Path) -> tuple[str, str]:
-    """A questionnaire file's YAML text and the name its problems give; an `.xlsx` file is read
-    as XLSForm and converted in memory (its notes are printed, its refusal is a
-    QuestionnaireError listing every row it cannot carry over)."""
-    if path.suffix.lower() != ".xlsx":
-        return read_source(path), str(path)
-    try:
-        conversion = read_xlsform(path)
-    except XLSFormError as error:
-        raise QuestionnaireError(error.problems) from None
-    for note in conversion.notes:
+    """A questionnaire file's YAML text and the name its problems give (questionnaire_source);
+    the notes of an XLSForm's conversion are printed."""
+    source = questionnaire_source(path)
+    for note in source.notes:
         click.echo(f"{path}: note: {note}", err=True)
-    return conversion.yaml_text(), f"{path} (converted to YAML)"
+    return source.text, source.name
 
 
 def load_files(paths: list[Path]) -> None:

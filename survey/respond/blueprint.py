@@ -24,6 +24,7 @@ from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 bp.add_app_template_global(display.choice_groups, "choice_groups")
+bp.add_app_template_global(display.paragraphs, "paragraphs")
 
 CHANNEL_KEY = "channel"
 # Limits count per address (behind a proxy: the client's, see SURVEY_TRUSTED_PROXIES), in the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -138,6 +139,17 @@ class ChoiceGroup:
 
     parent: Choice | None
     choices: tuple[Choice, ...]
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """A text as the page shows it: paragraphs split at blank lines, each the list of its lines
+    (a single line break stays a line break, as ODK and KoboToolbox show a note's lines)."""
+    found = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if lines:
+            found.append(lines)
+    return found
 
 
 def choice_groups(question: Question, values: Mapping[str, list[str]]) -> list[ChoiceGroup]:

@@ -83,6 +83,9 @@ _CHOICE_FILTER = re.compile(
     r"(?:\s+or\s+\1\s*=\s*(?:''|\"\"))?\s*$"
 )
 _PIPED = re.compile(r"\$\{[^}]*\}")
+# Markdown emphasis, which ODK and KoboToolbox show as bold or italics: `**strong**`,
+# `__strong__`, `*emphasis*` (the markers hug the words, so `2 * 3 * 4` is left alone).
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*")
 # Columns the reader reads (others are listed in a note as not carried over).
 _READ_COLUMNS = {"type", "name", "label", "hint", "choice_filter", "parameters", "survey_keys"}
 _READ_BIND = {
@@ -285,6 +288,7 @@ class _Reader:
         self.gone: dict[str, str] = {}  # names of rows left out → why
         self.metadata: dict[str, str] = {}  # names of metadata rows → their type
         self.current: tuple[str, Answer] | None = None
+        self.emphasis_dropped = False
 
     # -- the whole file ------------------------------------------------------------------------
 
@@ -323,6 +327,11 @@ class _Reader:
             columns = ", ".join(sorted(self.ignored_columns))
             self.notes.append(
                 f"columns not carried over (the platform does not use them): {columns}"
+            )
+        if self.emphasis_dropped:
+            self.notes.append(
+                "texts: Markdown emphasis (**bold**, *italics*) is dropped and its words kept; "
+                "the platform shows texts as plain text"
             )
         if self.fallback_languages:
             missing = ", ".join(sorted(self.fallback_languages))
@@ -437,9 +446,15 @@ class _Reader:
         for name, text in items:
             code = self.languages.get(str(name))
             if code is not None and str(text).strip():
-                by_code.setdefault(code, str(text).strip())
+                by_code.setdefault(code, self.plain(str(text).strip()))
         ordered = {code: by_code[code] for code in self.codes if code in by_code}
         return ordered or None
+
+    def plain(self, text: str) -> str:
+        """`text` without Markdown emphasis markers (noted once for the whole form)."""
+        plain = _EMPHASIS.sub(lambda match: match.group(2) or match.group(3), text)
+        self.emphasis_dropped |= plain != text
+        return plain
 
     def words(self, key: str) -> dict[str, str]:
         known = _WORDS[key]

@@ -693,3 +693,25 @@ def test_survey_keys_that_are_not_a_json_object(tmp_path):
     )
     assert "row 2, name 't'" in problems[0] and "not valid JSON" in problems[0]
     assert "row 3, name 'u'" in problems[1] and "must be a JSON object" in problems[1]
+
+
+def test_household_markdown_bold_is_dropped_with_a_note(household):
+    note = questions(household.data)["intro_note"]["label"]
+    assert "My name is [Your Name], and I’m with [Organization Name]." in note["en"]
+    assert "Aha m bụ [Your Name]," in note["ig"]
+    assert "**" not in note["en"] + note["ig"]
+    assert "\n  • The interview will take about 20–30 minutes." in note["en"]  # lines kept
+    assert any("Markdown emphasis" in line for line in household.notes)
+
+
+def test_emphasis_markers_only_around_words(tmp_path):
+    conversion = convert(
+        tmp_path,
+        [
+            {"type": "note", "name": "a", "label": "**Bold**, __also__ and *italics*"},
+            {"type": "note", "name": "b", "label": "2 * 3 * 4, a*"},
+        ],
+    )
+    found = questions(conversion.data)
+    assert found["a"]["label"] == {"en": "Bold, also and italics"}
+    assert found["b"]["label"] == {"en": "2 * 3 * 4, a*"}
