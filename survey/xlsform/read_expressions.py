@@ -8,7 +8,7 @@ import ast
 from survey.xlsform.from_xpath import Answer, ExpressionError, translate
 from survey.xlsform.read_state import Item, ReaderState, RowError
 
-# The kind of answer each platform type gives, as conditions compare it.
+# The kind of answer (`Answer.kind`) of each platform type, for the translation; others are "other".
 KIND_OF_TYPE = {
     "integer": "number",
     "decimal": "number",
