@@ -317,3 +317,19 @@ def make_user(app: Flask, clock: Clock):
         return address, password
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `one_database` run on SQLite only: browser tests of what a page does (a
+    question type's widgets, cascading lists, imported forms), whose stored answers the HTTP,
+    export and concurrency tests check on both databases. The whole journeys and the
+    accessibility checks in the browser still run on both. This keeps the suite under five
+    minutes on two cores."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        one = item.get_closest_marker("one_database") is not None
+        (dropped if one and params.get("database_url") == "postgresql" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -34,7 +34,8 @@ from tests.browser.journey import (
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
 
-pytestmark = pytest.mark.browser
+# What the page does: on SQLite only (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 CASCADES = PROJECT_ROOT / "tests" / "questionnaires" / "cascades-and-calculations.yaml"
 SLUG = "cascades-and-calculations"

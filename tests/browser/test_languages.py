@@ -27,7 +27,8 @@ from tests.respondent import (
     shipped_questionnaire,
 )
 
-pytestmark = pytest.mark.browser
+# What the page does: on SQLite only (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 QUESTIONNAIRE = shipped_questionnaire()
 # (number, total) of each section for a member: 4 sections apply until involvement is known.

@@ -30,7 +30,8 @@ from tests.browser.journey import (
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
 
-pytestmark = pytest.mark.browser
+# What the page does: on SQLite only (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 NOTES_AND_PLACES = PROJECT_ROOT / "tests" / "questionnaires" / "notes-and-places.yaml"
 SLUG = "notes-and-places"

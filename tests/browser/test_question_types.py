@@ -29,7 +29,8 @@ from tests.browser.journey import (
 from tests.respond.helpers import stored
 from tests.respondent import interface_plural, interface_text
 
-pytestmark = pytest.mark.browser
+# What the page does: on SQLite only (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 NUMBERS_AND_DATES = PROJECT_ROOT / "tests" / "questionnaires" / "numbers-and-dates.yaml"
 SLUG = "numbers-and-dates"

@@ -44,7 +44,8 @@ from tests.respond.helpers import stored
 from tests.respondent import interface_text
 from tests.xlsform.workbook import ETHIOPIA, HOUSEHOLD, MALI
 
-pytestmark = pytest.mark.browser
+# What the page does: on SQLite only (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 MALI_SLUG = "mali-health"
 HOUSEHOLD_SLUG = "household-energy-access-and-usage-survey"
