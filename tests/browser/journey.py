@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from playwright.sync_api import Page, expect
 
+from survey.questionnaire_store import load_questionnaire
 from tests.respondent import SLUG, interface_text
 
 PHONE_WIDTH = 360
@@ -93,3 +96,21 @@ def review_and_submit(page: Page, language: str = "en") -> None:
 def resume_code(page: Page) -> str:
     box = page.get_by_role("complementary", name="Your resume code")
     return box.locator(".code").inner_text().strip()
+
+
+def serve(app: Flask, live_server: str, path: Path) -> str:
+    """Load a questionnaire file (YAML or XLSForm) as an admin does, next to the shipped one,
+    and give the live server's address."""
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, path)
+    return live_server
+
+
+def block(page: Page, question_id: str) -> Any:
+    """A question's block on a section page."""
+    return page.locator(f'[id="q-{question_id}"]')
+
+
+def field(page: Page, question_id: str) -> Any:
+    """A question's input."""
+    return page.locator(f'[id="f-{question_id}"]')

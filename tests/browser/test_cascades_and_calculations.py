@@ -26,10 +26,13 @@ from survey.settings import PROJECT_ROOT
 from tests.browser.journey import (
     agree_and_start,
     assert_fits_the_phone,
+    block,
     expect_section,
+    field,
     label_for,
     next_page,
     review_and_submit,
+    serve,
 )
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
@@ -70,9 +73,7 @@ TOO_MANY_ADULTS = "There cannot be more adults than people."
 def base(app: Flask, live_server: str) -> str:
     """The live server, with the cascades-and-calculations survey loaded next to the shipped
     one."""
-    with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, CASCADES)
-    return live_server
+    return serve(app, live_server, CASCADES)
 
 
 def start(page: Page, base: str, language: str = "en", slug: str = SLUG) -> None:
@@ -85,14 +86,6 @@ def start(page: Page, base: str, language: str = "en", slug: str = SLUG) -> None
 
 def without_script(new_context) -> Page:
     return new_context(java_script_enabled=False).new_page()
-
-
-def block(page: Page, question_id: str) -> Any:
-    return page.locator(f"#q-{question_id}")
-
-
-def field(page: Page, question_id: str) -> Any:
-    return page.locator(f'[id="f-{question_id}"]')
 
 
 def choice(page: Page, question_id: str, code: str) -> Any:

@@ -17,15 +17,16 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from survey.questionnaire_store import load_questionnaire
 from survey.settings import PROJECT_ROOT
 from tests.browser.journey import (
     agree_and_start,
     assert_fits_the_phone,
+    block,
     expect_section,
     label_for,
     next_page,
     review_and_submit,
+    serve,
 )
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
@@ -61,9 +62,7 @@ USE_MY_LOCATION = "Use my location"
 @pytest.fixture
 def base(app: Flask, live_server: str) -> str:
     """The live server, with the notes-and-places survey loaded next to the shipped one."""
-    with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, NOTES_AND_PLACES)
-    return live_server
+    return serve(app, live_server, NOTES_AND_PLACES)
 
 
 def start(page: Page, base: str, language: str = "en") -> None:
@@ -72,10 +71,6 @@ def start(page: Page, base: str, language: str = "en") -> None:
     page.goto(f"{base}/s/{SLUG}{query}")
     agree_and_start(page, TITLES[language]["before"], language)
     expect_section(page, TITLES[language]["before"], 1, 3, language)
-
-
-def block(page: Page, question_id: str) -> Any:
-    return page.locator(f"#q-{question_id}")
 
 
 def box(page: Page, question_id: str, axis: str) -> Any:

@@ -16,15 +16,17 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from survey.questionnaire_store import load_questionnaire
 from survey.settings import PROJECT_ROOT
 from tests.browser.journey import (
     agree_and_start,
     assert_fits_the_phone,
+    block,
     expect_section,
+    field,
     label_for,
     next_page,
     review_and_submit,
+    serve,
 )
 from tests.respond.helpers import stored
 from tests.respondent import interface_plural, interface_text
@@ -67,9 +69,7 @@ NARROW_NBSP = "\u202f"
 @pytest.fixture
 def base(app: Flask, live_server: str) -> str:
     """The live server, with the numbers-and-dates survey loaded next to the shipped one."""
-    with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, NUMBERS_AND_DATES)
-    return live_server
+    return serve(app, live_server, NUMBERS_AND_DATES)
 
 
 def start(page: Page, base: str, language: str = "en") -> None:
@@ -78,14 +78,6 @@ def start(page: Page, base: str, language: str = "en") -> None:
     page.goto(f"{base}/s/{SLUG}{query}")
     agree_and_start(page, TITLES[language]["work"], language)
     expect_section(page, TITLES[language]["work"], 1, 2, language)
-
-
-def block(page: Page, question_id: str) -> Any:
-    return page.locator(f"#q-{question_id}")
-
-
-def field(page: Page, question_id: str) -> Any:
-    return page.locator(f'[id="f-{question_id}"]')
 
 
 def expect_error(page: Page, question_id: str, message: str, language: str = "en") -> None:

@@ -31,14 +31,15 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from survey.questionnaire_store import load_questionnaire
 from tests.browser.journey import (
     agree_and_start,
     assert_fits_the_phone,
+    block,
     fill_section,
     label_for,
     next_page,
     review_and_submit,
+    serve,
 )
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
@@ -91,13 +92,6 @@ def asked_rows(form: Path, names: list[str]) -> list[dict[str, Any]]:
     return [row for row in form_rows(form) if row.get("name") in names]
 
 
-def serve(app: Flask, live_server: str, form: Path) -> str:
-    """Load the workbook as an admin does and give the server's address."""
-    with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, form)
-    return live_server
-
-
 @pytest.fixture
 def mali(app: Flask, live_server: str) -> str:
     return serve(app, live_server, MALI)
@@ -123,10 +117,6 @@ def start(page: Page, base: str, slug: str, first_title: str, language: str | No
 
 def interface_language(language: str | None) -> str:
     return language if language in ("fr", "es") else "en"
-
-
-def block(page: Page, question_id: str) -> Any:
-    return page.locator(f'[id="q-{question_id}"]')
 
 
 def shown_label(page: Page, question_id: str) -> Any:

@@ -237,27 +237,32 @@ def _answered_population(app: Flask, clock, questionnaire: Questionnaire) -> Pop
 ExportMaker = Callable[..., tuple[Export, Path]]
 
 
-@pytest.fixture
-def make_export(app: Flask, tmp_path: Path) -> Iterator[ExportMaker]:
-    """make_export("csv", labels=True, ...) -> (Export, path of the written file)."""
+def exporter(app: Flask, tmp_path: Path, slug: str) -> ExportMaker:
+    """A function fmt, **options -> (Export, path of the written file) of survey `slug`, each
+    file in a folder of its own under tmp_path."""
     made = 0
 
     def make(fmt: str, **options: Any) -> tuple[Export, Path]:
         nonlocal made
         made += 1
         with app.extensions["survey_db"].reading() as session:
-            survey = find_survey(session, "we-own-it")
+            survey = find_survey(session, slug)
             assert survey is not None
             export = build.prepare(
                 session, survey, ExportOptions(format=fmt, **options), now=EXPORTED_AT
             )
             folder = tmp_path / f"export{made}"
-            folder.mkdir()
-            path = folder / build.file_name("we-own-it", fmt, EXPORTED_AT)
-            build.write(export, path)
+            folder.mkdir(parents=True)
+            path = build.write(export, folder / build.file_name(slug, fmt, EXPORTED_AT))
         return export, path
 
-    yield make
+    return make
+
+
+@pytest.fixture
+def make_export(app: Flask, tmp_path: Path) -> Iterator[ExportMaker]:
+    """make_export("csv", labels=True, ...) -> (Export, path of the written file)."""
+    yield exporter(app, tmp_path, "we-own-it")
 
 
 @pytest.fixture

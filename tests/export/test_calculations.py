@@ -22,12 +22,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.export import build, formats
-from survey.export.source import ExportOptions
+from survey.export import formats
 from survey.models import SurveyResponse
-from survey.questionnaire_store import find_survey
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import EXPORTED_AT
+from tests.export.conftest import exporter
 from tests.export.test_question_types import READERS, TEXT_FORMATS, codebook_of
 from tests.respondent import Respondent
 
@@ -87,19 +85,8 @@ def answered(app: Flask, load_version) -> dict[str, str]:
 @pytest.fixture
 def export_file(app: Flask, tmp_path: Path):
     """export_file("csv", labels=True, ...) -> the written file of the survey's export."""
-
-    def make(fmt: str, **options: Any) -> Path:
-        folder = tmp_path / f"{fmt}-{len(list(tmp_path.iterdir()))}"
-        folder.mkdir()
-        with app.extensions["survey_db"].reading() as session:
-            survey = find_survey(session, SLUG)
-            assert survey is not None
-            export = build.prepare(
-                session, survey, ExportOptions(format=fmt, **options), now=EXPORTED_AT
-            )
-            return build.write(export, folder / build.file_name(SLUG, fmt, EXPORTED_AT))
-
-    return make
+    make = exporter(app, tmp_path, SLUG)
+    return lambda fmt, **options: make(fmt, **options)[1]
 
 
 def rows_by_person(fmt: str, path: Path, answered: dict[str, str]) -> dict[str, dict[str, Any]]:

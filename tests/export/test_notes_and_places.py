@@ -23,14 +23,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.export import build, formats
+from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.export.source import ExportOptions
 from survey.models import SurveyResponse
-from survey.questionnaire_store import find_survey
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import EXPORTED_AT
+from tests.export.conftest import exporter
 from tests.export.test_question_types import (
     READERS,
     TEXT_FORMATS,
@@ -161,23 +159,7 @@ ExportNp = Callable[..., tuple[Export, Path]]
 @pytest.fixture
 def export_np(app: Flask, tmp_path: Path) -> ExportNp:
     """export_np("csv", labels=True, ...) -> (Export, written file) of the survey."""
-    made = 0
-
-    def make(fmt: str, **options: Any) -> tuple[Export, Path]:
-        nonlocal made
-        made += 1
-        with app.extensions["survey_db"].reading() as session:
-            survey = find_survey(session, SLUG)
-            assert survey is not None
-            export = build.prepare(
-                session, survey, ExportOptions(format=fmt, **options), now=EXPORTED_AT
-            )
-            folder = tmp_path / f"export{made}"
-            folder.mkdir()
-            path = build.write(export, folder / build.file_name(SLUG, fmt, EXPORTED_AT))
-        return export, path
-
-    return make
+    return exporter(app, tmp_path, SLUG)
 
 
 @pytest.mark.parametrize("labels", [False, True], ids=["codes", "labels"])

@@ -28,14 +28,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.export import build, formats
+from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.export.source import ExportOptions
 from survey.models import SurveyResponse
-from survey.questionnaire_store import find_survey
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import EXPORTED_AT
+from tests.export.conftest import exporter
 from tests.respondent import Respondent
 
 NUMBERS_AND_DATES = PROJECT_ROOT / "tests" / "questionnaires" / "numbers-and-dates.yaml"
@@ -197,23 +195,7 @@ ExportNd = Callable[..., tuple[Export, Path]]
 def export_nd(app: Flask, tmp_path: Path) -> ExportNd:
     """export_nd("csv", labels=True, ...) -> (Export, written file) of the numbers-and-dates
     survey."""
-    made = 0
-
-    def make(fmt: str, **options: Any) -> tuple[Export, Path]:
-        nonlocal made
-        made += 1
-        with app.extensions["survey_db"].reading() as session:
-            survey = find_survey(session, SLUG)
-            assert survey is not None
-            export = build.prepare(
-                session, survey, ExportOptions(format=fmt, **options), now=EXPORTED_AT
-            )
-            folder = tmp_path / f"export{made}"
-            folder.mkdir()
-            path = build.write(export, folder / build.file_name(SLUG, fmt, EXPORTED_AT))
-        return export, path
-
-    return make
+    return exporter(app, tmp_path, SLUG)
 
 
 # -- reading each format back ------------------------------------------------------------------

@@ -19,14 +19,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from survey.export import build, formats
+from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.export.source import ExportOptions
 from survey.models import SurveyResponse
-from survey.questionnaire_store import find_survey, load_questionnaire
+from survey.questionnaire_store import load_questionnaire
 from tests.conftest import MID_COLLECTION
-from tests.export.conftest import EXPORTED_AT
+from tests.export.conftest import exporter
 from tests.export.test_question_types import READERS, TEXT_FORMATS, Answered, as_number, empty
 from tests.respondent import Respondent
 from tests.xlsform.workbook import HOUSEHOLD, MALI
@@ -275,15 +274,7 @@ def export(app: Flask, tmp_path: Path) -> Exporter:
     def make(slug: str, fmt: str, people: dict[str, Any], **options: Any):
         nonlocal made
         made += 1
-        with app.extensions["survey_db"].reading() as session:
-            survey = find_survey(session, slug)
-            assert survey is not None
-            prepared = build.prepare(
-                session, survey, ExportOptions(format=fmt, **options), now=EXPORTED_AT
-            )
-            folder = tmp_path / f"export{made}"
-            folder.mkdir()
-            path = build.write(prepared, folder / build.file_name(slug, fmt, EXPORTED_AT))
+        prepared, path = exporter(app, tmp_path / f"{made}", slug)(fmt, **options)
         names = {person.response_id: name for name, person in people.items()}
         rows = {names[row["response_id"]]: row for row in READERS[fmt](path)}
         assert sorted(rows) == sorted(people)
