@@ -14,7 +14,7 @@ from survey.export.flatten import codebook, columns
 from survey.questionnaire import flow, schema
 from survey.questionnaire.answers import read_section
 from survey.respond.display import choice_groups
-from tests.questionnaire.test_schema import MINI, edit, only_problem
+from tests.questionnaire.test_schema import MINI, edit, load, only_problem
 
 HERE = Path(__file__).resolve().parents[1]
 FILE = HERE / "questionnaires" / "cascades-and-calculations.yaml"
@@ -261,3 +261,15 @@ def test_ids_may_have_capitals_but_not_differ_only_in_them():
         "      - id: Age\n        type: integer\n        label: {en: Age}\n      - id: colour\n",
     )
     assert "'Age' differs from 'age' only in capitals" in only_problem(text)
+
+
+def test_a_calculation_that_compares_is_kept_as_text_one_or_zero():
+    text = edit(
+        MINI,
+        "      - id: colour\n",
+        "      - id: adult\n        type: calculate\n        calculation: 'age >= 18'\n"
+        "      - id: colour\n",
+    )
+    questionnaire = load(text)
+    assert flow.prune(questionnaire, {"age": 30}, TODAY)["adult"] == "1"
+    assert flow.prune(questionnaire, {"age": 12}, TODAY)["adult"] == "0"

@@ -29,8 +29,6 @@ from survey.questionnaire.types.base import NUMBER, FormData, Path, Problem, Que
 # Digits after the point in typed exports of a calculation that may give fractions (SPSS and
 # Stata formats; values keep every digit); one that gives whole numbers has none.
 DECIMALS = 4
-# Question types whose answers are whole numbers.
-WHOLE_TYPES = frozenset({"integer", "scale", "acknowledge"})
 # TRANSLATORS: how the codebook names a calculated variable that has no label of its own:
 # by its rule, e.g. "Calculated: size - adults".
 RULE_LABEL = N_("Calculated: %(rule)s")
@@ -43,8 +41,10 @@ def value_of(question: Question, answers: Mapping[str, Any], today: date) -> Any
     numeric, else text; None when it has no value."""
     assert question.calculation is not None
     result = question.calculation.value(answers, today)
-    if result is None or isinstance(result, bool) or result == "":
-        return None if not isinstance(result, bool) else int(result)
+    if result is None or result == "":
+        return None
+    if isinstance(result, bool):  # a comparison: 1 or 0
+        result = int(result)
     if question.decimals is not None:  # numeric
         number = _as_number(result)
         if number is None:
@@ -76,7 +76,7 @@ def gives_number(node: Node, questions: Mapping[str, Question]) -> bool:
             return gives_number(then, questions) and gives_number(otherwise, questions)
         case Ref(name, None) if name in questions:
             question = questions[name]
-            if question.type == Calculate.name:
+            if question.calculation is not None:
                 return question.decimals is not None
             from survey.questionnaire.types import type_of  # the registry imports this module
 
@@ -161,9 +161,11 @@ def _whole(node: Node, questions: Mapping[str, Question]) -> bool:
             return _whole(then, questions) and _whole(otherwise, questions)
         case Ref(name, None) if name in questions:
             question = questions[name]
-            return question.type in WHOLE_TYPES or (
-                question.type == Calculate.name and question.decimals == 0
-            )
+            if question.calculation is not None:
+                return question.decimals == 0
+            from survey.questionnaire.types import type_of  # the registry imports this module
+
+            return type_of(question).compares_as == NUMBER and not question.decimals
     return False
 
 
