@@ -8,7 +8,7 @@ value by value, with what was answered.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ from survey.export import build, flatten
 from survey.export.flatten import Column
 from survey.export.model import Export
 from survey.export.source import ExportOptions
-from survey.models import Base
+from survey.models import Base, SurveyResponse
 from survey.questionnaire.schema import Questionnaire, load_file
 from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from tests.conftest import WE_OWN_IT
@@ -371,3 +371,39 @@ def matrix_column(name: str, label: str = "A matrix row") -> Column:
         measure=flatten.ORDINAL,
         numeric=True,
     )
+
+
+@dataclass
+class Answered:
+    """One respondent: what they posted, in which language, and whether they submitted."""
+
+    name: str
+    posted: dict[str, dict[str, str]]
+    language: str = "en"
+    submit: bool = True
+    response_id: str = ""
+
+
+def answer_over_http(app: Flask, slug: str, people: Iterable[Answered]) -> dict[str, Answered]:
+    """Each person starts (in their language), answers every section and, if they submit,
+    submits over HTTP; each comes back, by name, with the id of the response it made."""
+
+    def response_ids() -> set[str]:
+        with app.extensions["survey_db"].reading() as session:
+            return set(session.scalars(select(SurveyResponse.id)))
+
+    answered = {}
+    for template in people:
+        person = Answered(template.name, template.posted, template.language, template.submit)
+        before = response_ids()
+        respondent = Respondent(app.test_client(), slug=slug)
+        query = "" if person.language == "en" else f"?lang={person.language}"
+        response = respondent.start(query)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        respondent.answer_all(person.posted)
+        if person.submit:
+            response = respondent.submit()
+            assert response.headers["Location"].endswith("/thanks"), person.name
+        (person.response_id,) = response_ids() - before
+        answered[person.name] = person
+    return answered

@@ -20,14 +20,11 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from survey.export import formats
-from survey.models import SurveyResponse
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import exporter
+from tests.export.conftest import Answered, answer_over_http, exporter
 from tests.export.test_question_types import READERS, TEXT_FORMATS, codebook_of
-from tests.respondent import Respondent
 
 CASCADES = PROJECT_ROOT / "tests" / "questionnaires" / "cascades-and-calculations.yaml"
 SLUG = "cascades-and-calculations"
@@ -66,20 +63,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
 def answered(app: Flask, load_version) -> dict[str, str]:
     """The survey loaded and answered (and submitted) by PEOPLE over HTTP: name -> response id."""
     load_version(CASCADES)
-
-    def response_ids() -> set[str]:
-        with app.extensions["survey_db"].reading() as session:
-            return set(session.scalars(select(SurveyResponse.id)))
-
-    ids = {}
-    for name, posted in PEOPLE.items():
-        before = response_ids()
-        respondent = Respondent(app.test_client(), slug=SLUG)
-        assert respondent.start().status_code == 302
-        respondent.answer_all(posted)
-        assert respondent.submit().headers["Location"].endswith("/thanks"), name
-        (ids[name],) = response_ids() - before
-    return ids
+    people = [Answered(name, posted) for name, posted in PEOPLE.items()]
+    return {
+        name: person.response_id for name, person in answer_over_http(app, SLUG, people).items()
+    }
 
 
 @pytest.fixture

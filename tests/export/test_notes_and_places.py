@@ -21,24 +21,20 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.models import SurveyResponse
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import exporter
+from tests.export.conftest import Answered, answer_over_http, exporter
 from tests.export.test_question_types import (
     READERS,
     TEXT_FORMATS,
-    Answered,
     as_number,
     by_person,
     codebook_of,
     empty,
 )
-from tests.respondent import Respondent
 
 NOTES_AND_PLACES = PROJECT_ROOT / "tests" / "questionnaires" / "notes-and-places.yaml"
 SLUG = "notes-and-places"
@@ -132,25 +128,7 @@ YES = {"en": "Yes", "fr": "Oui"}
 def answered(app: Flask, load_version) -> dict[str, Answered]:
     """The notes-and-places survey loaded and answered by PEOPLE, each over HTTP."""
     load_version(NOTES_AND_PLACES)
-
-    def response_ids() -> set[str]:
-        with app.extensions["survey_db"].reading() as session:
-            return set(session.scalars(select(SurveyResponse.id)))
-
-    people = {}
-    for template in PEOPLE:
-        person = Answered(template.name, template.posted, template.language, template.submit)
-        before = response_ids()
-        respondent = Respondent(app.test_client(), slug=SLUG)
-        query = "" if person.language == "en" else f"?lang={person.language}"
-        assert respondent.start(query).status_code == 302
-        respondent.answer_all(person.posted)
-        if person.submit:
-            response = respondent.submit()
-            assert response.headers["Location"].endswith("/thanks"), person.name
-        (person.response_id,) = response_ids() - before
-        people[person.name] = person
-    return people
+    return answer_over_http(app, SLUG, PEOPLE)
 
 
 ExportNp = Callable[..., tuple[Export, Path]]

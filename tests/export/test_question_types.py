@@ -16,7 +16,6 @@ import math
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +25,17 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.models import SurveyResponse
 from survey.settings import PROJECT_ROOT
-from tests.export.conftest import exporter
-from tests.respondent import Respondent
+from tests.export.conftest import Answered, answer_over_http, exporter
 
 NUMBERS_AND_DATES = PROJECT_ROOT / "tests" / "questionnaires" / "numbers-and-dates.yaml"
 SLUG = "numbers-and-dates"
 # The most share accepts: 12 digits before the point, `decimals: 2` after it (decimal.py).
 LARGEST_SHARE = "999999999999,99"
-
-
-@dataclass
-class Answered:
-    """One respondent: what they posted, in which language, and whether they submitted."""
-
-    name: str
-    posted: dict[str, dict[str, str]]
-    language: str = "en"
-    submit: bool = True
-    response_id: str = ""
 
 
 PEOPLE = (
@@ -166,26 +151,7 @@ TEXT_FORMATS = ("csv", "csv-excel", "zip")
 def answered(app: Flask, load_version) -> dict[str, Answered]:
     """The numbers-and-dates survey loaded and answered by PEOPLE, each over HTTP."""
     load_version(NUMBERS_AND_DATES)
-
-    def response_ids() -> set[str]:
-        with app.extensions["survey_db"].reading() as session:
-            return set(session.scalars(select(SurveyResponse.id)))
-
-    people = {}
-    for template in PEOPLE:
-        person = Answered(template.name, template.posted, template.language, template.submit)
-        before = response_ids()
-        respondent = Respondent(app.test_client(), slug=SLUG)
-        query = "" if person.language == "en" else f"?lang={person.language}"
-        response = respondent.start(query)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        respondent.answer_all(person.posted)
-        if person.submit:
-            response = respondent.submit()
-            assert response.headers["Location"].endswith("/thanks"), person.name
-        (person.response_id,) = response_ids() - before
-        people[person.name] = person
-    return people
+    return answer_over_http(app, SLUG, PEOPLE)
 
 
 ExportNd = Callable[..., tuple[Export, Path]]

@@ -17,17 +17,14 @@ from typing import Any
 import pyreadstat
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.models import SurveyResponse
 from survey.questionnaire_store import load_questionnaire
 from tests.conftest import MID_COLLECTION
-from tests.export.conftest import exporter
-from tests.export.test_question_types import READERS, TEXT_FORMATS, Answered, as_number, empty
-from tests.respondent import Respondent
+from tests.export.conftest import Answered, answer_over_http, exporter
+from tests.export.test_question_types import READERS, TEXT_FORMATS, as_number, empty
 from tests.xlsform.workbook import HOUSEHOLD, MALI
 
 MALI_SLUG = "mali-health"
@@ -233,24 +230,7 @@ def answer(app: Flask, form: Path, slug: str, people: tuple[Answered, ...]) -> d
     """Load the form from its .xlsx, then each person starts, answers and submits over HTTP."""
     with app.extensions["survey_db"].writing() as session:
         load_questionnaire(session, form)
-
-    def response_ids() -> set[str]:
-        with app.extensions["survey_db"].reading() as session:
-            return set(session.scalars(select(SurveyResponse.id)))
-
-    answered = {}
-    for template in people:
-        person = Answered(template.name, template.posted, template.language, template.submit)
-        before = response_ids()
-        respondent = Respondent(app.test_client(), slug=slug)
-        query = "" if person.language == "en" else f"?lang={person.language}"
-        assert respondent.start(query).status_code == 302
-        respondent.answer_all(person.posted)
-        response = respondent.submit()
-        assert response.headers["Location"].endswith("/thanks"), person.name
-        (person.response_id,) = response_ids() - before
-        answered[person.name] = person
-    return answered
+    return answer_over_http(app, slug, people)
 
 
 @pytest.fixture
