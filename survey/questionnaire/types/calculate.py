@@ -105,7 +105,12 @@ class Calculate(QuestionType):
             reader.problem((*path, "required"), "a calculation is never asked, so never required")
         if calculation is None:
             return {"calculation": None, "decimals": None}
-        questions = _earlier(reader, calculation)
+        questions = {
+            name: question
+            for name in calculation.question_ids()
+            # Checked as asked before it when the calculation was read: no new problem here.
+            if (question := reader.earlier_question(name, path, position)) is not None
+        }
         decimals = None
         if gives_number(calculation.tree, questions):
             decimals = 0 if _whole(calculation.tree, questions) else DECIMALS
@@ -167,16 +172,6 @@ def _whole(node: Node, questions: Mapping[str, Question]) -> bool:
 
             return type_of(question).compares_as == NUMBER and not question.decimals
     return False
-
-
-def _earlier(reader: Reader, calculation: Condition) -> dict[str, Question]:
-    """The questions a calculation names (all asked earlier, so already built)."""
-    found = {}
-    for name in calculation.question_ids():
-        question = reader.earlier_question(name, (), 1 << 30)
-        if question is not None:
-            found[name] = question
-    return found
 
 
 TYPE = Calculate()
