@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-12-06 21:30:00
 
 An export's file was left on the disk of the server whose process wrote it, so another server
-could not offer it. Files now live in `export_chunks` (the file cut in pieces of at most a few
+could not offer it. Files now live in `export_chunks` (the file cut in pieces of 1
 MiB, read back one piece at a time). A job records which worker holds it and how many times it
 was taken, so a job whose worker died is taken again, once.
 
@@ -24,7 +24,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CHUNK_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024  # as survey.export.queue stores them
 
 _jobs = sa.table(
     "export_jobs",
