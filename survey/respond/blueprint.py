@@ -19,10 +19,11 @@ from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
-from survey.respond import display
+from survey.respond import display, page_cache
 from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
+bp.record_once(lambda state: page_cache.install(state.app))
 bp.add_app_template_global(display.choice_groups, "choice_groups")
 bp.add_app_template_global(display.paragraphs, "paragraphs")
 
@@ -106,7 +107,9 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> Later:
-    """A respondent page with what every one of them shows (state, deadline, opening)."""
+    """A respondent page with what every one of them shows (state, deadline, opening). What
+    it is built from is kept for a section page shown while the database is down."""
+    page_cache.page_cache().remember(survey, questionnaire)
     now = current_time()
     schedule = schedule_of(survey)
     return later(
