@@ -3,6 +3,9 @@
 `database_down` points the app at a database it cannot reach, of the same kind as its own: for
 SQLite a path that is a folder (sqlite3: "unable to open database file"), for PostgreSQL a port
 on which nothing listens (connection refused). Leaving the block brings the real one back.
+
+`database_gone` takes the app's own database away under its engine, for the tests that the app
+finds it again by itself.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey.db import Database
@@ -45,3 +49,49 @@ def database_down(app: Flask, folder: Path) -> Iterator[None]:
     finally:
         app.extensions["survey_db"] = working
         broken.dispose()
+
+
+@contextmanager
+def database_gone(app: Flask) -> Iterator[None]:
+    """Inside the block the app's own database is gone, its engine as it was: PostgreSQL
+    refuses connections to it and has ended those it had (as in a restart); the SQLite file's
+    folder is away and the engine's pooled connections closed. Leaving the block brings the
+    database back; the engine is left to find that out by itself."""
+    db: Database = app.extensions["survey_db"]
+    url = make_url(db.url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        folder = Path(url.database).parent
+        away = folder.with_name(folder.name + "-away")
+        db.dispose()
+        folder.rename(away)
+        try:
+            yield
+        finally:
+            away.rename(folder)
+        return
+    with _refusing_connections(url.render_as_string(hide_password=False)):
+        yield
+
+
+@contextmanager
+def _refusing_connections(url: str) -> Iterator[None]:
+    """PostgreSQL: the database of `url` accepts no connection and has none left."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = parsed.database
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        admin.dispose()

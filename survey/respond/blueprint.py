@@ -56,6 +56,19 @@ def _remember_language() -> None:
     remember_asked_language()
 
 
+# The page script saves a section with fetch, follows the redirect only to learn where it leads,
+# and then goes there as a plain GET: that first GET gets no page, so the next page is neither
+# built nor sent twice (static/survey.js).
+LOCATION_ONLY_HEADER = "X-Survey-Location-Only"
+
+
+@bp.before_request
+def _location_only() -> Response | None:
+    if request.method == "GET" and request.headers.get(LOCATION_ONLY_HEADER):
+        return Response(status=204)
+    return None
+
+
 def load_survey(
     db_session: Session, slug: str, *, writing: bool = False
 ) -> tuple[Survey, Questionnaire]:

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from survey.respond.page_cache import page_cache
-from tests.outage import database_down
+from tests.outage import database_down, database_gone
 from tests.respond.helpers import (
     BASE,
     as_posted,
@@ -176,3 +176,17 @@ def test_admin_pages_answer_503_while_the_database_is_down(app, client, make_use
         assert client.get(path).status_code == 200
         with database_down(app, tmp_path / "down"):
             assert_unavailable(client.get(path))
+
+
+@pytest.mark.usefixtures("real_commits")  # its own engine, whose connections the outage ends
+def test_the_app_finds_its_database_again_by_itself(app, person):
+    answered_up_to(person, "involvement")
+    answers = MEMBER_ANSWERS["involvement"]
+    with database_gone(app):
+        kept = person.post(f"{BASE}/p/involvement", answers)
+        assert_unavailable(person.get(f"{BASE}/review"))
+    assert_kept(kept, as_posted(answers))
+    person.token = csrf_token(kept.get_data(as_text=True))
+    saved = person.post(f"{BASE}/p/involvement", answers)
+    assert location(saved).endswith("/p/cooperative")
+    assert stored(app)["involvement"] == "member"
