@@ -1,0 +1,34 @@
+"""Signing in to the admin console over HTTP, through the balancer or one server."""
+
+from __future__ import annotations
+
+from tests.faults.deployment import Deployment
+from tests.faults.respondents import on_server
+from tests.faults.visitor import Page, Route, Visitor
+
+# Failed sign-ins a minute for one account from one address (survey/admin/signing_in.py).
+FAILURES_ALLOWED = 5
+
+
+def sign_in(visitor: Visitor, email: str, password: str) -> Page:
+    visitor.get("/admin/sign-in")
+    return visitor.post("/admin/sign-in", {"email": email, "password": password})
+
+
+def on_both_servers(deployment: Deployment, address: str) -> tuple[Visitor, Visitor]:
+    """One browser at `address`, as the first and as the second server sees it."""
+    first = on_server(deployment, 0, address)
+    return first, first.via(Route.to(deployment.server_urls[1], address))
+
+
+def failures_count_together(deployment: Deployment, address: str) -> bool:
+    """Whether failed sign-ins from `address` split between the two servers add up: the
+    allowed failures, alternately on each, then a refusal (429) on both."""
+    first, second = on_both_servers(deployment, address)
+    visitors = [first, second] * FAILURES_ALLOWED
+    for visitor in visitors[:FAILURES_ALLOWED]:
+        assert sign_in(visitor, deployment.admin_email, "not the password").status in (401, 429)
+    return all(
+        sign_in(visitor, deployment.admin_email, "not the password").status == 429
+        for visitor in (first, second)
+    )

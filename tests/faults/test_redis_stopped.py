@@ -1,0 +1,70 @@
+"""Redis (the shared rate-limit counts) stops while the survey runs. People keep answering:
+nothing they do needs Redis. Sign-in stays throttled: each app process counts in its own
+memory meanwhile (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), so an address gets at most the limit
+once per process. Once Redis is back, the processes go back to the shared counts."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.faults.conftest import FAULTS
+from tests.faults.deployment import WORKERS
+from tests.faults.respondents import (
+    Crowd,
+    complete_responses,
+    stored_responses,
+    through_balancer,
+)
+from tests.faults.staff import FAILURES_ALLOWED, failures_count_together, sign_in
+
+pytestmark = FAULTS
+
+RESPONDENTS = 40
+ATTEMPTS = 30
+# Redis checks again after 1, 2, 4, ... 32 s (Flask-Limiter): every process is back on the
+# shared counts well within this.
+BACK_TO_REDIS_SECONDS = 45
+
+
+def test_respondents_keep_answering_while_redis_is_down(faults):
+    before = complete_responses(faults.database_url)
+    crowd = Crowd(lambda: through_balancer(faults), RESPONDENTS, 10)
+    crowd.wait_until_finished(5)
+    faults.redis.stop()
+    outcomes = crowd.outcomes()
+
+    assert [outcome.problem for outcome in outcomes if not outcome.thanked] == []
+    assert [attempt for outcome in outcomes for attempt in outcome.failed] == []
+    assert complete_responses(faults.database_url) - before == RESPONDENTS
+    codes = [outcome.code for outcome in outcomes]
+    stored = stored_responses(faults.database_url, faults.resume_key, codes)
+    assert {status for status, _answers in stored.values()} == {"complete"}
+    assert len(stored) == RESPONDENTS
+
+
+def _failed_sign_in(faults) -> int:
+    visitor = through_balancer(faults)
+    try:
+        return sign_in(visitor, faults.admin_email, "not the password").status
+    finally:
+        visitor.close()
+
+
+def test_sign_in_stays_throttled_while_redis_is_down_and_shared_when_it_is_back(faults):
+    faults.redis.stop()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: _failed_sign_in(faults), range(ATTEMPTS)))
+    # Each gunicorn worker of each server lets the allowed failures through, no more.
+    processes = len(faults.servers) * WORKERS
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= processes * FAILURES_ALLOWED
+    assert statuses.count(429) >= ATTEMPTS - processes * FAILURES_ALLOWED
+
+    faults.redis.start()
+    deadline = time.monotonic() + BACK_TO_REDIS_SECONDS
+    for round_number in range(1, 100):
+        # A new address each round: counts made in memory meanwhile do not help.
+        if failures_count_together(faults, f"198.51.100.{100 + round_number}"):
+            break
+        assert time.monotonic() < deadline, "the servers did not go back to Redis's counts"
