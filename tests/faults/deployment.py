@@ -192,7 +192,6 @@ def running_deployment(root: Path) -> Iterator[Deployment]:
         )
         ports = (servers[0].port, servers[1].port)
         balancer = Balancer(root, balancer_config(root, ports, https_port), https_port)
-        balancer.check()
         deployment = Deployment(
             root, postgres, redis, servers, balancer, settings, "admin@example.org", password
         )

@@ -19,21 +19,29 @@ from survey.questionnaire_store import find_survey
 from survey.responses import find_by_code, load_progress
 from tests.faults.deployment import SLUG, Deployment
 from tests.faults.visitor import SERVER_WENT_AWAY, Attempt, Route, Visitor
-from tests.respondent import MEMBER_ANSWERS
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS
+
+Answers = dict[str, dict[str, Any]]
 
 THANKS = "Thank you, your answers were submitted"
 _CODE = re.compile(r'class="code"[^>]*>([0-9A-Z-]{14})<')
-# What a member's response holds once stored: one answer per question (a matrix's rows and an
-# "other" box's text are answers of their own question ids as the form names them).
-MEMBER_QUESTIONS = frozenset(
-    name.split("__")[0] for section in MEMBER_ANSWERS.values() for name in section
-)
+# Who answers in a crowd, in turn: one member of a cooperative (all 7 sections) for four people
+# not involved in one (4 sections: the survey skips the rest), so that a crowd goes through
+# both paths without costing the servers more than needed.
+CROWD_ANSWERS: tuple[Answers, ...] = (MEMBER_ANSWERS, *[NOT_INVOLVED_ANSWERS] * 4)
+
+
+def questions_of(answers: Answers) -> set[str]:
+    """The question ids a response answered this way holds: a matrix's rows (`q__row`) are
+    one answer, an "other" box's text an answer of its own."""
+    return {name.split("__")[0] for section in answers.values() for name in section}
 
 
 @dataclass
 class Outcome:
     """How one respondent's journey ended."""
 
+    answers: Answers
     code: str = ""
     thanked: bool = False
     failed: list[Attempt] = field(default_factory=list)
@@ -58,7 +66,7 @@ def _expect(page_ok: bool, what: str, text: str) -> None:
         raise AssertionError(f"{what}: {text[:600]}")
 
 
-def answer_survey(visitor: Visitor, answers: dict[str, dict[str, Any]] = MEMBER_ANSWERS) -> str:
+def answer_survey(visitor: Visitor, answers: Answers) -> str:
     """The whole survey, section by section, then submitted; the resume code it showed."""
     base = f"/s/{SLUG}"
     welcome = visitor.get(base)
@@ -81,11 +89,11 @@ def _code_on(text: str) -> str:
     return match.group(1) if match else ""
 
 
-def one_journey(make_visitor: Callable[[], Visitor]) -> Outcome:
+def one_journey(make_visitor: Callable[[], Visitor], answers: Answers) -> Outcome:
     visitor = make_visitor()
-    outcome = Outcome(failed=visitor.failed)
+    outcome = Outcome(answers, failed=visitor.failed)
     try:
-        outcome.code = answer_survey(visitor)
+        outcome.code = answer_survey(visitor, answers)
         outcome.thanked = True
     except AssertionError as problem:
         outcome.problem = str(problem)
@@ -95,19 +103,23 @@ def one_journey(make_visitor: Callable[[], Visitor]) -> Outcome:
 
 
 class Crowd:
-    """`journeys` respondents, `threads` of them answering at any moment (each thread one
-    person after another), started in the background; `outcomes()` waits for them all."""
+    """`journeys` respondents (answering as CROWD_ANSWERS in turn), `threads` of them at any
+    moment (each thread one person after another), started in the background; `outcomes()`
+    waits for them all."""
 
     def __init__(self, make_visitor: Callable[[], Visitor], journeys: int, threads: int):
         self._pool = ThreadPoolExecutor(max_workers=threads)
         self._finished = 0
         self._lock = threading.Lock()
         self._futures: list[Future[Outcome]] = [
-            self._pool.submit(self._journey, make_visitor) for _ in range(journeys)
+            self._pool.submit(
+                self._journey, make_visitor, CROWD_ANSWERS[number % len(CROWD_ANSWERS)]
+            )
+            for number in range(journeys)
         ]
 
-    def _journey(self, make_visitor: Callable[[], Visitor]) -> Outcome:
-        outcome = one_journey(make_visitor)
+    def _journey(self, make_visitor: Callable[[], Visitor], answers: Answers) -> Outcome:
+        outcome = one_journey(make_visitor, answers)
         with self._lock:
             self._finished += 1
         return outcome
@@ -130,6 +142,24 @@ class Crowd:
             return [future.result(timeout=seconds) for future in self._futures]
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def assert_stored_once_each(deployment: Deployment, outcomes: list[Outcome], before: int) -> None:
+    """Every respondent thanked, and the database holding each of their responses exactly
+    once: as many more complete responses as thank-you pages, one per resume code, each with
+    every answer given (the same for everyone who answered the same way)."""
+    assert [outcome.problem for outcome in outcomes if not outcome.thanked] == []
+    codes = [outcome.code for outcome in outcomes]
+    assert len(set(codes)) == len(outcomes), "each person has a resume code of their own"
+    assert complete_responses(deployment.database_url) - before == len(outcomes)
+    stored = stored_responses(deployment.database_url, deployment.resume_key, codes)
+    assert sorted(stored) == sorted(codes)
+    seen: dict[int, dict[str, Any]] = {}
+    for outcome in outcomes:
+        status, answers = stored[outcome.code]
+        assert status == "complete", outcome.code
+        assert set(answers) == questions_of(outcome.answers), outcome.code
+        assert answers == seen.setdefault(id(outcome.answers), answers), outcome.code
 
 
 def complete_responses(database_url: str) -> int:

@@ -16,8 +16,8 @@ from tests.faults.conftest import FAULTS
 from tests.faults.deployment import SLUG
 from tests.faults.respondents import (
     Crowd,
+    assert_stored_once_each,
     complete_responses,
-    stored_responses,
     through_balancer,
 )
 from tests.faults.visitor import SERVER_WENT_AWAY
@@ -26,7 +26,7 @@ from tests.respondent import MEMBER_ANSWERS
 pytestmark = FAULTS
 
 BASE = f"/s/{SLUG}"
-RESPONDENTS = 30
+RESPONDENTS = 20
 OUTAGE_SECONDS = 1.5
 NOT_SAVED = "Your answers were not saved yet, press Next again"
 # A request that meets the outage is answered by the app with an error page that asks to try
@@ -79,14 +79,9 @@ def test_saves_succeed_again_once_the_database_is_back_without_restarting_a_serv
     time.sleep(0.5)
 
     assert health.stop() == [200, 503, 200]
-    assert [outcome.problem for outcome in outcomes if not outcome.thanked] == []
     assert any(outcome.failed for outcome in outcomes), "the outage must meet some requests"
     assert [s.process.pid for s in faults.servers if s.process and s.running] == servers_before
-    assert complete_responses(faults.database_url) - before == RESPONDENTS
-    codes = [outcome.code for outcome in outcomes]
-    stored = stored_responses(faults.database_url, faults.resume_key, codes)
-    assert len(stored) == RESPONDENTS
-    assert {status for status, _answers in stored.values()} == {"complete"}
+    assert_stored_once_each(faults, outcomes, before)
 
 
 @pytest.mark.xfail(strict=True, reason="needs the 503 save page")

@@ -12,16 +12,17 @@ from tests.faults.conftest import FAULTS
 from tests.faults.deployment import WORKERS
 from tests.faults.respondents import (
     Crowd,
+    assert_stored_once_each,
     complete_responses,
-    stored_responses,
     through_balancer,
 )
 from tests.faults.staff import FAILURES_ALLOWED, failures_count_together, sign_in
 
 pytestmark = FAULTS
 
-RESPONDENTS = 40
-ATTEMPTS = 30
+RESPONDENTS = 20
+ATTEMPTS = 40
+AT_ONCE = 4
 # Redis checks again after 1, 2, 4, ... 32 s (Flask-Limiter): every process is back on the
 # shared counts well within this.
 BACK_TO_REDIS_SECONDS = 45
@@ -30,17 +31,14 @@ BACK_TO_REDIS_SECONDS = 45
 def test_respondents_keep_answering_while_redis_is_down(faults):
     before = complete_responses(faults.database_url)
     crowd = Crowd(lambda: through_balancer(faults), RESPONDENTS, 10)
-    crowd.wait_until_finished(5)
+    crowd.wait_until_finished(3)
     faults.redis.stop()
     outcomes = crowd.outcomes()
 
-    assert [outcome.problem for outcome in outcomes if not outcome.thanked] == []
+    assert not faults.redis.running
+    # Nothing failed, nothing was sent twice: people did not notice.
     assert [attempt for outcome in outcomes for attempt in outcome.failed] == []
-    assert complete_responses(faults.database_url) - before == RESPONDENTS
-    codes = [outcome.code for outcome in outcomes]
-    stored = stored_responses(faults.database_url, faults.resume_key, codes)
-    assert {status for status, _answers in stored.values()} == {"complete"}
-    assert len(stored) == RESPONDENTS
+    assert_stored_once_each(faults, outcomes, before)
 
 
 def _failed_sign_in(faults) -> int:
@@ -53,13 +51,14 @@ def _failed_sign_in(faults) -> int:
 
 def test_sign_in_stays_throttled_while_redis_is_down_and_shared_when_it_is_back(faults):
     faults.redis.stop()
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=AT_ONCE) as pool:
         statuses = list(pool.map(lambda _: _failed_sign_in(faults), range(ATTEMPTS)))
-    # Each gunicorn worker of each server lets the allowed failures through, no more.
+    # Each gunicorn worker of each server lets the allowed failures through, no more (give or
+    # take the attempts in flight when one reaches the limit: a failure is counted once its
+    # answer is known). Without the fallback, every attempt would be let through.
     processes = len(faults.servers) * WORKERS
     assert set(statuses) <= {401, 429}
-    assert statuses.count(401) <= processes * FAILURES_ALLOWED
-    assert statuses.count(429) >= ATTEMPTS - processes * FAILURES_ALLOWED
+    assert statuses.count(401) <= processes * FAILURES_ALLOWED + AT_ONCE
 
     faults.redis.start()
     deadline = time.monotonic() + BACK_TO_REDIS_SECONDS
