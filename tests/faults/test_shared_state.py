@@ -8,8 +8,8 @@ import html
 
 from tests.faults.conftest import FAULTS
 from tests.faults.deployment import SLUG
+from tests.faults.limits import counts_shared, failures_count_together, sign_in
 from tests.faults.respondents import on_server
-from tests.faults.staff import failures_count_together, sign_in
 from tests.faults.visitor import Route, Visitor
 from tests.respondent import MEMBER_ANSWERS
 
@@ -93,3 +93,5 @@ def test_failed_sign_ins_on_both_servers_count_together(faults):
     # Five failures a minute for one account from one address: three on one server, two on
     # the other, and the next is refused on either.
     assert failures_count_together(faults, "198.51.100.17")
+    # and any count: both servers report one count going down, request after request
+    assert counts_shared(faults, "198.51.100.18")

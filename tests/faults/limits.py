@@ -1,13 +1,16 @@
-"""Signing in to the admin console over HTTP, through the balancer or one server."""
+"""Rate limits seen from outside: signing in to the admin console (failures are limited per
+account and address) and the counts the servers report, through one server or the other."""
 
 from __future__ import annotations
 
-from tests.faults.deployment import Deployment
+from tests.faults.deployment import SLUG, Deployment
 from tests.faults.respondents import on_server
 from tests.faults.visitor import Page, Route, Visitor
 
 # Failed sign-ins a minute for one account from one address (survey/admin/signing_in.py).
 FAILURES_ALLOWED = 5
+# Requests of the resume form a minute from one address (survey/respond/blueprint.py).
+RESUME_ALLOWED = 120
 
 
 def sign_in(visitor: Visitor, email: str, password: str) -> Page:
@@ -32,3 +35,16 @@ def failures_count_together(deployment: Deployment, address: str) -> bool:
         sign_in(visitor, deployment.admin_email, "not the password").status == 429
         for visitor in (first, second)
     )
+
+
+def counts_shared(deployment: Deployment, address: str, requests: int = 8) -> bool:
+    """Whether every process that answers counts in the shared store now: requests from
+    `address` (the resume form, refused at once for a malformed code, cheap) alternately on each
+    server, and the remaining count each answer reports goes down by one every time."""
+    first, second = on_both_servers(deployment, address)
+    first.get(f"/s/{SLUG}")
+    remaining = []
+    for visitor in [first, second] * (requests // 2):
+        page = visitor.post(f"/s/{SLUG}/resume", {"code": "not a code"})
+        remaining.append(int(page.headers.get("X-RateLimit-Remaining", "-1")))
+    return remaining == list(range(RESUME_ALLOWED - 1, RESUME_ALLOWED - 1 - len(remaining), -1))
