@@ -6,9 +6,12 @@ counts emptied, and afterwards brings back whatever the test stopped or killed, 
 test finds every part running. A new fault test only needs `faults`:
 
     def test_something(faults):
-        faults.servers[0].kill()          # or .stop() / .start(); postgres.restart(); redis.stop()
-        visitor = respondent(faults)      # through the balancer; or Visitor(..., Route.to(url))
-        ...
+        person = through_balancer(faults)      # or on_server(faults, 0, "198.51.100.7")
+        faults.servers[0].kill()                # .stop(), .start(); faults.postgres.restart(),
+        ...                                     # .stop(), .start(); faults.redis.stop(), .start()
+
+`faults.public_url` (the balancer), `faults.server_urls`, `faults.database_url`, and
+`faults.survey("export", ...)` (a `survey` command with the shared settings) are the rest.
 
 Every test here is marked for one pytest-xdist group (pyproject's `--dist loadgroup`), so one
 worker runs them all against one deployment. They need PostgreSQL's server programs, Redis,

@@ -77,14 +77,15 @@ def answer_survey(visitor: Visitor, answers: Answers) -> str:
         _expect(page.path == f"{base}/p/{section_id}", f"on {page.path}, not {section_id}", "")
         page = visitor.submit(page.path, values)
         _expect(page.status == 200, f"after saving {section_id}: {page.status}", page.text)
-        code = code or _code_on(page.text)
+        code = code or resume_code_on(page.text)
     _expect(page.path == f"{base}/review", f"on {page.path}, not the review", page.text)
     thanks = visitor.submit(f"{base}/submit", {})
     _expect(THANKS in thanks.text, f"after submitting: {thanks.status}", thanks.text)
     return code
 
 
-def _code_on(text: str) -> str:
+def resume_code_on(text: str) -> str:
+    """The resume code a page shows ("" if none)."""
     match = _CODE.search(text)
     return match.group(1) if match else ""
 

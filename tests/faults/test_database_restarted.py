@@ -51,6 +51,7 @@ class HealthWatch:
                     self.statuses.append(answer.status)
             except urllib.error.HTTPError as error:
                 self.statuses.append(error.code)
+                error.close()
             except OSError:
                 self.statuses.append(0)
 
@@ -58,12 +59,10 @@ class HealthWatch:
         """The statuses seen, each change once: e.g. [200, 503, 200]."""
         self._stop.set()
         self._thread.join(timeout=10)
-        changes = [
-            status
-            for index, status in enumerate(self.statuses)
-            if index == 0 or status != self.statuses[index - 1]
+        seen = self.statuses
+        return [
+            status for index, status in enumerate(seen) if index == 0 or status != seen[index - 1]
         ]
-        return changes
 
 
 def test_saves_succeed_again_once_the_database_is_back_without_restarting_a_server(faults):
