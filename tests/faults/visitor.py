@@ -91,11 +91,11 @@ class Visitor:
         browser: Browser | None = None,
         retry_on: frozenset[int] = SERVER_WENT_AWAY,
     ):
+        self._connection: http.client.HTTPConnection | None = None
         self.public_url = public_url.rstrip("/")
         self.route = route
         self.browser = browser or Browser()
         self.retry_on = retry_on
-        self._connection: http.client.HTTPConnection | None = None
 
     def via(self, route: Route) -> Visitor:
         """The same browser (cookies, token), its requests now going through `route`."""
