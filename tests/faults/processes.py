@@ -17,8 +17,10 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,11 +183,27 @@ class Redis:
 
     def forget_everything(self) -> None:
         """FLUSHALL: every rate-limit count starts again from zero."""
+        with self._client() as client:
+            client.flushall()
+
+    def counted(self, *words: str) -> int:
+        """The rate-limit count stored under the one key naming all these words (0: none)."""
+        with self._client() as client:
+            keys = [
+                key
+                for key in client.scan_iter(match="LIMITS:*", count=1000)
+                if all(word in key.decode() for word in words)
+            ]
+            assert len(keys) <= 1, keys
+            return int(client.get(keys[0]) or 0) if keys else 0
+
+    @contextmanager
+    def _client(self) -> Iterator[Any]:
         import redis
 
         client = redis.Redis(host=LOCAL_HOST, port=self.port, socket_timeout=5)
         try:
-            client.flushall()
+            yield client
         finally:
             client.close()
 
