@@ -60,6 +60,10 @@ def create_app(
         TRUSTED_HOSTS=settings.allowed_hosts,
         BABEL_DEFAULT_LOCALE="en",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_STORAGE_OPTIONS=settings.ratelimit_storage_options,
+        # Redis down: each process keeps counting the same limits in its own memory until
+        # Redis answers again, instead of not counting at all (README, "More than one server").
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         SURVEY_SETTINGS=settings,
         SURVEY_CLOCK=clock,
     )

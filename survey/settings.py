@@ -35,6 +35,10 @@ def _default_exports(instance: Path) -> Path:
     return instance / "exports" if BUNDLED.is_dir() else PROJECT_ROOT / "exports"
 
 
+# Rate-limit storage URLs that name a Redis server (limits passes them to redis-py).
+_REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+
+
 class SettingsError(ValueError):
     """A setting with a value the app cannot use."""
 
@@ -108,6 +112,15 @@ class Settings:
             public_url=public_url,
             trusted_hosts=hosts,
         )
+
+    @property
+    def ratelimit_storage_options(self) -> dict[str, float]:
+        """Options of the limiter's storage. A Redis that does not answer within a second
+        counts as down (the limits then fall back to memory), so no request waits on it;
+        timeouts given in the URL's query (`?socket_timeout=5`) win over these."""
+        if urlsplit(self.ratelimit_storage_url).scheme in _REDIS_SCHEMES:
+            return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+        return {}
 
     @property
     def allowed_hosts(self) -> list[str] | None:

@@ -13,12 +13,14 @@ import pytest
 from survey.settings import Settings
 from tests.conftest import unavailable
 from tests.deploy.site import DEPLOY, caddy_environment, caddy_program
+from tests.faults.deployment import balancer_config
+from tests.faults.processes import program
 
 UNITS = ["survey.service", "survey-backup.service", "survey-backup.timer"]
 INSTALLED_SURVEY = "/opt/survey/venv/bin/survey"
 
 
-@pytest.mark.parametrize("name", ["Caddyfile", "Caddyfile.local"])
+@pytest.mark.parametrize("name", ["Caddyfile", "Caddyfile.local", "Caddyfile.servers"])
 def test_caddy_accepts_the_configuration(name, tmp_path):
     result = subprocess.run(
         [caddy_program(), "validate", "--adapter", "caddyfile", "--config", str(DEPLOY / name)],
@@ -29,6 +31,19 @@ def test_caddy_accepts_the_configuration(name, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Valid configuration" in result.stdout + result.stderr
+
+
+def test_haproxy_accepts_its_configuration_without_a_warning(tmp_path):
+    # Ports and file paths of this machine in place of the example's (as tests/faults runs it).
+    config = balancer_config(tmp_path, (8001, 8002), 8443)
+    result = subprocess.run(
+        [program("haproxy", "haproxy"), "-c", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
 
 
 def test_systemd_accepts_the_units(tmp_path):
