@@ -6,18 +6,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request, session
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, SecurityError
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.assets import register_static_versions
 from survey.db import Database
+from survey.error_pages import register_error_pages
 from survey.extensions import babel, csrf, limiter, login_manager
 from survey.i18n import (
     current_language,
-    interface_languages,
     language_name,
     select_locale,
     switch_url,
@@ -28,7 +25,7 @@ from survey.models import utcnow
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.types import type_of
 from survey.security import register_security_headers
-from survey.sessions import LONGEST, SurveySession, SurveySessionInterface
+from survey.sessions import LONGEST, SurveySessionInterface
 from survey.settings import Settings
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -113,59 +110,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(admin_bp)
-
-
-def register_error_pages(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _
-
-    messages = {
-        400: _("The form could not be read. Go back, reload the page and try again."),
-        403: _("You do not have access to this page. Ask an admin if you need it."),
-        404: _("There is no page at this address. Check the link you followed."),
-        405: _("This page cannot be used that way."),
-        413: _("What you sent is too large. Shorten your answers and try again."),
-        429: _("Too many attempts. Wait a minute and try again."),
-        500: _("Something went wrong on our side. Your saved answers are safe; try again."),
-    }
-
-    def render(code: int, message: Any) -> tuple[str, int]:
-        # Outside a survey's pages (which set their languages), an error page is shown in the
-        # person's chosen or preferred language where the interface has it; the admin console
-        # stays in English. The (lazy) message is made text only then: the page's language is
-        # decided once, at the first text translated.
-        admin = request.path.startswith("/admin")
-        g.setdefault("languages", ("en",) if admin else interface_languages())
-        return render_template("error.html", code=code, message=str(message)), code
-
-    expired = _(
-        "This form has expired or was not sent from this site. "
-        "Reload the page and send it again; nothing was saved."
-    )
-
-    @app.errorhandler(SecurityError)
-    def _untrusted_host(error: SecurityError) -> Response:
-        # A Host the operator does not trust: no page is built from it (no links, no template).
-        return Response("This address is not served here.\n", 400, mimetype="text/plain")
-
-    @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError) -> tuple[str, int]:
-        return render(400, expired)
-
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> WerkzeugResponse | tuple[str, int]:
-        code = error.code or 500
-        if code not in messages:
-            return error.get_response()
-        return render(code, messages[code])
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[str, int]:
-        app.logger.exception("unexpected error")
-        # The request's transaction was rolled back: what the view changed in the session
-        # cookie (a code held, a start dropped) is not kept either.
-        if isinstance(session, SurveySession):
-            session.undo()
-        return render(500, messages[500])
 
 
 def register_cli(app: Flask) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -230,7 +231,8 @@ class AuditEvent(Base):
 
 class ExportJob(Base):
     """An export made in the background for the Exports page: who asked, with which options,
-    how far it is, and the file it wrote (under the exports folder)."""
+    how far it is, which worker holds it, and the name and size of the file it wrote (the file
+    itself is in `export_chunks`, where every server reaches it)."""
 
     __tablename__ = "export_jobs"
 
@@ -241,7 +243,7 @@ class ExportJob(Base):
     )
     created_by: Mapped[str] = mapped_column(String(254))
     options: Mapped[dict[str, Any]]
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_total: Mapped[int | None]
     file_name: Mapped[str | None] = mapped_column(String(255))
@@ -249,9 +251,25 @@ class ExportJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    # Set by the job's process while it runs: a job whose heartbeat stops has lost its process.
+    # Set by the job's worker while it runs: a job whose heartbeat stops has lost its worker.
     heartbeat_at: Mapped[datetime | None]
+    # The worker holding the job ("host:pid"), and how many times a worker took it.
+    worker: Mapped[str | None] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state_known"),
     )
+
+
+class ExportChunk(Base):
+    """A piece of a finished export's file, in order: the file lives in the database, so any
+    server offers it, and is streamed a piece at a time."""
+
+    __tablename__ = "export_chunks"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("export_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

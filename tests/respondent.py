@@ -205,6 +205,7 @@ RESPONDENT_INTERFACE = (
     "Select a country",
     "Next",
     "Save and return to the review",
+    "Your answers were not saved yet, press Next again",
     "Your resume code",
     "Write it down to come back later or continue on another device:",
     "Keep it: it is the only link between you and your answers, which are stored without your "

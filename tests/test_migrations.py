@@ -8,12 +8,13 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from survey import create_app, resume_codes
 from survey.cli import alembic_config, migrate
 from survey.db import make_engine
-from survey.models import Base, SurveyResponse
+from survey.export import queue
+from survey.models import Base, ExportJob, SurveyResponse
 from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from survey.settings import Settings
 from tests.conftest import WE_OWN_IT
@@ -84,4 +85,44 @@ def test_resume_codes_stored_before_keyed_hashes_keep_working(tmp_path: Path):
     page = app.test_client().get("/s/we-own-it/resume/k7qf3mzp9xwa")
     assert page.status_code == 200
     assert ">Continue</button>" in page.get_data(as_text=True)
+    db.dispose()
+
+
+def test_export_files_on_disk_move_into_the_database(tmp_path: Path):
+    """Exports finished before files were kept in the database: a file still in the exports
+    folder is moved in and downloadable; a job whose file is gone is marked failed."""
+    settings = Settings.for_folder(tmp_path, f"sqlite:///{tmp_path / 'old.db'}", "secret")
+    db = create_app(settings).extensions["survey_db"]
+    with db.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+        survey_id = connection.execute(
+            text(
+                "INSERT INTO surveys (slug, default_language, timezone, grace_minutes,"
+                " schedule_set_by_admin, created_at)"
+                " VALUES ('s', 'en', 'UTC', 0, 0, '2027-01-01 00:00:00') RETURNING id"
+            )
+        ).scalar_one()
+        for job_id in ("kept", "gone"):
+            connection.execute(
+                text(
+                    "INSERT INTO export_jobs (id, survey_id, created_by, options, state,"
+                    " rows_done, file_name, created_at) VALUES (:id, :survey, 'a@example.org',"
+                    " '{}', 'done', 1, :name, '2027-01-01 00:00:00')"
+                ),
+                {"id": job_id, "survey": survey_id, "name": f"{job_id}.csv"},
+            )
+    settings.exports_path.mkdir(parents=True)
+    content = b"response_id\n" + b"x" * (3 * 1024 * 1024)
+    (settings.exports_path / "kept.csv").write_bytes(content)
+    with db.engine.begin() as connection:
+        config = alembic_config(connection)
+        config.attributes["exports_path"] = settings.exports_path
+        command.upgrade(config, "head")
+    with db.reading() as session:
+        kept, gone = session.get(ExportJob, "kept"), session.get(ExportJob, "gone")
+        assert (kept.state, gone.state) == ("done", "failed")
+        assert gone.error == "the file of this export is gone; export again"
+        pieces = queue.piece_count(session, "kept")
+    assert pieces == 4
+    assert b"".join(queue.stream(db, "kept", pieces)) == content
     db.dispose()

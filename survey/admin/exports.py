@@ -3,19 +3,11 @@ and deleting it. Researchers reach only their own, and never personal data."""
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -39,10 +31,6 @@ EXPORT_STATE_LABELS = {
     "done": _l("Done"),
     "failed": _l("Failed"),
 }
-
-
-def _exports_path() -> Any:
-    return current_app.config["SURVEY_SETTINGS"].exports_path.resolve()
 
 
 def _may_touch(job: ExportJob) -> bool:
@@ -73,6 +61,13 @@ def _size(size: int | None) -> str:
     return _("%(size)s MB", size=megabytes)
 
 
+def _stale_state(job: ExportJob) -> str:
+    """What a job no worker has shown signs of for a while is waiting for."""
+    if job.state == "queued":
+        return _("Waiting: no export worker has taken it yet")
+    return _("Stopped: its worker has gone; another worker takes it again")
+
+
 def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
     from survey.admin.forms import export_format_label
     from survey.export.jobs import is_stale, summary
@@ -100,7 +95,7 @@ def _export_rows(jobs: list[ExportJob], now: datetime) -> list[dict[str, Any]]:
                 "job": job,
                 "format": export_format_label(fmt),
                 "summary": summary(job.options),
-                "state": _("Stopped: its process has gone") if stale else state,
+                "state": _stale_state(job) if stale else state,
                 "active": job.state in ("queued", "running") and not stale,
                 "progress": progress,
                 "size": _size(job.size_bytes),
@@ -148,21 +143,6 @@ def _export_options(form: ExportForm, survey: Survey) -> ExportOptions | None:
     )
 
 
-def _start_export_process(job_id: str, now: datetime) -> None:
-    """Start a committed job's process; a job whose process cannot start is marked failed."""
-    from survey.export import jobs, worker
-
-    try:
-        worker.start_job_process(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
-    except OSError as problem:
-        current_app.logger.error("export job %s could not start: %s", job_id, problem)
-        with get_db().writing() as db_session:
-            jobs.fail_job(db_session, job_id, "the export process could not start", now)
-        flash(_("The export could not start. Try again, or ask an admin to check the logs."))
-    else:
-        flash(_("The export has started. It goes on if you leave this page."))
-
-
 @bp.route("/surveys/<slug>/exports", methods=["GET", "POST"])
 @staff_required
 def exports(slug: str) -> Page:
@@ -191,7 +171,7 @@ def exports(slug: str) -> Page:
         flash(sentence(problem))
         return redirect(url_for("admin.exports", slug=slug), 303)
     if job_id is not None:
-        _start_export_process(job_id, now)
+        flash(_("The export has started. It goes on if you leave this page."))
         return redirect(url_for("admin.exports", slug=slug), 303)
     return render(
         survey_page(
@@ -209,14 +189,17 @@ def exports(slug: str) -> Page:
 @bp.get("/exports/<job_id>/download")
 @staff_required
 def export_download(job_id: str) -> Page:
-    from survey.export.files import job_file
+    """A finished export's file, streamed from the database a piece at a time (whichever
+    server wrote it)."""
+    from survey.export import queue
 
-    with get_db().writing() as db_session:
+    db = get_db()
+    with db.writing() as db_session:
         job = _job_or_404(db_session, job_id)
         if not _may_touch(job):
             abort(403)
-        path = job_file(_exports_path(), job.file_name) if job.state == "done" else None
-        if path is None or not path.is_file():
+        pieces = queue.piece_count(db_session, job.id) if job.state == "done" else 0
+        if not pieces or not job.file_name:
             abort(404)
         survey = db_session.get(Survey, job.survey_id)
         audit.record(
@@ -227,8 +210,15 @@ def export_download(job_id: str) -> Page:
             target=f"survey:{survey.slug if survey else job.survey_id}",
             after={"job": job.id, "file": job.file_name},
         )
-    response = send_from_directory(_exports_path(), path.name, as_attachment=True)
+        name, size = job.file_name, job.size_bytes
+    response = Response(
+        queue.stream(db, job_id, pieces),
+        mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
+    response.headers.set("Content-Disposition", "attachment", filename=name)
     response.headers["Cache-Control"] = "private, no-store"
+    if size is not None:
+        response.content_length = size
     return response
 
 
@@ -246,24 +236,23 @@ def export_progress(job_id: str) -> Page:
 @staff_required
 def export_delete(job_id: str) -> Page:
     from survey.export import jobs
-    from survey.export.files import remove
 
     form = DeleteExportForm()
     if not form.validate_on_submit():
         abort(400)
+    slug = None
     try:
         with get_db().writing() as db_session:  # one transaction: the row and its audit
             job = _job_or_404(db_session, job_id)
             if not _may_touch(job):
                 abort(403)
             survey = db_session.get(Survey, job.survey_id)
-            actor = me(db_session)
-            path = jobs.delete_job(db_session, _exports_path(), job_id, actor, current_time())
+            slug = survey.slug if survey else None  # read now: a refusal rolls back
+            jobs.delete_job(db_session, job_id, me(db_session), current_time())
     except jobs.JobError as problem:
         flash(sentence(problem))
     else:
-        remove(path)  # once the row is gone for good
         flash(_("The export was deleted."))
-    if survey is None:
+    if slug is None:
         return redirect(url_for("admin.surveys"), 303)
-    return redirect(url_for("admin.exports", slug=survey.slug), 303)
+    return redirect(url_for("admin.exports", slug=slug), 303)

@@ -6,7 +6,7 @@ commands, gathered here.
     users.py           user add
     schedule.py        schedule, close, reopen
     respondents.py     withdraw
-    export.py          export, export-run (a background export of the Exports page)
+    export.py          export, export-worker (runs the exports of the Exports page)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from survey.cli.export import export_command, export_run_command
+from survey.cli.export import export_command, export_worker_command
 from survey.cli.instance import (
     alembic_config,
     backup_command,
@@ -47,7 +47,7 @@ def register_commands(app: Flask) -> None:
         withdraw_command,
         backup_command,
         export_command,
-        export_run_command,
+        export_worker_command,
     ):
         app.cli.add_command(command)
 

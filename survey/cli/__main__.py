@@ -1,4 +1,4 @@
-"""`python -m survey.cli ...`: how the web app starts a background export (`export-run`)."""
+"""`python -m survey.cli ...`: how `survey serve` starts its export worker (`export-worker`)."""
 
 from survey.cli import main
 

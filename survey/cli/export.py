@@ -1,9 +1,13 @@
-"""`survey export`: a survey's responses written to a file at once; `survey export-run`: the
-background process of an export asked for on the Exports page (survey.export.worker)."""
+"""`survey export`: a survey's responses written to a file at once; `survey export-worker`:
+runs the exports asked for on the Exports page (survey.export.worker)."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,15 +163,47 @@ def export_command(slug: str, output: Path | None, **given: Any) -> None:
     click.echo(str(path))
 
 
-@click.command("export-run", hidden=True)
-@click.argument("job_id")
-@with_appcontext
-def export_run_command(job_id: str) -> None:
-    """Run one export job of the Exports page (started by the web app, in the background)."""
-    from survey.export.worker import run_job
+@contextmanager
+def _stopped_by_signals() -> Iterator[threading.Event]:
+    """An event set, and the worker's job put back in the queue, on SIGTERM or SIGINT (a
+    server stopping, Ctrl-C): the next worker runs it again from the start."""
+    from survey.export.worker import WorkerStopped
 
+    stop = threading.Event()
+
+    def handler(number: int, _frame: Any) -> None:
+        stop.set()
+        raise WorkerStopped(signal.Signals(number).name)
+
+    previous = {
+        number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
-        state = run_job(get_db(), settings().exports_path, job_id, current_time)
-    except jobs.JobError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"export job {job_id}: {state}")
+        yield stop
+    except WorkerStopped:
+        pass
+    finally:
+        for number, action in previous.items():
+            signal.signal(number, action)
+
+
+@click.command("export-worker")
+@click.option(
+    "--parent",
+    type=int,
+    hidden=True,
+    help="End when this process ends (how `survey serve` starts its worker).",
+)
+@with_appcontext
+def export_worker_command(parent: int | None) -> None:
+    """Run the exports asked for on the Exports page, one at a time, until stopped.
+
+    `survey serve` starts one beside the web server; run this where exports should run on a
+    machine of their own (any number of workers, on any server, share the queue).
+    """
+    from survey.export.worker import work
+
+    click.echo("export worker: waiting for exports")
+    with _stopped_by_signals() as stop:
+        work(get_db(), stop, clock=current_time, parent=parent)
+    click.echo("export worker: stopped")

@@ -35,8 +35,10 @@ def migrate(app: Flask) -> None:
     engine = get_db(app).engine
     with engine.begin() as connection:
         config = alembic_config(connection)
-        # A migration that rewrites stored resume-code hashes needs the app's key.
+        # A migration that rewrites stored resume-code hashes needs the app's key, and one
+        # that moves export files into the database needs their folder.
         config.attributes["resume_key"] = app.config["SURVEY_SETTINGS"].resume_key
+        config.attributes["exports_path"] = app.config["SURVEY_SETTINGS"].exports_path
         alembic_command.upgrade(config, "head")
 
 
@@ -101,13 +103,23 @@ def init_command(admin_email: str) -> None:
     type=click.IntRange(1, 64),
     help="Worker processes (default: 2 per core, at most 4).",
 )
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn, a production WSGI server."""
+@click.option(
+    "--export-worker/--no-export-worker",
+    default=True,
+    show_default=True,
+    help="Also run a worker for the Exports page (off where `survey export-worker` runs apart).",
+)
+def serve_command(host: str, port: int, workers: int, export_worker: bool) -> None:
+    """Serve the app with gunicorn, a production WSGI server, and run the exports asked for
+    on the Exports page beside it."""
     import logging
 
     from gunicorn.app.base import BaseApplication
 
+    from survey.export.supervisor import WorkerProcess
     from survey.logs import RedactingLogger, redact_handlers
+
+    exporter = WorkerProcess() if export_worker else None
 
     class _Server(BaseApplication):
         def load_config(self) -> None:
@@ -122,6 +134,10 @@ def serve_command(host: str, port: int, workers: int) -> None:
             # Keep IP addresses out of the access log: respondents' IPs are not stored.
             self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(L)ss')
             self.cfg.set("limit_request_line", 8190)
+            if exporter is not None:
+                # Started by the master once it listens, stopped when it stops.
+                self.cfg.set("when_ready", lambda _arbiter: exporter.start())
+                self.cfg.set("on_exit", lambda _arbiter: exporter.stop())
 
         def load(self) -> Any:
             from survey import create_app
@@ -131,6 +147,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
             return app
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers")
+    if exporter is not None:
+        click.echo("exports run in a worker beside the server (survey export-worker)")
     _Server().run()
 
 

@@ -1,5 +1,5 @@
-"""Export files on disk: new names reserved in a folder, written under a temporary name and
-moved into place whole, found again only from a stored name inside the exports folder."""
+"""Export files on disk (`survey export`): new names reserved in a folder, written under a
+temporary name and moved into place whole."""
 
 from __future__ import annotations
 
@@ -47,14 +47,3 @@ def write_whole(export: Export, final: Path) -> Path:
         remove(temporary)
         raise
     return final
-
-
-def job_file(exports_path: Path, file_name: str | None) -> Path | None:
-    """The file of a job, from its stored name only, and only inside the exports folder."""
-    if not file_name or "/" in file_name or "\\" in file_name or file_name.startswith("."):
-        return None
-    folder = exports_path.resolve()
-    path = (folder / file_name).resolve()
-    if path.parent != folder:
-        return None
-    return path

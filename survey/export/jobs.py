@@ -1,14 +1,13 @@
-"""Export jobs and the audit of exports, in the caller's transaction.
+"""Export jobs as the Exports page and the command line see them, and the audit of exports,
+in the caller's transaction.
 
 Every function here takes a session, adds or changes rows and flushes; none commits. The
-caller is one unit of work and commits once: the web request (`create_job`, `delete_job`),
-the command line (`record_export`), or the background worker (survey.export.worker), which
-claims a job, reports progress and finishes it in short transactions of its own so other
-processes see them.
+caller is one unit of work and commits once: the web request (`create_job`, `delete_job`) or
+the command line (`record_export`). The workers' side of a job (taking it, its progress, its
+stored file) is survey.export.queue.
 
-Files live in the exports folder under names made by `build.file_name` (survey slug, UTC time,
-format; a counter when two exports share a second): never text a person typed. A job's file is
-found only from its stored name, inside that folder (`files.job_file`).
+A job's file is stored in the database (`export_chunks`) under a name made by
+`build.file_name` (survey slug, UTC time, format): never text a person typed.
 """
 
 from __future__ import annotations
@@ -16,15 +15,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from survey import audit
-from survey.db import affected
-from survey.export.files import job_file
 from survey.export.model import ExportError
 from survey.export.source import ExportOptions
 from survey.models import ExportJob, Survey, User, as_utc
@@ -33,13 +29,13 @@ ACTION = "export"
 DELETE_ACTION = "export.delete"
 ACTIVE_STATES = ("queued", "running")
 MAX_ERROR_LENGTH = 300
-# A running job's process beats every HEARTBEAT_EVERY (survey.export.worker); a job that has
-# missed several beats, or was never picked up by its process, has lost it (killed, machine
-# restarted) and is shown so.
+# A running job's worker beats every HEARTBEAT_EVERY (survey.export.worker); a job that has
+# missed several beats has lost its worker (killed, machine restarted) and is taken again by
+# another (survey.export.queue); one waiting that long has found no worker, and is shown so.
 HEARTBEAT_EVERY = timedelta(seconds=20)
 LOST_AFTER = timedelta(minutes=2)
-# Exports are heavy (a process each, reading every response): one at a time per person, and a
-# few at once on the whole platform; a further request is refused with the reason.
+# Exports are heavy (each reads every response): one at a time per person, and a few waiting or
+# running on the whole platform; a further request is refused with the reason.
 MAX_RUNNING_PER_PERSON = 1
 MAX_RUNNING = 3
 # PostgreSQL advisory lock taken while a job is admitted (checked against the caps and added).
@@ -147,7 +143,7 @@ def create_job(
     """A queued job and its audit event; returns the job's id.
 
     JobError if the person already has an export running, or MAX_RUNNING run on the platform.
-    The caller commits, then starts the job's process (survey.export.worker.start_job_process).
+    Once the caller commits, a worker of any server takes it (survey.export.queue.take).
     """
     _admit(session, actor, now)
     job_id = secrets.token_hex(16)
@@ -175,18 +171,14 @@ def create_job(
     return job_id
 
 
-def delete_job(
-    session: Session, exports_path: Path, job_id: str, actor: User, now: datetime
-) -> Path | None:
-    """Remove a job's row, and log it; returns its file, for the caller to remove once this
-    is committed."""
+def delete_job(session: Session, job_id: str, actor: User, now: datetime) -> None:
+    """Remove a job's row and its stored file, and log it."""
     job = session.get(ExportJob, job_id)
     if job is None:
         raise JobError(f"no export job {job_id!r}")
     if job.state in ACTIVE_STATES and not is_stale(job, now):
         raise JobError("this export is still running; delete it when it has finished")
     survey = session.get(Survey, job.survey_id)
-    path = job_file(exports_path, job.file_name)
     audit.record(
         session,
         actor=actor,
@@ -200,14 +192,13 @@ def delete_job(
             "file": job.file_name,
         },
     )
-    session.delete(job)
+    session.delete(job)  # its file's pieces go with it (ON DELETE CASCADE)
     session.flush()
-    return path
 
 
 def is_stale(job: ExportJob, now: datetime) -> bool:
-    """A job queued or running whose process has gone: never picked up, or no heartbeat for
-    LOST_AFTER."""
+    """A job queued or running that no worker has shown signs of for LOST_AFTER: never taken,
+    or no heartbeat from its worker."""
     if job.state not in ACTIVE_STATES:
         return False
     return now - as_utc(job.heartbeat_at or job.created_at) > LOST_AFTER
@@ -221,33 +212,7 @@ def jobs_of(session: Session, survey: Survey, made_by: int | None = None) -> lis
     return list(session.scalars(query.order_by(ExportJob.created_at.desc(), ExportJob.id)))
 
 
-# -- a job's life in its process ---------------------------------------------------------------
-
-
-def claim_job(session: Session, job_id: str, now: datetime) -> bool:
-    """queued -> running, by a conditional update: only one process ever runs a job."""
-    claimed = affected(
-        session.execute(
-            update(ExportJob)
-            .where(ExportJob.id == job_id, ExportJob.state == "queued")
-            .values(state="running", heartbeat_at=now)
-        )
-    )
-    return claimed == 1
-
-
-def update_job(session: Session, job_id: str, **values: Any) -> None:
-    """Set columns of a job's row (progress, heartbeat, the outcome)."""
-    session.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
-
-
-def fail_job(session: Session, job_id: str, reason: str, now: datetime) -> None:
-    """Mark a job that is still queued or running as failed, with a one-line reason."""
-    session.execute(
-        update(ExportJob)
-        .where(ExportJob.id == job_id, ExportJob.state.in_(ACTIVE_STATES))
-        .values(state="failed", error=reason[:MAX_ERROR_LENGTH], finished_at=now)
-    )
+# -- a failed job's reason --------------------------------------------------------------------
 
 
 def one_line(error: BaseException) -> str:

@@ -1,113 +1,123 @@
-"""The background worker of the Exports page: a job runs in a process of its own.
+"""The export worker: takes jobs of the Exports page from the queue and runs them, one at a
+time, as long as it runs.
 
-The web request adds the job (survey.export.jobs.create_job), commits, and calls
-`start_job_process`, which starts `survey export-run JOB_ID` in a session of its own: the
-request returns at once, and the export carries on if the page is closed, the request ends or
-the web worker is recycled. `run_job` is what that process does: it claims the job, records
-progress and a heartbeat, and finishes with the file's name and size, or a one-line reason.
-Each of those is a short transaction of its own, committed here, so every server sees it.
+`survey serve` starts one worker process beside its web workers (survey.export.supervisor);
+`survey export-worker` runs one on its own. Any number of workers, on any number of servers,
+share the queue (survey.export.queue). For a job, a worker writes the file into a private
+temporary folder of its own, then stores it in the database in the transaction that marks the
+job done, so every server can offer it; progress and a heartbeat are short transactions of
+their own, so every server sees them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
-import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from survey.db import Database
-from survey.export import build, files, jobs
-from survey.export.model import ReportProgress
+from survey.export import build, jobs, queue
+from survey.export.queue import Claim, JobLost
 from survey.models import ExportJob, Survey, utcnow
-from survey.settings import Settings
 
-LOG_NAME = "export-jobs.log"
+log = logging.getLogger(__name__)
+# How long an idle worker waits before it looks at the queue again.
+POLL_SECONDS = 1.0
 
 
-def run_job(
-    app_db: Database,
-    exports_path: Path,
-    job_id: str,
-    clock: Callable[[], datetime] = utcnow,
-) -> str:
-    """Run a queued job to the end; returns its final state (done or failed).
+class WorkerStopped(BaseException):
+    """The worker is asked to stop (a signal): its job goes back to the queue, and it ends."""
 
-    Only one process runs a job: it is claimed with a conditional update (queued -> running).
-    """
-    with app_db.writing() as session:
-        claimed = jobs.claim_job(session, job_id, clock())
-    if not claimed:
-        raise jobs.JobError(f"no queued export job {job_id!r}")
 
-    def set_values(**values: Any) -> None:
-        with app_db.writing() as session:
-            jobs.update_job(session, job_id, **values)
+def run_next(
+    db: Database, clock: Callable[[], datetime] = utcnow, worker: str | None = None
+) -> str | None:
+    """Take the next job and run it to the end; its final state (done, failed, or lost when
+    another worker took it over), or None when no job waits."""
+    with db.writing() as session:
+        claim = queue.take(session, worker or queue.worker_name(), clock())
+    if claim is None:
+        return None
+    return run_claimed(db, claim, clock)
+
+
+def run_claimed(db: Database, claim: Claim, clock: Callable[[], datetime] = utcnow) -> str:
+    """Run a job this worker holds; returns its final state."""
+
+    def report(**values: object) -> None:
+        with db.writing() as session:
+            queue.report(session, claim, **values)
 
     def progress(done: int, total: int) -> None:
-        set_values(rows_done=done, rows_total=total, heartbeat_at=clock())
+        report(rows_done=done, rows_total=total, heartbeat_at=clock())
 
-    with _beating(lambda: set_values(heartbeat_at=clock())):
-        try:
-            size, file_name, total = _write_job_file(app_db, exports_path, job_id, clock, progress)
-        except Exception as error:  # noqa: BLE001 - any failure ends the job with its reason
-            set_values(state="failed", error=jobs.one_line(error), finished_at=clock())
-            return "failed"
-    set_values(
-        state="done",
-        rows_done=total,
-        file_name=file_name,
-        size_bytes=size,
-        finished_at=clock(),
-    )
+    try:
+        with _beating(lambda: report(heartbeat_at=clock())):
+            with tempfile.TemporaryDirectory(prefix="survey-export-") as folder:
+                name, rows, path = _write_file(db, claim.job_id, Path(folder), clock, progress)
+                with db.writing() as session, path.open("rb") as source:
+                    pieces = iter(lambda: source.read(queue.CHUNK_BYTES), b"")
+                    queue.finish(session, claim, pieces, file_name=name, rows=rows, now=clock())
+    except JobLost:
+        log.warning("export job %s was taken over by another worker", claim.job_id)
+        return "lost"
+    except (WorkerStopped, KeyboardInterrupt):
+        with db.writing() as session:
+            queue.release(session, claim)
+        log.info("export job %s put back in the queue: the worker is stopping", claim.job_id)
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure ends the job with its reason
+        log.warning("export job %s failed: %s", claim.job_id, jobs.one_line(error))
+        with db.writing() as session:
+            queue.fail(session, claim, jobs.one_line(error), clock())
+        return "failed"
+    log.info("export job %s done", claim.job_id)
     return "done"
 
 
-def _write_job_file(
-    app_db: Database,
-    exports_path: Path,
+def _write_file(
+    db: Database,
     job_id: str,
+    folder: Path,
     clock: Callable[[], datetime],
-    progress: ReportProgress,
-) -> tuple[int, str, int]:
-    """Write a claimed job's file from one reading session (one consistent snapshot);
-    returns its size, its name and the number of rows."""
-    reserved: Path | None = None
-    try:
-        with app_db.reading() as session:
-            job = session.get(ExportJob, job_id)
-            survey = session.get(Survey, job.survey_id) if job is not None else None
-            if job is None or survey is None:
-                raise jobs.JobError("the survey of this export no longer exists")
-            options = jobs.options_from(job.options)
-            now = clock()
-            export = build.prepare(session, survey, options, now=now, progress=progress)
-            progress(0, export.total)
-            name = build.file_name(survey.slug, options.format, now)
-            reserved = files.reserve(exports_path, name)
-            files.write_whole(export, reserved)
-        return reserved.stat().st_size, reserved.name, export.total
-    except BaseException:
-        files.remove(reserved)
-        raise
+    progress: Callable[[int, int], None],
+) -> tuple[str, int, Path]:
+    """Write a held job's file into `folder` from one reading session (one consistent
+    snapshot); returns its name, its number of rows and where it is."""
+    with db.reading() as session:
+        job = session.get(ExportJob, job_id)
+        survey = session.get(Survey, job.survey_id) if job is not None else None
+        if job is None or survey is None:
+            raise jobs.JobError("the survey of this export no longer exists")
+        options = jobs.options_from(job.options)
+        now = clock()
+        export = build.prepare(session, survey, options, now=now, progress=progress)
+        progress(0, export.total)
+        name = build.file_name(survey.slug, options.format, now)
+        path = folder / name
+        build.write(export, path)
+    return name, export.total, path
 
 
 @contextmanager
 def _beating(beat: Callable[[], None]) -> Iterator[None]:
     """Call `beat` every HEARTBEAT_EVERY in a thread while the block runs (a file format that
-    writes for a long time without a progress report still shows that its process is alive)."""
+    writes for a long time without a progress report still shows that its worker is alive)."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(jobs.HEARTBEAT_EVERY.total_seconds()):
             try:
                 beat()
+            except JobLost:
+                return
             except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
                 continue
 
@@ -120,48 +130,22 @@ def _beating(beat: Callable[[], None]) -> Iterator[None]:
         thread.join()
 
 
-def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a job's process: the app's own settings, stated explicitly, so the
-    child uses the same database and folders even when they did not come from the environment."""
-    env = dict(os.environ if base is None else base)
-    env.update(
-        SURVEY_DATABASE_URL=settings.database_url,
-        SURVEY_SECRET_KEY=settings.secret_key,
-        SURVEY_RESUME_KEY=settings.resume_key,
-        SURVEY_INSTANCE_PATH=str(settings.instance_path.resolve()),
-        SURVEY_EXPORTS_PATH=str(settings.exports_path.resolve()),
-        SURVEY_QUESTIONNAIRES_PATH=str(settings.questionnaires_path.resolve()),
-        SURVEY_RATELIMIT_STORAGE_URL=settings.ratelimit_storage_url,
-    )
-    return env
-
-
-def start_job_process(app: Flask, job_id: str) -> subprocess.Popen[bytes]:
-    """Start `survey export-run JOB_ID` detached from this request and this process.
-
-    The child has a session of its own (no signal sent to the web server's process group
-    reaches it) and no tie to the request; its errors go to a log in the instance folder.
-    A thread of this process waits for it, so no finished child is left as a zombie.
-    The job must be committed first: the child claims it from the database.
-    """
-    settings: Settings = app.config["SURVEY_SETTINGS"]
-    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.exports_path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Private whatever the process's umask (an app started other than by `survey serve`).
-    descriptor = os.open(
-        settings.instance_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
-    )
-    with os.fdopen(descriptor, "ab") as log:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "survey.cli", "export-run", job_id],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            # The instance folder exists (made above) wherever the package is installed.
-            cwd=str(settings.instance_path),
-            env=child_environment(settings),
-            start_new_session=True,
-            close_fds=True,
-        )
-    threading.Thread(target=child.wait, name=f"export-{job_id}", daemon=True).start()
-    return child
+def work(
+    db: Database,
+    stop: threading.Event,
+    *,
+    poll_seconds: float = POLL_SECONDS,
+    clock: Callable[[], datetime] = utcnow,
+    parent: int | None = None,
+) -> None:
+    """Run jobs until `stop` is set (or, given `parent`, until that process is gone: a worker
+    started by `survey serve` ends with it). A database that does not answer is waited for."""
+    worker = queue.worker_name()
+    while not stop.is_set() and (parent is None or os.getppid() == parent):
+        try:
+            ran = run_next(db, clock, worker)
+        except DBAPIError as error:
+            log.warning("export worker: the database does not answer (%s)", error.orig)
+            ran = None
+        if ran is None:
+            stop.wait(poll_seconds)

@@ -12,7 +12,7 @@ from survey.questionnaire.model import Question, ScreenOut, Section
 from survey.questionnaire.types import TYPES, type_of
 from survey.questionnaire.types.base import FormData, Problem, first
 
-__all__ = ["FormData", "Problem", "SectionResult", "form_values", "read_section"]
+__all__ = ["FormData", "Problem", "SectionResult", "form_values", "is_field_of", "read_section"]
 
 
 @dataclass
@@ -115,3 +115,11 @@ def form_values(section: Section, answers: Mapping[str, Any]) -> dict[str, list[
         if other is not None:
             form[question.other_field] = [str(other)]
     return form
+
+
+def is_field_of(section: Section, name: str) -> bool:
+    """Whether a form field named `name` belongs to a question of `section`: the question's
+    own field, a part of it (`<question>__<row>`, a place's `<question>__<axis>`) or its
+    "Please specify" box."""
+    question_id = name.partition("__")[0]
+    return any(name == item.other_field or question_id == item.id for item in section.questions)

@@ -44,6 +44,7 @@ from survey.respond.held import (
     shown_code,
 )
 from survey.respond.messages import problem_message
+from survey.respond.section_page import Standing, section_page
 from survey.responses import (
     ResponseError,
     ResponseFinished,
@@ -239,23 +240,10 @@ def _problems(questionnaire: Questionnaire, problems: list[Problem]) -> dict[str
     return {problem.field: problem_message(problem, questionnaire) for problem in problems}
 
 
-def _summary(questionnaire: Questionnaire, errors: dict[str, str]) -> dict[str, str]:
-    """Error-summary lines: each message after the question it is about, so it stands alone."""
-    return {
-        field: _(
-            "%(question)s — %(problem)s",
-            question=display.field_label(questionnaire, field),
-            problem=message,
-        )
-        for field, message in errors.items()
-    }
-
-
 def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str, str]) -> Outcome:
     survey, progress, current = place.survey, place.progress, place.section
     questionnaire = progress.questionnaire
     today = place.now.date()
-    shown = {**values, **display.cascade_values(current, progress.answers)}
     number, total = flow.position(questionnaire, progress.answers, current.id, today)
     previous = flow.previous_section(questionnaire, progress.answers, current.id, today)
     back_url = (
@@ -263,23 +251,16 @@ def _section_page(place: _Place, values: dict[str, list[str]], errors: dict[str,
         if previous
         else url_for("respond.welcome", slug=survey.slug)
     )
-    return page(
-        "respond/section.html",
-        survey,
-        questionnaire,
-        progress=progress,
-        section=current,
-        number=number,
-        total=total,
-        values=shown,
-        errors=errors,
-        back_url=back_url,
-        returning=request.args.get("return") == "review",
-        anchors=display.anchors(current, shown),
-        summary=_summary(questionnaire, errors),
-        earlier_answers=display.earlier_answers(questionnaire, progress.answers, current),
-        resume_code=shown_code(survey.slug, progress),
+    standing = Standing(
+        back_url,
+        progress,
+        number,
+        total,
+        display.earlier_answers(questionnaire, progress.answers, current),
+        shown_code(survey.slug, progress),
     )
+    shown = {**values, **display.cascade_values(current, progress.answers)}
+    return section_page(survey, questionnaire, current, shown, errors, standing)
 
 
 @bp.get("/s/<slug>/review")

@@ -19,10 +19,11 @@ from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
-from survey.respond import display
+from survey.respond import display, page_cache
 from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
+bp.record_once(lambda state: page_cache.install(state.app))
 bp.add_app_template_global(display.choice_groups, "choice_groups")
 bp.add_app_template_global(display.paragraphs, "paragraphs")
 
@@ -53,6 +54,19 @@ def _remember_channel() -> None:
 @bp.before_request
 def _remember_language() -> None:
     remember_asked_language()
+
+
+# The page script saves a section with fetch, follows the redirect only to learn where it leads,
+# and then goes there as a plain GET: that first GET gets no page, so the next page is neither
+# built nor sent twice (static/survey.js).
+LOCATION_ONLY_HEADER = "X-Survey-Location-Only"
+
+
+@bp.before_request
+def _location_only() -> Response | None:
+    if request.method == "GET" and request.headers.get(LOCATION_ONLY_HEADER):
+        return Response(status=204)
+    return None
 
 
 def load_survey(
@@ -106,7 +120,9 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> Later:
-    """A respondent page with what every one of them shows (state, deadline, opening)."""
+    """A respondent page with what every one of them shows (state, deadline, opening). What
+    it is built from is kept for a section page shown while the database is down."""
+    page_cache.page_cache().remember(survey, questionnaire)
     now = current_time()
     schedule = schedule_of(survey)
     return later(

@@ -110,6 +110,14 @@ def shown_code(slug: str, progress: ResponseState | None) -> str | None:
     return saved_code(slug)
 
 
+def stored_code_held(slug: str) -> str | None:
+    """The code to show when the database cannot be asked: the one this browser holds, once
+    its response is stored (the first save drops the start the browser held until then)."""
+    if held(session, STARTED_KEY, slug) is not None:
+        return None
+    return saved_code(slug)
+
+
 def first_save() -> bool:
     """Whether this request may add a response: a section posted by a browser holding a draft."""
     slug = (request.view_args or {}).get("slug", "")

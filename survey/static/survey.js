@@ -6,6 +6,9 @@
    - stops a second click on "Submit" from sending the form twice
    - keeps answers typed but not yet saved when the person switches language (the switch is a
      plain link that reloads the page; without this file only saved answers come along)
+   - saves a section without leaving the page until it is saved: a failed save (no network, the
+     server down) keeps everything typed, says so, and sends it again when back online; the
+     answers stay in the tab until saved (without this file the server shows the page again)
    - shows "Use my location" on a place question where the browser can tell the location, and
      fills its two boxes (which stay typeable) */
 (function () {
@@ -218,39 +221,129 @@
     window.setInterval(tick, 30000);
   }
 
-  function keepDraftAcrossLanguages() {
-    var form = document.querySelector("form[data-answers]");
-    if (!form) { return; }
-    var key = "survey-draft:" + location.pathname, storage;
-    try { storage = window.sessionStorage; } catch (e) { return; }
-    function fields(each) {
-      Array.prototype.forEach.call(form.elements, function (el) {
-        if (el.name && el.name !== "csrf_token" && el.type !== "submit") { each(el); }
-      });
-    }
-    var saved = storage.getItem(key);
-    if (saved) {
-      storage.removeItem(key);
-      var values = JSON.parse(saved);
-      fields(function (el) {
-        if (!(el.name in values)) { return; }
-        if (el.type === "radio" || el.type === "checkbox") {
-          el.checked = values[el.name].indexOf(el.value) !== -1;
-        } else {
-          el.value = values[el.name][0] || "";
-        }
-      });
+  // What a section form holds, by field name (the ticked choices, the typed texts), kept in
+  // the tab's sessionStorage under a key and this page's path: answers typed but not yet saved
+  // come back when the page is shown again.
+  var DRAFT = "survey-draft:";      // a language switch: restored once, on the page it opens
+  var UNSAVED = "survey-unsaved:";  // a failed save: kept until a save succeeds
+  function pageStorage() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+  function eachField(form, each) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== "csrf_token" && el.type !== "submit") { each(el); }
+    });
+  }
+  function fieldValues(form) {
+    var values = {};
+    eachField(form, function (el) {
+      var list = values[el.name] = values[el.name] || [];
+      if ((el.type !== "radio" && el.type !== "checkbox") || el.checked) { list.push(el.value); }
+    });
+    return values;
+  }
+  function restoreFields(form, values) {
+    eachField(form, function (el) {
+      if (!(el.name in values)) { return; }
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = values[el.name].indexOf(el.value) !== -1;
+      } else {
+        el.value = values[el.name][0] || "";
+      }
+    });
+  }
+  function keep(kind, form) {
+    var storage = pageStorage();
+    try {
+      if (storage) { storage.setItem(kind + location.pathname, JSON.stringify(fieldValues(form))); }
+    } catch (e) { /* storage full or off */ }
+  }
+  function kept(kind) {
+    var storage = pageStorage(), saved = storage && storage.getItem(kind + location.pathname);
+    try { return saved ? JSON.parse(saved) : null; } catch (e) { return null; }
+  }
+  function drop(kind) {
+    var storage = pageStorage();
+    if (storage) { storage.removeItem(kind + location.pathname); }
+  }
+
+  function keepDraftAcrossLanguages(form) {
+    var draft = kept(DRAFT);
+    if (draft) {
+      drop(DRAFT);
+      restoreFields(form, draft);
     }
     document.querySelectorAll("a[data-switch-language]").forEach(function (link) {
-      link.addEventListener("click", function () {
-        var values = {};
-        fields(function (el) {
-          var list = values[el.name] = values[el.name] || [];
-          if ((el.type !== "radio" && el.type !== "checkbox") || el.checked) { list.push(el.value); }
-        });
-        try { storage.setItem(key, JSON.stringify(values)); } catch (e) { /* storage full or off */ }
-      });
+      link.addEventListener("click", function () { keep(DRAFT, form); });
     });
+  }
+
+  // A section is saved with fetch, so that a save that fails (no network, the server or its
+  // database down: 5xx) leaves the page as it is, with everything typed, and says that nothing
+  // was saved yet (the page's own translated notice). The answers are kept in sessionStorage
+  // until a save succeeds: a reload shows them again. They are sent again when the browser is
+  // back online, or at the next press. Any other answer is shown as a plain POST would show it:
+  // the next page after a save, the page with its error messages otherwise.
+  var WAIT_MS = 30000;
+  function saveWithoutLeaving(form) {
+    var notice = document.querySelector("[data-unsaved-notice]");
+    if (!notice || !window.fetch || !window.URLSearchParams) { return; }
+    var sending = false, waiting = false, submitter = null;
+    var root = document.documentElement;
+    function unsaved() {
+      sending = false;
+      root.removeAttribute("data-saving");
+      waiting = true;
+      keep(UNSAVED, form);
+      notice.hidden = false;
+      notice.focus();
+    }
+    function shown(response) {
+      if (response.redirected) {
+        drop(UNSAVED);
+        location.assign(response.url);
+      } else if (response.status >= 500) {
+        unsaved();
+      } else {
+        if (response.ok) { drop(UNSAVED); }
+        return response.text().then(function (html) {
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      }
+    }
+    function send() {
+      if (sending) { return; }
+      sending = true;
+      root.setAttribute("data-saving", "");  // until the answer is shown (the tests wait on it)
+      var body, abort = window.AbortController ? new AbortController() : null;
+      try { body = new FormData(form, submitter); } catch (e) { body = new FormData(form); }
+      if (abort) { window.setTimeout(function () { abort.abort(); }, WAIT_MS); }
+      // The header: the page a save redirects to is only located here, then shown by a GET.
+      fetch(form.action, {
+        method: "POST", body: new URLSearchParams(body), credentials: "same-origin",
+        headers: { "X-Survey-Location-Only": "1" }, redirect: "follow",
+        signal: abort ? abort.signal : undefined
+      }).then(shown).catch(unsaved);
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submitter = event.submitter || null;
+      send();
+    });
+    ["input", "change"].forEach(function (name) {
+      form.addEventListener(name, function () { if (waiting) { keep(UNSAVED, form); } });
+    });
+    window.addEventListener("online", function () {
+      if (waiting && document.contains(form)) { send(); }
+    });
+    var earlier = kept(UNSAVED);
+    if (earlier) {
+      restoreFields(form, earlier);
+      waiting = true;
+      notice.hidden = false;
+    }
   }
 
   // Degrees with at most the six digits after the point the server accepts ("12.34567").
@@ -280,7 +373,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    keepDraftAcrossLanguages();
+    var section = document.querySelector("form[data-answers]");
+    if (section) {
+      saveWithoutLeaving(section);
+      keepDraftAcrossLanguages(section);
+    }
     locationButtons();
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-relevant], [data-follows], [data-other-of]")) { return; }

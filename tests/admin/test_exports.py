@@ -1,13 +1,16 @@
-"""The Exports page: a background export in a process of its own, its progress, downloads and
-deletion, who may reach which file, personal data for admins only, all in the audit log."""
+"""The Exports page: an export run in the background by a worker that takes it from the
+queue, its progress, downloads of the file stored in the database, deletion, who may reach
+which file, personal data for admins only, all in the audit log."""
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -15,7 +18,7 @@ from sqlalchemy import select, update
 from survey.accounts import find_user
 from survey.export import jobs as export_jobs
 from survey.export import worker
-from survey.models import AuditEvent, ExportJob
+from survey.models import AuditEvent, ExportChunk, ExportJob
 from survey.questionnaire_store import find_survey
 from tests.admin.console import (
     SIGN_IN,
@@ -29,12 +32,44 @@ from tests.admin.console import (
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 from tests.staff import post_form
 
-# The exports run in `survey export-run` processes, which read the database on their own
-# connections: what the test writes is really committed (tests/conftest.py, `app`).
-pytestmark = pytest.mark.usefixtures("real_commits")
+# The exports run in a worker beside the app (as `survey serve` runs one), which reads the
+# database on connections of its own: what the test writes is really committed
+# (tests/conftest.py, `app`).
+pytestmark = pytest.mark.usefixtures("real_commits", "export_worker")
 
 EXPORTS = f"{SURVEY}/exports"
 WAIT_SECONDS = 30
+
+
+class _Worker:
+    """The export worker's loop (survey.export.worker.work) in a thread, as `survey serve`
+    runs one beside the app."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.start()
+
+    def start(self) -> None:
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=worker.work,
+            args=(self.app.extensions["survey_db"], self.stopping),
+            kwargs={"poll_seconds": 0.05, "clock": self.app.config["SURVEY_CLOCK"]},
+            daemon=True,
+        )
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(WAIT_SECONDS)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def export_worker(app) -> Iterator[_Worker]:
+    running = _Worker(app)
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -79,8 +114,7 @@ def wait_until_finished(app, job_id: str) -> ExportJob:
         if job.state in ("done", "failed"):
             return job
         time.sleep(0.1)
-    log = app.config["SURVEY_SETTINGS"].instance_path / "export-jobs.log"
-    pytest.fail(f"export {job_id} did not finish: {log.read_text() if log.exists() else ''}")
+    pytest.fail(f"export {job_id} did not finish")
 
 
 def start_export(client, **fields) -> str:
@@ -113,15 +147,25 @@ def downloaded_rows(client, job_id: str) -> list[dict[str, str]]:
         answer.close()  # the file is streamed
 
 
-def export_file(app, job: ExportJob) -> Path:
-    return app.config["SURVEY_SETTINGS"].exports_path / str(job.file_name)
+def stored_file(app, job: ExportJob) -> bytes:
+    """The file of a job as the database holds it (nothing if none)."""
+    with app.extensions["survey_db"].reading() as session:
+        pieces = session.scalars(
+            select(ExportChunk.data)
+            .where(ExportChunk.job_id == job.id)
+            .order_by(ExportChunk.number)
+        )
+        return b"".join(pieces)
 
 
 # -- running in the background -----------------------------------------------------------------
 
 
-def test_researcher_exports_in_the_background_and_downloads_the_csv(app, answered, researcher_a):
+def test_researcher_exports_in_the_background_and_downloads_the_csv(
+    app, answered, researcher_a, export_worker
+):
     client = signed_in_client(app, *researcher_a)
+    export_worker.stop()  # the job waits until a worker is there to take it
     started = time.monotonic()
     job_id = start_export(client)
     assert time.monotonic() - started < 5, "the request does not wait for the export"
@@ -133,11 +177,12 @@ def test_researcher_exports_in_the_background_and_downloads_the_csv(app, answere
     assert page.status_code == 200
     assert '<meta http-equiv="refresh" content="3">' in page.get_data(as_text=True)
 
+    export_worker.start()
     job = wait_until_finished(app, job_id)
     assert job.state == "done", job.error
     assert (job.rows_done, job.rows_total) == (2, 2)
     assert job.file_name.startswith("we-own-it_") and job.file_name.endswith(".csv")
-    assert job.size_bytes == export_file(app, job).stat().st_size
+    assert job.size_bytes == len(stored_file(app, job)) > 0
 
     rows = downloaded_rows(client, job_id)
     assert sorted(row["country"] for row in rows) == ["AR", "KE"]
@@ -173,14 +218,16 @@ def test_options_reach_the_export_and_the_audit_log(app, answered, researcher_a)
     assert options["with_personal_data"] is False
 
 
-def test_the_export_survives_the_client_going_away(app, answered, researcher_a):
+def test_the_export_survives_the_client_going_away(app, answered, researcher_a, export_worker):
     client = signed_in_client(app, *researcher_a)
+    export_worker.stop()
     job_id = start_export(client)
-    assert job_row(app, job_id).state in ("queued", "running")
+    assert job_row(app, job_id).state == "queued"
     del client  # the page is closed: no further request is made
+    export_worker.start()
     job = wait_until_finished(app, job_id)
     assert job.state == "done", job.error
-    assert export_file(app, job).is_file()
+    assert stored_file(app, job)
 
 
 def test_bad_options_are_shown_and_start_nothing(app, researcher_a):
@@ -262,7 +309,7 @@ def test_researchers_reach_only_their_own_files_admins_reach_all(
     assert client_b.get(download).status_code == 403
     assert client_b.get(f"/admin/exports/{job.id}/progress").status_code == 403
     assert client_b.post(delete, data={"csrf_token": any_token(client_b)}).status_code == 403
-    assert job_row(app, job.id) is not None and export_file(app, job).is_file()
+    assert job_row(app, job.id) is not None and stored_file(app, job)
 
     assert len(downloaded_rows(admin_client, job.id)) == 2
     assert client_a.get("/admin/exports/nope/download").status_code == 404
@@ -317,36 +364,45 @@ def test_one_running_export_per_person_and_a_few_in_all(app, answered, make_user
     assert len(jobs(app)) == export_jobs.MAX_RUNNING
 
 
-def test_export_files_and_the_job_log_are_private(app, answered, researcher_a):
-    """Readable by the platform's own user only, even in a process whose umask is wider."""
-    job = finished_export(signed_in_client(app, *researcher_a))
-    instance = app.config["SURVEY_SETTINGS"].instance_path
-    for path in (export_file(app, job), instance / worker.LOG_NAME):
-        assert path.stat().st_mode & 0o777 == 0o600, path
-    assert export_file(app, job).parent.stat().st_mode & 0o777 == 0o700
+def test_the_file_is_kept_in_the_database_and_nowhere_on_disk(
+    app, answered, researcher_a, tmp_path, monkeypatch
+):
+    """Any server offers it: nothing is left in the exports folder or the temporary folder."""
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(client)
+    answer = client.get(f"/admin/exports/{job.id}/download")
+    assert answer.get_data() == stored_file(app, job)
+    assert answer.headers["Content-Length"] == str(job.size_bytes)
+    assert answer.mimetype == "text/csv"
+    exports = app.config["SURVEY_SETTINGS"].exports_path
+    assert not exports.exists() or list(exports.iterdir()) == []
+    assert list(temporary.iterdir()) == []
 
 
 def test_delete_removes_the_file_and_the_row_and_is_logged(app, answered, researcher_a):
     client = signed_in_client(app, *researcher_a)
     job = finished_export(client)
-    path = export_file(app, job)
-    assert path.is_file()
+    assert stored_file(app, job)
     answer = client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith(EXPORTS)
     assert job_row(app, job.id) is None
-    assert not path.exists()
+    assert stored_file(app, job) == b""
     [event] = audit_rows(app, "export.delete")
     assert event.actor == "a@example.org"
     assert event.before["job"] == job.id and event.before["file"] == job.file_name
     assert client.get(f"/admin/exports/{job.id}/download").status_code == 404
 
 
-def test_an_export_whose_process_has_gone_is_shown_stopped_and_may_be_deleted(
-    app, clock, answered, researcher_a
+def test_an_export_whose_worker_has_gone_is_shown_stopped_and_may_be_deleted(
+    app, clock, answered, researcher_a, export_worker
 ):
     client = signed_in_client(app, *researcher_a)
     job = finished_export(client)
+    export_worker.stop()  # no worker takes the job again while the test looks at it
 
     def running_with_heartbeat(seconds_ago: int) -> str:
         with app.extensions["survey_db"].writing() as session:
@@ -358,12 +414,12 @@ def test_an_export_whose_process_has_gone_is_shown_stopped_and_may_be_deleted(
         return text_of(client.get(EXPORTS))
 
     alive = running_with_heartbeat(30)  # a long export, still beating
-    assert "Stopped: its process has gone" not in alive
+    assert "Stopped: its worker has gone" not in alive
     client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
     assert job_row(app, job.id) is not None  # refused: it is still being written
 
     gone = running_with_heartbeat(180)  # no sign of life for 3 minutes
-    assert "Stopped: its process has gone" in gone
+    assert "Stopped: its worker has gone; another worker takes it again" in gone
     answer = client.post(f"/admin/exports/{job.id}/delete", data={"csrf_token": any_token(client)})
     assert answer.status_code == 303
     assert job_row(app, job.id) is None
@@ -376,19 +432,17 @@ def test_admin_may_delete_a_researchers_export(app, answered, researcher_a, admi
     )
     assert answer.status_code == 303
     assert job_row(app, job.id) is None
-    assert not export_file(app, job).exists()
+    assert stored_file(app, job) == b""
 
 
-def test_a_file_is_served_only_from_its_stored_name_inside_the_exports_folder(
-    app, answered, admin_client, tmp_path
-):
+def test_only_a_finished_export_is_offered(app, answered, admin_client):
+    """A job not done offers nothing, whatever pieces of a file are stored for it."""
     job = finished_export(admin_client)
-    secret = tmp_path / "secret.txt"
-    secret.write_text("not an export")
-    for name in ("../secret.txt", str(secret), ".hidden.csv"):
+    for state in ("queued", "running", "failed"):
         with app.extensions["survey_db"].writing() as session:
-            session.execute(update(ExportJob).where(ExportJob.id == job.id).values(file_name=name))
-        assert admin_client.get(f"/admin/exports/{job.id}/download").status_code == 404
+            session.execute(update(ExportJob).where(ExportJob.id == job.id).values(state=state))
+        assert admin_client.get(f"/admin/exports/{job.id}/download").status_code == 404, state
+    assert admin_client.get("/admin/exports/nosuchjob/download").status_code == 404
 
 
 # -- forms and access --------------------------------------------------------------------------
@@ -401,7 +455,7 @@ def test_posts_need_the_csrf_token(app, answered, researcher_a):
     assert jobs(app) == []
     job = finished_export(client)
     assert client.post(f"/admin/exports/{job.id}/delete").status_code == 400
-    assert job_row(app, job.id) is not None and export_file(app, job).is_file()
+    assert job_row(app, job.id) is not None and stored_file(app, job)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):

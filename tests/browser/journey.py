@@ -78,7 +78,10 @@ def expect_answers(page: Page, answers: dict[str, Any]) -> None:
 
 
 def next_page(page: Page, language: str = "en") -> None:
+    """Press Next, and wait for the answer: the page script saves with fetch (the click returns
+    before the next page, or this one with its messages, is shown) and marks the page meanwhile."""
     page.get_by_role("button", name=interface_text("Next", language)).click()
+    page.wait_for_function("() => !document.documentElement.hasAttribute('data-saving')")
 
 
 def review_and_submit(page: Page, language: str = "en") -> None:

@@ -209,7 +209,8 @@ class Transfer:
         sizes = {
             response.url: len(response.body())
             for response in self.responses
-            if not 300 <= response.status < 400
+            # A redirect, and the empty answer to the page script's save (204), carry no page.
+            if not 300 <= response.status < 400 and response.status != 204
         }
         self.responses.clear()
         return sizes

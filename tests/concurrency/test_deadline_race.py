@@ -709,7 +709,8 @@ def test_every_worker_process_shows_the_closed_page_right_after_a_close(
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [command, "serve", "--workers", "3", "--port", str(port), "--host", "127.0.0.1"],
+            [command, "serve", "--workers", "3", "--port", str(port), "--host", "127.0.0.1"]
+            + ["--no-export-worker"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""Export jobs: they know when their process is gone (a heartbeat while they run), and they
+"""Export jobs: they know when their worker is gone (a heartbeat while they run), and they
 write in the caller's transaction, never committing it themselves."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.accounts import find_user
-from survey.export import jobs, worker
+from survey.export import jobs, queue, worker
 from survey.export.source import ExportOptions
 from survey.models import AuditEvent, ExportJob
 from survey.questionnaire_store import find_survey
@@ -118,8 +118,8 @@ def test_job_functions_flush_and_leave_the_commit_to_the_caller(app, make_user, 
     with db.writing() as session:  # the caller commits once: the job and its audit together
         job_id = jobs.create_job(session, survey, ExportOptions(), actor, NOW)
     with pytest.raises(_RolledBack), db.writing() as session:
-        assert jobs.claim_job(session, job_id, NOW)
-        assert not jobs.claim_job(session, job_id, NOW), "a job is claimed once"
+        assert queue.take(session, "worker:1", NOW).job_id == job_id
+        assert queue.take(session, "worker:2", NOW) is None, "a job is taken once"
         raise _RolledBack
     with db.reading() as session:
         assert session.get(ExportJob, job_id).state == "queued"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from flask import Flask
@@ -64,3 +65,75 @@ def section_position(page: str) -> tuple[int, int]:
     match = re.search(r"Section (\d+) of (\d+)", page)
     assert match, "no 'Section k of n' on the page"
     return int(match.group(1)), int(match.group(2))
+
+
+class _Forms(HTMLParser):
+    """Each form of a page: its action and the fields a browser sends when it is submitted
+    (checked choices, typed texts, picked options, hidden inputs; buttons send nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self._fields: dict[str, list[str]] | None = None
+        self._select: str | None = None
+        self._textarea: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._fields = {}
+            self.forms.append((given.get("action", ""), self._fields))
+        elif self._fields is None or not given.get("name") and tag != "option":
+            return
+        elif tag == "input":
+            kind = given.get("type", "text")
+            if (
+                kind in ("submit", "button")
+                or kind in ("radio", "checkbox")
+                and ("checked" not in given)
+            ):
+                return
+            self._send(given["name"], given.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select":
+            self._select = given["name"]
+        elif tag == "option" and self._select and "selected" in given:
+            self._send(self._select, given.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = (given["name"], [])
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea is not None:
+            name, parts = self._textarea
+            self._send(name, "".join(parts).removeprefix("\n"))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._fields = None
+
+    def _send(self, name: str, value: str) -> None:
+        if self._fields is not None and value != "":
+            self._fields.setdefault(name, []).append(value)
+
+
+def form_sends(response: TestResponse, action: str = "") -> dict[str, list[str]]:
+    """What the page's first form posting to `action` ("": its own address) sends when its
+    button is pressed, empty fields left out."""
+    parser = _Forms()
+    parser.feed(response.get_data(as_text=True))
+    for form_action, fields in parser.forms:
+        if form_action == action:
+            return fields
+    raise AssertionError(f"no form posting to {action!r} on the page")
+
+
+def as_posted(answers: dict[str, Any]) -> dict[str, list[str]]:
+    """Answers as a test posts them (a value or a list of values) as form fields."""
+    return {
+        name: [str(item) for item in value] if isinstance(value, list) else [str(value)]
+        for name, value in answers.items()
+    }
