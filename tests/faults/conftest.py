@@ -14,9 +14,13 @@ test finds every part running. A new fault test only needs `faults`:
 `faults.survey("export", ...)` (a `survey` command with the shared settings) are the rest.
 
 Every test here is marked for one pytest-xdist group (pyproject's `--dist loadgroup`), so one
-worker runs them all against one deployment. They need PostgreSQL's server programs, Redis,
-HAProxy and openssl, and run when SURVEY_TEST_DATABASE_URL is set (as the PostgreSQL tests do);
-otherwise they are skipped, and under CI=true they fail.
+worker runs them all against one deployment. (pytest 9.2 with pytest-xdist 3.8 loses the
+grouping, pytest-dev/pytest-xdist#1386: each worker that gets one of these tests then starts a
+deployment of its own, on ports and folders of its own: slower, as correct.)
+
+They need PostgreSQL's server programs, Redis, HAProxy and openssl, and run when
+SURVEY_TEST_DATABASE_URL is set (as the PostgreSQL tests do); otherwise they are skipped, and
+under CI=true they fail.
 """
 
 from __future__ import annotations
