@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from tests.deploy.site import LOCAL_HOST, SURVEY, free_port, stop, wait_until_healthy
 from tests.export.test_queue import add_job, job
+from tests.faults.processes import wait_for
 
 WAIT_SECONDS = 20
 
@@ -45,15 +45,6 @@ def export_workers_of(parent: int) -> list[int]:
     return found
 
 
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"no {what} within {WAIT_SECONDS} s")
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     env = environment(tmp_path)
@@ -75,17 +66,18 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
 
 def test_serve_keeps_an_export_worker_running_and_stops_it_with_the_server(served):
     server, log = served
-    wait_for(lambda: len(export_workers_of(server.pid)) == 1, "export worker")
+    wait_for("export worker", lambda: len(export_workers_of(server.pid)) == 1, WAIT_SECONDS)
     [first] = export_workers_of(server.pid)
     os.kill(first, signal.SIGKILL)
     wait_for(
-        lambda: [pid for pid in export_workers_of(server.pid) if pid != first],
         "export worker started again",
+        lambda: [pid for pid in export_workers_of(server.pid) if pid != first],
+        WAIT_SECONDS,
     )
     [second] = export_workers_of(server.pid)
     stop(server)
     assert server.returncode == 0, log.read_text()
-    wait_for(lambda: not Path(f"/proc/{second}").exists(), "end of the export worker")
+    wait_for("end of the export worker", lambda: not Path(f"/proc/{second}").exists(), WAIT_SECONDS)
 
 
 def test_export_worker_runs_the_queue_and_ends_cleanly_on_sigterm(app, real_commits, tmp_path):
@@ -95,7 +87,7 @@ def test_export_worker_runs_the_queue_and_ends_cleanly_on_sigterm(app, real_comm
         [str(SURVEY), "export-worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        wait_for(lambda: job(app, "j1").state == "done", "export done by the worker")
+        wait_for("export done by the worker", lambda: job(app, "j1").state == "done", WAIT_SECONDS)
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=WAIT_SECONDS)
     finally:
