@@ -82,6 +82,13 @@ def _free(job: ExportJob, now: datetime) -> bool:
     return job.state == "queued" or is_stale(job, now) or _gone_from_this_machine(job.worker)
 
 
+def any_to_take(session: Session, now: datetime) -> bool:
+    """Whether a job waits, or has lost its worker: read first, so an idle worker looking at
+    the queue every second takes no write lock (SQLite has one for the whole database)."""
+    active = session.scalars(select(ExportJob).where(ExportJob.state.in_(ACTIVE_STATES)))
+    return any(_free(job, now) for job in active)
+
+
 def take(session: Session, worker: str, now: datetime) -> Claim | None:
     """The oldest job waiting, or whose worker has gone, now held by `worker`; None if none."""
     waiting = (

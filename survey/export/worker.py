@@ -41,6 +41,10 @@ def run_next(
 ) -> str | None:
     """Take the next job and run it to the end; its final state (done, failed, or lost when
     another worker took it over), or None when no job waits."""
+    with db.reading() as session:
+        waiting = queue.any_to_take(session, clock())
+    if not waiting:
+        return None
     with db.writing() as session:
         claim = queue.take(session, worker or queue.worker_name(), clock())
     if claim is None:

@@ -203,3 +203,16 @@ def test_workers_racing_for_the_queue_take_each_job_once(app, real_commits):
     for thread in threads:
         thread.join(30)
     assert sorted(taken) == sorted(f"j{number}" for number in range(8))
+
+
+def test_an_idle_worker_finds_nothing_to_take_by_reading(app):
+    """A worker reads whether anything is free before it takes a write transaction: a job
+    held by a worker still beating is not, a job waiting or whose worker went quiet is."""
+    add_job(app, "held", state="running", worker="elsewhere:1", attempts=1, heartbeat_at=NOW)
+    db = app.extensions["survey_db"]
+    with db.reading() as session:
+        assert not queue.any_to_take(session, NOW)
+        assert queue.any_to_take(session, NOW + timedelta(minutes=3)), "its worker went quiet"
+    add_job(app, "waiting")
+    with db.reading() as session:
+        assert queue.any_to_take(session, NOW)
