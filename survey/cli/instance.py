@@ -112,44 +112,31 @@ def init_command(admin_email: str) -> None:
 def serve_command(host: str, port: int, workers: int, export_worker: bool) -> None:
     """Serve the app with gunicorn, a production WSGI server, and run the exports asked for
     on the Exports page beside it."""
-    import logging
-
-    from gunicorn.app.base import BaseApplication
-
     from survey.export.supervisor import WorkerProcess
-    from survey.logs import RedactingLogger, redact_handlers
+    from survey.serving import Server, gunicorn_settings
 
+    settings = gunicorn_settings(host, port, workers)
     exporter = WorkerProcess() if export_worker else None
-
-    class _Server(BaseApplication):
-        def load_config(self) -> None:
-            # Resume codes, passwords and email addresses never reach a log line.
-            self.cfg.set("logger_class", RedactingLogger)
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 4)
-            self.cfg.set("timeout", 60)
-            self.cfg.set("accesslog", "-")
-            # Keep IP addresses out of the access log: respondents' IPs are not stored.
-            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(L)ss')
-            self.cfg.set("limit_request_line", 8190)
-            if exporter is not None:
-                # Started by the master once it listens, stopped when it stops.
-                self.cfg.set("when_ready", lambda _arbiter: exporter.start())
-                self.cfg.set("on_exit", lambda _arbiter: exporter.stop())
-
-        def load(self) -> Any:
-            from survey import create_app
-
-            app = create_app()
-            redact_handlers(app.logger, logging.getLogger())
-            return app
-
+    if exporter is not None:
+        # Started by the master once it listens, stopped when it stops.
+        settings["when_ready"] = lambda _arbiter: exporter.start()
+        settings["on_exit"] = lambda _arbiter: exporter.stop()
     click.echo(f"serving on http://{host}:{port} with {workers} workers")
     if exporter is not None:
         click.echo("exports run in a worker beside the server (survey export-worker)")
-    _Server().run()
+    Server(settings, _served_app).run()
+
+
+def _served_app() -> Flask:
+    """The app as `survey serve` runs it, in each worker: its log lines redacted too."""
+    import logging
+
+    from survey import create_app
+    from survey.logs import redact_handlers
+
+    app = create_app()
+    redact_handlers(app.logger, logging.getLogger())
+    return app
 
 
 @click.command("backup")

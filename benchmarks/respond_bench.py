@@ -1,0 +1,418 @@
+"""How fast do respondents get through a survey over HTTP? Against a bare Flask "hello" app.
+
+    .venv/bin/python benchmarks/respond_bench.py [--database-url URL] [--duration 10]
+
+Runs the real server the way an operator does: `survey init` on a fresh instance folder, then
+`survey serve --workers 2` (gunicorn, gthread, 4 threads a worker), on a temporary SQLite file
+and, with --database-url, on that PostgreSQL database too (emptied first: every table in it is
+dropped). As a baseline, a bare Flask app answering "hello" is served by the same gunicorn
+settings (survey.serving). A load generator in this process (asyncio, aiohttp) then plays
+respondents, 8 and then 32 at a time for --duration seconds each: every one has its own cookie
+jar and does the whole journey as a browser does it, redirects followed one by one: the welcome
+page (its CSRF token read from the form), start with consent, each section's answers posted
+(tests/respondent.py's MEMBER_ANSWERS: all seven sections apply), the review, the submit.
+
+The server runs as behind one reverse proxy (SURVEY_TRUSTED_PROXIES=1), and each simulated
+respondent comes from an address of its own in X-Forwarded-For (from 198.18.0.0/15, the range
+set aside for benchmarks), as a real deployment sees them: the per-address limits on starts and
+first saves (survey/respond/blueprint.py) apply, and no respondent comes near them.
+
+Prints, per database and number of respondents at once: completed responses and requests per
+second, p50/p99 of each kind of page (welcome; start = POST + redirect + first section; section
+= a section page's GET; save = POST + redirect + the next page's GET; review; submit = POST +
+redirect + thanks), each beside "hello" in the same run, and as its last line, for scripts:
+
+    ratios: save_vs_hello=<save round trips/s / hello requests/s> p99_ms=<p99 of a save>
+
+both at 32 at a time and, when run on two databases, the worse of the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from flask import Flask
+from sqlalchemy import MetaData, create_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from survey.serving import Server, gunicorn_settings  # noqa: E402
+from tests.respondent import MEMBER_ANSWERS  # noqa: E402
+
+SLUG = "we-own-it"
+SURVEY = str(Path(sys.executable).parent / "survey")  # the package's console script
+HOST = "127.0.0.1"
+WORKERS = 2
+LEVELS = (8, 32)
+KINDS = ("welcome", "start", "section", "save", "review", "submit")
+WARM_UP_SECONDS = 2.0
+READY_SECONDS = 60.0
+# 198.18.0.0/15 (RFC 2544): addresses set aside for benchmarks, one per simulated respondent.
+FIRST_ADDRESS = int(IPv4Address("198.18.0.1"))
+ADDRESSES = 2**17 - 2
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SECTION = re.compile(rf"/s/{SLUG}/p/(\w+)$")
+
+
+class JourneyFailed(Exception):
+    """The server answered a step of a journey with something a browser would not go on from."""
+
+
+@dataclass
+class Samples:
+    """What a load run measured: seconds per kind of step, requests, finished journeys."""
+
+    seconds: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    requests: int = 0
+    journeys: int = 0
+    window: float = 0.0
+    client_cpu: float = 0.0
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def hello_app() -> Flask:
+    app = Flask("hello")
+    app.add_url_rule("/hello", "hello", lambda: "hello")
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `url` answers 200 (bounded); the server's log shown if it stops or never does."""
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server at {url} did not start:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> Iterator[str]:
+    """Run a server (its output to `log`) until the block ends; yields its base URL."""
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_ready(base + probe, process, log)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of the database at `url` (a PostgreSQL one given for the benchmark)."""
+    engine = create_engine(url)
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        tables.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def survey_env(folder: Path, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SURVEY_INSTANCE_PATH": str(folder / "instance"),
+        "SURVEY_EXPORTS_PATH": str(folder / "exports"),
+        "SURVEY_DATABASE_URL": database_url,
+        # In-process limit counters (nothing to reach over the network); one proxy in front.
+        "SURVEY_RATELIMIT_STORAGE_URL": "memory://",
+        "SURVEY_TRUSTED_PROXIES": "1",
+        "SURVEY_SECURE_COOKIES": "0",
+    }
+
+
+# -- respondents -------------------------------------------------------------------------------
+
+
+class Browser:
+    """One respondent: a cookie jar, an address, and the last CSRF token it was given."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str, forwarded_for: str):
+        self.http, self.base = http, base
+        self.headers = {"X-Forwarded-For": forwarded_for}
+        self.token = ""
+        self.requests = 0
+
+    async def get(self, path: str) -> str:
+        async with self.http.get(self.base + path, headers=self.headers) as answer:
+            page = await answer.text()
+            self.requests += 1
+            if answer.status != 200:
+                raise JourneyFailed(f"GET {path}: {answer.status}")
+        found = _TOKEN.search(page)
+        self.token = found.group(1) if found else self.token
+        return page
+
+    async def post(self, path: str, data: list[tuple[str, str]]) -> str:
+        """POST a form; the path it redirects to (a browser then GETs it)."""
+        form = [("csrf_token", self.token), *data]
+        async with self.http.post(
+            self.base + path, data=form, headers=self.headers, allow_redirects=False
+        ) as answer:
+            page = await answer.text()
+            self.requests += 1
+            if answer.status != 302:
+                raise JourneyFailed(f"POST {path}: {answer.status} {page[:2000]}")
+            return answer.headers["Location"].removeprefix(self.base)
+
+
+def form_of(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (name, item)
+        for name, value in answers.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+
+
+async def timed(samples: Samples, kind: str, step: Awaitable[Any]) -> Any:
+    began = time.perf_counter()
+    result = await step
+    samples.seconds[kind].append(time.perf_counter() - began)
+    return result
+
+
+async def round_trip(
+    browser: Browser, samples: Samples, kind: str, path: str, data: list[tuple[str, str]]
+) -> str:
+    """POST, then GET where it redirects: timed as `kind`, the GET also as its own page kind."""
+    began = time.perf_counter()
+    landing = await browser.post(path, data)
+    leg = "section" if _SECTION.search(landing) else "review" if landing.endswith("/review") else ""
+    await (timed(samples, leg, browser.get(landing)) if leg else browser.get(landing))
+    samples.seconds[kind].append(time.perf_counter() - began)
+    return landing
+
+
+async def journey(browser: Browser, samples: Samples) -> None:
+    """Welcome, start, every section, review, submit: one completed response."""
+    await timed(samples, "welcome", browser.get(f"/s/{SLUG}"))
+    landing = await round_trip(browser, samples, "start", f"/s/{SLUG}/start", [("consent", "yes")])
+    for _ in range(len(MEMBER_ANSWERS)):
+        section = _SECTION.search(landing)
+        if section is None:
+            break
+        answers = form_of(MEMBER_ANSWERS[section.group(1)])
+        landing = await round_trip(browser, samples, "save", landing, answers)
+    if not landing.endswith("/review"):
+        raise JourneyFailed(f"the last section led to {landing}, not the review")
+    thanks = await round_trip(browser, samples, "submit", f"/s/{SLUG}/submit", [])
+    if not thanks.endswith("/thanks"):
+        raise JourneyFailed(f"the submit led to {thanks}, not the thanks page")
+    samples.journeys += 1
+
+
+async def respondents(
+    connector: aiohttp.BaseConnector, base: str, samples: Samples, numbers: Iterator[int]
+) -> None:
+    """Journeys one after another, each by a new browser, until cancelled."""
+    while True:
+        jar = aiohttp.CookieJar(unsafe=True)  # unsafe: accept cookies from an IP address
+        async with aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=jar
+        ) as http:
+            forwarded_for = IPv4Address(FIRST_ADDRESS + next(numbers) % ADDRESSES)
+            browser = Browser(http, base, str(forwarded_for))
+            try:
+                await journey(browser, samples)
+            finally:
+                samples.requests += browser.requests
+
+
+async def hello_client(connector: aiohttp.BaseConnector, base: str, samples: Samples) -> None:
+    async with aiohttp.ClientSession(connector=connector, connector_owner=False) as http:
+        while True:
+            began = time.perf_counter()
+            async with http.get(base + "/hello") as answer:
+                await answer.read()
+                if answer.status != 200:
+                    raise JourneyFailed(f"GET /hello: {answer.status}")
+            samples.seconds["hello"].append(time.perf_counter() - began)
+            samples.requests += 1
+
+
+async def load(
+    concurrency: int, seconds: float, client: Callable[[aiohttp.BaseConnector, Samples], Any]
+) -> Samples:
+    """Run `concurrency` clients for `seconds`; what completed in that window."""
+    samples = Samples()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    cpu, began = time.process_time(), time.perf_counter()
+    tasks = [asyncio.ensure_future(client(connector, samples)) for _ in range(concurrency)]
+    done, _pending = await asyncio.wait(tasks, timeout=seconds)
+    samples.window = time.perf_counter() - began
+    samples.client_cpu = (time.process_time() - cpu) / samples.window
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await connector.close()
+    for task in done:
+        task.result()  # a failed journey stops the benchmark, with its reason
+    return samples
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    count: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of `values` (seconds), in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1] * 1000
+
+
+def figures(samples: Samples, kind: str) -> Figures:
+    values = samples.seconds[kind]
+    count = len(values)
+    return Figures(count, count / samples.window, percentile(values, 0.5), percentile(values, 0.99))
+
+
+def print_hello(level: int, samples: Samples) -> None:
+    hello = figures(samples, "hello")
+    print(
+        f"  {level:2d} at a time: {hello.per_second:7.1f} req/s, p50 {hello.p50_ms:6.1f} ms, "
+        f"p99 {hello.p99_ms:6.1f} ms (load generator CPU {samples.client_cpu:.0%})"
+    )
+
+
+def print_survey(level: int, samples: Samples, hello: Samples) -> None:
+    base = figures(hello, "hello")
+    per_second = samples.requests / samples.window
+    print(
+        f"  {level:2d} at a time: {samples.journeys / samples.window:6.1f} responses/s, "
+        f"{per_second:7.1f} req/s = {per_second / base.per_second:.3f} x hello "
+        f"(load generator CPU {samples.client_cpu:.0%})"
+    )
+    print("    kind       count    per s   p50 ms   p99 ms   per s / hello   p99 / hello")
+    for kind in KINDS:
+        step = figures(samples, kind)
+        print(
+            f"    {kind:8s} {step.count:7d} {step.per_second:8.1f} {step.p50_ms:8.1f} "
+            f"{step.p99_ms:8.1f} {step.per_second / base.per_second:15.3f} "
+            f"{step.p99_ms / base.p99_ms:13.1f}"
+        )
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+
+def measure(
+    client: Callable[[aiohttp.BaseConnector, Samples], Any], seconds: float
+) -> dict[int, Samples]:
+    """A short warm-up (every worker loads its caches), then each level for `seconds`."""
+    asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client))
+    return {level: asyncio.run(load(level, seconds, client)) for level in LEVELS}
+
+
+def measure_hello(folder: Path, seconds: float) -> dict[int, Samples]:
+    command = [sys.executable, __file__, "--serve-hello"]
+    with serving(command, dict(os.environ), folder / "hello.log", "/hello") as base:
+        results = measure(
+            lambda connector, samples: hello_client(connector, base, samples), seconds
+        )
+    print(f"hello (bare Flask app, gunicorn gthread, {WORKERS} workers x 4 threads)")
+    for level, samples in results.items():
+        print_hello(level, samples)
+    return results
+
+
+def measure_survey(
+    folder: Path, database_url: str, seconds: float, numbers: Iterator[int]
+) -> dict[int, Samples]:
+    env = survey_env(folder, database_url)
+    log = folder / "survey.log"
+    subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
+    command = [SURVEY, "serve", "--host", HOST, "--workers", str(WORKERS)]
+    with serving(command, env, log, "/healthz") as base:
+        return measure(
+            lambda connector, samples: respondents(connector, base, samples, numbers), seconds
+        )
+
+
+def save_ratios(results: dict[str, dict[int, Samples]], hello: Samples) -> tuple[float, float]:
+    """(save round trips/s / hello req/s, p99 of a save in ms) at the top level, the worse."""
+    per_second = figures(hello, "hello").per_second
+    saves = [figures(by_level[LEVELS[-1]], "save") for by_level in results.values()]
+    return min(save.per_second for save in saves) / per_second, max(save.p99_ms for save in saves)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a PostgreSQL database to empty and use too")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per level")
+    parser.add_argument("--serve-hello", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve_hello:
+        Server(gunicorn_settings(HOST, options.port, WORKERS), hello_app).run()
+        return 0
+    numbers = itertools.count()
+    with tempfile.TemporaryDirectory(prefix="respond-bench-") as name:
+        folder = Path(name)
+        hello = measure_hello(folder, options.duration)
+        databases = {"sqlite": f"sqlite:///{folder / 'sqlite' / 'survey.db'}"}
+        if options.database_url:
+            empty_database(options.database_url)
+            databases[options.database_url.split(":")[0].split("+")[0]] = options.database_url
+        results: dict[str, dict[int, Samples]] = {}
+        for database, url in databases.items():
+            results[database] = measure_survey(folder / database, url, options.duration, numbers)
+            print(f"{database} (survey serve, {WORKERS} workers): respondents at once")
+            for level, samples in results[database].items():
+                print_survey(level, samples, hello[level])
+    save_vs_hello, p99_ms = save_ratios(results, hello[LEVELS[-1]])
+    print(f"ratios: save_vs_hello={save_vs_hello:.3f} p99_ms={p99_ms:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""How `survey serve` runs an app under gunicorn: its settings in one place, so whatever else
+is served the same way (benchmarks/respond_bench.py's bare "hello" app) gets the same ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from survey.logs import RedactingLogger
+
+# Each worker process answers this many requests at once, one thread each.
+THREADS = 4
+
+
+def gunicorn_settings(host: str, port: int, workers: int) -> dict[str, Any]:
+    """gunicorn's settings for serving on host:port with `workers` processes."""
+    return {
+        # Resume codes, passwords and email addresses never reach a log line.
+        "logger_class": RedactingLogger,
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "timeout": 60,
+        "accesslog": "-",
+        # Keep IP addresses out of the access log: respondents' IPs are not stored.
+        "access_log_format": '"%(r)s" %(s)s %(b)s %(L)ss',
+        "limit_request_line": 8190,
+    }
+
+
+class Server(BaseApplication):
+    """gunicorn serving the WSGI app that `load` makes (in each worker, after the fork)."""
+
+    def __init__(self, settings: dict[str, Any], load: Callable[[], Any]):
+        self._settings = settings
+        self._load = load
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self._settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        return self._load()
