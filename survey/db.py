@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,3 +119,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_on_conflict(session: Session, model: Any) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT into `model`'s table that can say what to do ON CONFLICT, as this session's
+    database spells it (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from survey import audit, deadline_rules, resume_codes
-from survey.db import affected
+from survey.db import affected, insert_on_conflict
 from survey.models import Answer, PersonalAnswer, SectionProgress, Survey, SurveyResponse
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
@@ -117,21 +117,23 @@ def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Surve
 
 
 def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
+    # With its version in the same query: every page that finds a response reads its content.
     return session.scalar(
-        select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.resume_code_hash == code_hash
-        )
+        select(SurveyResponse)
+        .options(joinedload(SurveyResponse.version))
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.resume_code_hash == code_hash)
     )
 
 
 def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
-    answers: dict[str, Any] = {}
-    for model in (Answer, PersonalAnswer):
-        for question_id, value in session.execute(
+    both = union_all(
+        *(
             select(model.question_id, model.value).where(model.response_id == response.id)
-        ):
-            answers[str(question_id)] = value
+            for model in (Answer, PersonalAnswer)
+        )
+    )
+    answers = {str(question_id): value for question_id, value in session.execute(both)}
     completed = set(
         session.scalars(
             select(SectionProgress.section_id).where(
@@ -150,26 +152,31 @@ def mark_reached(
     sends them there, in its transaction, so showing a section writes nothing."""
     if response.status != "in_progress" or response.id is None:
         return
-    if session.get(SectionProgress, (response.id, section_id)) is None:
-        session.add(SectionProgress(response_id=response.id, section_id=section_id, reached_at=now))
-        session.flush()
+    reached = insert_on_conflict(session, SectionProgress).values(
+        response_id=response.id, section_id=section_id, reached_at=now
+    )
+    session.execute(reached.on_conflict_do_nothing(index_elements=_PROGRESS_KEY))
 
 
-def _claim(session: Session, survey: Survey, response: SurveyResponse, now: datetime) -> None:
-    """Lock the response for this write, or refuse if it is finished or the survey closed."""
+_PROGRESS_KEY = ("response_id", "section_id")
+
+
+def _claim(
+    session: Session, survey: Survey, response: SurveyResponse, now: datetime, **values: Any
+) -> None:
+    """Lock the response for this write (setting `values` too), or refuse if it is finished or
+    the survey closed. The response is brought up to date from the row it claimed."""
     if not deadline_rules.may_continue(schedule_of(survey), now):
         raise SurveyClosed(survey.slug)
-    claimed = affected(
-        session.execute(
-            update(SurveyResponse)
-            .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if claimed != 1:
+    claimed = session.scalars(
+        update(SurveyResponse)
+        .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
+        .values(updated_at=now, **values)
+        .returning(SurveyResponse),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
+    if claimed is None:
         raise ResponseFinished(response.id)
-    session.refresh(response)
 
 
 def save_section(
@@ -185,7 +192,14 @@ def save_section(
     `language` is the one the section was answered in (the response's, from now on)."""
     store_draft(session, survey, progress, now)
     response = progress.response
-    _claim(session, survey, response, now)
+    _claim(
+        session,
+        survey,
+        response,
+        now,
+        last_section=section.id,
+        language=language or response.language,
+    )
     questionnaire = progress.questionnaire
     answers = dict(progress.answers)
     for question in section.questions:
@@ -197,11 +211,14 @@ def save_section(
     kept = flow.prune(questionnaire, answers, now.date())
     _write_answers(session, questionnaire, response, progress.answers, kept)
     progress.answers = kept
-    row = session.get(SectionProgress, (response.id, section.id))
-    if row is None:
-        row = SectionProgress(response_id=response.id, section_id=section.id, reached_at=now)
-        session.add(row)
-    row.completed_at = now
+    saved = insert_on_conflict(session, SectionProgress).values(
+        response_id=response.id, section_id=section.id, reached_at=now, completed_at=now
+    )
+    session.execute(
+        saved.on_conflict_do_update(
+            index_elements=_PROGRESS_KEY, set_={"completed_at": saved.excluded.completed_at}
+        )
+    )
     progress.completed.add(section.id)
     applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
     again = flow.changed_lists(questionnaire, answers, kept, now.date()) - {section.id}
@@ -217,9 +234,6 @@ def save_section(
             .execution_options(synchronize_session=False)
         )
         progress.completed -= stale
-    response.last_section = section.id
-    if language is not None:
-        response.language = language
     if result.screened_out is not None:
         response.status = "screened_out"
     session.flush()
@@ -240,22 +254,27 @@ def _write_answers(
             section_of[key] = question.section_id
         if question.personal:
             personal.add(question.id)
-    for key in set(before) | set(after):
-        if before.get(key) == after.get(key):
+    changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    for model in (Answer, PersonalAnswer):
+        keys = [key for key in changed if (key in personal) == (model is PersonalAnswer)]
+        if not keys:
             continue
-        model = PersonalAnswer if key in personal else Answer
+        # One statement each way, whatever the number of answers the section changed.
         session.execute(
-            delete(model).where(model.response_id == response.id, model.question_id == key)
+            delete(model).where(model.response_id == response.id, model.question_id.in_(keys))
         )
-        if key in after and key in section_of:
-            session.add(
-                model(
-                    response_id=response.id,
-                    question_id=key,
-                    section_id=section_of[key],
-                    value=after[key],
-                )
-            )
+        rows = [
+            {
+                "response_id": response.id,
+                "question_id": key,
+                "section_id": section_of[key],
+                "value": after[key],
+            }
+            for key in keys
+            if key in after and key in section_of
+        ]
+        if rows:
+            session.execute(insert(model), rows)
     session.flush()
 
 
