@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from gunicorn.glogging import Logger as GunicornLogger
+from gunicorn.glogging import SafeAtoms
 
 REDACTED = "[redacted]"
 
@@ -81,17 +82,26 @@ def redact_handlers(*loggers: logging.Logger) -> None:
                 handler.addFilter(_FILTER)
 
 
+class _RedactedAtoms(SafeAtoms):
+    """gunicorn's atoms of an access log line, each text redacted (then its quotes escaped, as
+    gunicorn does) when the line's format reads it: every one the format names, and only those
+    (a request has some fifty, headers and environ included; a line shows four)."""
+
+    def __init__(self, atoms: dict[str, Any]):
+        dict.__init__(self, atoms)
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        return redact(value).replace('"', '\\"') if isinstance(value, str) else value
+
+
 class RedactingLogger(GunicornLogger):
     """gunicorn's logger, with every text of an access log line and every message redacted."""
+
+    # The request line, path, query and referer, and the headers and environ values a format
+    # may name ({referer}i, {raw_uri}e, ...): any of them, so none is missed.
+    atoms_wrapper_class = _RedactedAtoms
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         redact_handlers(self.error_log, self.access_log)
-
-    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        # The request line, path, query and referer, and the headers and environ values a
-        # format may name ({referer}i, {raw_uri}e, ...): all of them, so none is missed.
-        return {
-            key: redact(value) if isinstance(value, str) else value
-            for key, value in super().atoms(resp, req, environ, request_time).items()
-        }

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.logs import REDACTED, redact, redact_handlers
+from survey.logs import REDACTED, RedactingLogger, redact, redact_handlers
 from tests import console
 
 CODE = "K7QF-3MZP-9XWA"
@@ -102,6 +102,23 @@ REQUESTS = (
     f"/s/we-own-it/resume?code={CODE}",
     "/admin/sign-in?next=/admin/x%40y.org",
 )
+
+
+def test_an_access_log_line_redacts_every_atom_it_shows_then_escapes_its_quotes():
+    atoms = RedactingLogger.atoms_wrapper_class(
+        {
+            "r": f'GET /s/we-own-it/resume/{CODE}?x="a" HTTP/1.1',
+            "{referer}i": "http://127.0.0.1/admin/sign-in?next=/admin/x%40y.org",
+            "s": "200",
+            "B": 512,
+        }
+    )
+    line = '"%(r)s" %(s)s %(B)s "%({Referer}i)s" %(missing)s' % atoms
+
+    assert line == (
+        f'"GET /s/we-own-it/resume/{REDACTED}?x=\\"a\\" HTTP/1.1" 200 512 '
+        f'"http://127.0.0.1/admin/sign-in?next=/admin/{REDACTED}" -'
+    )
 
 
 @pytest.mark.slow
