@@ -137,6 +137,26 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
     with BEGIN IMMEDIATE.
     """
     survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    return _locked(session, survey, lock)
+
+
+def find_survey_and_version(
+    session: Session, slug: str, *, lock: str | None = None
+) -> tuple[Survey | None, QuestionnaireVersion | None]:
+    """`find_survey` and its `latest_version` in one query: every respondent page needs both."""
+    row = session.execute(
+        select(Survey, QuestionnaireVersion)
+        .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
+        .where(Survey.slug == slug)
+        .order_by(QuestionnaireVersion.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    return _locked(session, row[0], lock), row[1]
+
+
+def _locked(session: Session, survey: Survey | None, lock: str | None) -> Survey | None:
     if survey is None or lock is None or session.get_bind().dialect.name != "postgresql":
         return survey
     function = "pg_advisory_xact_lock_shared" if lock == "share" else "pg_advisory_xact_lock"

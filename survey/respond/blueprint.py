@@ -17,7 +17,7 @@ from survey.i18n import remember_asked_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
-from survey.questionnaire_store import find_survey, latest_version, questionnaire_of, schedule_of
+from survey.questionnaire_store import find_survey_and_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import display, page_cache
 from survey.responses import ResponseState
@@ -74,8 +74,7 @@ def load_survey(
 ) -> tuple[Survey, Questionnaire]:
     """The survey and its newest content; a write holds a shared lock on the survey, so an
     admin's close waits for it, or it sees the close (the deadline is decided in the write)."""
-    survey = find_survey(db_session, slug, lock="share" if writing else None)
-    version = latest_version(db_session, survey) if survey else None
+    survey, version = find_survey_and_version(db_session, slug, lock="share" if writing else None)
     if survey is None or version is None:
         abort(404)
     questionnaire = questionnaire_of(version)
