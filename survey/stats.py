@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Float, String, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, String, case, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
 
@@ -104,7 +104,7 @@ def dashboard(
     breakdowns = _breakdown_questions(questionnaire)
     picks = [item for item in breakdowns if type_of(item).list_answer]
     single = [item for item in (country_question, *breakdowns) if item and item not in picks]
-    counts = _answer_counts(session, scope, [item.id for item in single])
+    counts = _answer_counts(session, scope, [item.id for item in single], dialect)
     counts.update(_choice_counts(session, scope, [item.id for item in picks], dialect))
     return Dashboard(
         started=started,
@@ -207,17 +207,20 @@ def _per_day(session: Session, survey: Survey, dialect: str) -> tuple[Count, ...
 
 
 def _answer_counts(
-    session: Session, scope: Survey | None, question_ids: list[str]
+    session: Session, scope: Survey | None, question_ids: list[str], dialect: str
 ) -> dict[str, dict[str, int]]:
     """Per question, how many responses (of `scope`, or all) gave each answer (single values),
     by the answer as text (a choice code 3 and "3" are one answer).
 
     PostgreSQL's json type has no equality, so the answers are grouped by their JSON text
-    and decoded afterwards, once per group.
+    and decoded afterwards, once per group. SQLite groups them as stored, in the order of its
+    index on (question, value), which then holds all the query reads.
     """
     if not question_ids:
         return {}
-    value_text = cast(Answer.value, String)
+    value_text: ColumnElement[str] = (
+        type_coerce(Answer.value, String) if dialect == "sqlite" else cast(Answer.value, String)
+    )
     counts: dict[str, dict[str, int]] = {}
     query = (
         select(Answer.question_id, value_text, func.count())
@@ -277,9 +280,11 @@ def _within(query: Select[*_Row], scope: Survey | None, response_id: Any) -> Sel
     )
 
 
-def _decode(raw: str | None) -> Any:
+def _decode(raw: str | float | None) -> Any:
     if raw is None:
         return None
+    if not isinstance(raw, str):  # a number, as SQLite hands back a stored JSON number
+        raw = str(raw)
     try:
         value = json.loads(raw)
     except ValueError:

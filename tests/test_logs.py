@@ -113,7 +113,8 @@ def test_an_access_log_line_redacts_every_atom_it_shows_then_escapes_its_quotes(
             "B": 512,
         }
     )
-    line = '"%(r)s" %(s)s %(B)s "%({Referer}i)s" %(missing)s' % atoms
+    # As gunicorn makes the line: the format's % with the atoms as its mapping.
+    line = '"%(r)s" %(s)s %(B)s "%({Referer}i)s" %(missing)s' % atoms  # noqa: UP031
 
     assert line == (
         f'"GET /s/we-own-it/resume/{REDACTED}?x=\\"a\\" HTTP/1.1" 200 512 '
