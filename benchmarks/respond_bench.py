@@ -17,10 +17,11 @@ respondent comes from an address of its own in X-Forwarded-For (from 198.18.0.0/
 set aside for benchmarks), as a real deployment sees them: the per-address limits on starts and
 first saves (survey/respond/blueprint.py) apply, and no respondent comes near them.
 
-Prints, per database and number of respondents at once: completed responses and requests per
-second, p50/p99 of each kind of page (welcome; start = POST + redirect + first section; section
-= a section page's GET; save = POST + redirect + the next page's GET; review; submit = POST +
-redirect + thanks), each beside "hello" in the same run, and as its last line, for scripts:
+Prints, per database and number of respondents at once (each run right after "hello" at that
+level): completed responses and requests per second, p50/p99 of each kind of step (welcome;
+start = POST + redirect + first section; section = a section page's GET; save = POST + redirect
++ the next page's GET; review; submit = POST + redirect + thanks) beside hello's; last, for
+scripts:
 
     ratios: save_vs_hello=<save round trips/s / hello requests/s> p99_ms=<p99 of a save>
 
@@ -97,12 +98,6 @@ def hello_app() -> Flask:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     """Until `url` answers 200 (bounded); the server's log shown if it stops or never does."""
     deadline = time.monotonic() + READY_SECONDS
@@ -119,7 +114,9 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 @contextmanager
 def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> Iterator[str]:
     """Run a server (its output to `log`) until the block ends; yields its base URL."""
-    port = free_port()
+    with socket.socket() as free:  # a free port
+        free.bind((HOST, 0))
+        port = int(free.getsockname()[1])
     base = f"http://{HOST}:{port}"
     with log.open("ab") as output:
         process = subprocess.Popen(
@@ -135,17 +132,6 @@ def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def empty_database(url: str) -> None:
-    """Drop every table of the database at `url` (a PostgreSQL one given for the benchmark)."""
-    engine = create_engine(url)
-    try:
-        tables = MetaData()
-        tables.reflect(engine)
-        tables.drop_all(engine)
-    finally:
-        engine.dispose()
 
 
 def survey_env(folder: Path, database_url: str) -> dict[str, str]:
@@ -316,73 +302,88 @@ def figures(samples: Samples, kind: str) -> Figures:
     return Figures(count, count / samples.window, percentile(values, 0.5), percentile(values, 0.99))
 
 
-def print_hello(level: int, samples: Samples) -> None:
-    hello = figures(samples, "hello")
-    print(
-        f"  {level:2d} at a time: {hello.per_second:7.1f} req/s, p50 {hello.p50_ms:6.1f} ms, "
-        f"p99 {hello.p99_ms:6.1f} ms (load generator CPU {samples.client_cpu:.0%})"
-    )
-
-
-def print_survey(level: int, samples: Samples, hello: Samples) -> None:
-    base = figures(hello, "hello")
+def print_round(level: int, measured: Round) -> None:
+    hello, samples = figures(measured.hello, "hello"), measured.survey
     per_second = samples.requests / samples.window
     print(
         f"  {level:2d} at a time: {samples.journeys / samples.window:6.1f} responses/s, "
-        f"{per_second:7.1f} req/s = {per_second / base.per_second:.3f} x hello "
-        f"(load generator CPU {samples.client_cpu:.0%})"
+        f"{per_second:7.1f} req/s = {per_second / hello.per_second:.3f} x hello "
+        f"(load generator CPU {samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s, "
+        f"p50 {hello.p50_ms:.1f} ms, p99 {hello.p99_ms:.1f} ms "
+        f"(load generator CPU {measured.hello.client_cpu:.0%})"
     )
     print("    kind       count    per s   p50 ms   p99 ms   per s / hello   p99 / hello")
     for kind in KINDS:
         step = figures(samples, kind)
         print(
             f"    {kind:8s} {step.count:7d} {step.per_second:8.1f} {step.p50_ms:8.1f} "
-            f"{step.p99_ms:8.1f} {step.per_second / base.per_second:15.3f} "
-            f"{step.p99_ms / base.p99_ms:13.1f}"
+            f"{step.p99_ms:8.1f} {step.per_second / hello.per_second:15.3f} "
+            f"{step.p99_ms / hello.p99_ms:13.1f}"
         )
 
 
 # -- runs --------------------------------------------------------------------------------------
 
-
-def measure(
-    client: Callable[[aiohttp.BaseConnector, Samples], Any], seconds: float
-) -> dict[int, Samples]:
-    """A short warm-up (every worker loads its caches), then each level for `seconds`."""
-    asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client))
-    return {level: asyncio.run(load(level, seconds, client)) for level in LEVELS}
+Client = Callable[[aiohttp.BaseConnector, Samples], Any]
 
 
-def measure_hello(folder: Path, seconds: float) -> dict[int, Samples]:
-    command = [sys.executable, __file__, "--serve-hello"]
-    with serving(command, dict(os.environ), folder / "hello.log", "/hello") as base:
-        results = measure(
-            lambda connector, samples: hello_client(connector, base, samples), seconds
+@dataclass(frozen=True)
+class Round:
+    """One level: "hello", then the survey right after it (on a shared machine the load of
+    other programs changes by the minute, so each ratio compares runs a few seconds apart)."""
+
+    hello: Samples
+    survey: Samples
+
+
+def measure(hello: Client, survey: Client, seconds: float) -> dict[int, Round]:
+    """A short warm-up of both (every worker loads its caches), then each level."""
+    for client in (hello, survey):
+        asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client))
+    return {
+        level: Round(
+            asyncio.run(load(level, seconds, hello)), asyncio.run(load(level, seconds, survey))
         )
-    print(f"hello (bare Flask app, gunicorn gthread, {WORKERS} workers x 4 threads)")
-    for level, samples in results.items():
-        print_hello(level, samples)
-    return results
+        for level in LEVELS
+    }
 
 
 def measure_survey(
-    folder: Path, database_url: str, seconds: float, numbers: Iterator[int]
-) -> dict[int, Samples]:
+    folder: Path, database_url: str, seconds: float, hello_base: str, numbers: Iterator[int]
+) -> dict[int, Round]:
     env = survey_env(folder, database_url)
     log = folder / "survey.log"
     subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     command = [SURVEY, "serve", "--host", HOST, "--workers", str(WORKERS)]
     with serving(command, env, log, "/healthz") as base:
         return measure(
-            lambda connector, samples: respondents(connector, base, samples, numbers), seconds
+            lambda connector, samples: hello_client(connector, hello_base, samples),
+            lambda connector, samples: respondents(connector, base, samples, numbers),
+            seconds,
         )
 
 
-def save_ratios(results: dict[str, dict[int, Samples]], hello: Samples) -> tuple[float, float]:
+def save_ratios(results: dict[str, dict[int, Round]]) -> tuple[float, float]:
     """(save round trips/s / hello req/s, p99 of a save in ms) at the top level, the worse."""
-    per_second = figures(hello, "hello").per_second
-    saves = [figures(by_level[LEVELS[-1]], "save") for by_level in results.values()]
-    return min(save.per_second for save in saves) / per_second, max(save.p99_ms for save in saves)
+    rounds = [by_level[LEVELS[-1]] for by_level in results.values()]
+    ratios = [
+        figures(item.survey, "save").per_second / figures(item.hello, "hello").per_second
+        for item in rounds
+    ]
+    return min(ratios), max(figures(item.survey, "save").p99_ms for item in rounds)
+
+
+def databases(folder: Path, given: str | None) -> dict[str, str]:
+    """SQLite in `folder`, and the database given (emptied first), by their dialect names."""
+    found = {"sqlite": f"sqlite:///{folder / 'sqlite' / 'survey.db'}"}
+    if given:
+        engine = create_engine(given)
+        tables = MetaData()
+        tables.reflect(engine)
+        tables.drop_all(engine)  # every table of it
+        engine.dispose()
+        found[engine.dialect.name] = given
+    return found
 
 
 def main() -> int:
@@ -396,20 +397,19 @@ def main() -> int:
         Server(gunicorn_settings(HOST, options.port, WORKERS), hello_app).run()
         return 0
     numbers = itertools.count()
+    results: dict[str, dict[int, Round]] = {}
     with tempfile.TemporaryDirectory(prefix="respond-bench-") as name:
         folder = Path(name)
-        hello = measure_hello(folder, options.duration)
-        databases = {"sqlite": f"sqlite:///{folder / 'sqlite' / 'survey.db'}"}
-        if options.database_url:
-            empty_database(options.database_url)
-            databases[options.database_url.split(":")[0].split("+")[0]] = options.database_url
-        results: dict[str, dict[int, Samples]] = {}
-        for database, url in databases.items():
-            results[database] = measure_survey(folder / database, url, options.duration, numbers)
-            print(f"{database} (survey serve, {WORKERS} workers): respondents at once")
-            for level, samples in results[database].items():
-                print_survey(level, samples, hello[level])
-    save_vs_hello, p99_ms = save_ratios(results, hello[LEVELS[-1]])
+        hello_command = [sys.executable, __file__, "--serve-hello"]
+        with serving(hello_command, dict(os.environ), folder / "hello.log", "/hello") as hello:
+            for database, url in databases(folder, options.database_url).items():
+                results[database] = measure_survey(
+                    folder / database, url, options.duration, hello, numbers
+                )
+                print(f"{database}: survey serve; hello (same gunicorn settings) right before it")
+                for level, measured in results[database].items():
+                    print_round(level, measured)
+    save_vs_hello, p99_ms = save_ratios(results)
     print(f"ratios: save_vs_hello={save_vs_hello:.3f} p99_ms={p99_ms:.1f}")
     return 0
 
