@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, union_all, update
+from sqlalchemy import Table, delete, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -215,9 +215,7 @@ def save_section(
         response_id=response.id, section_id=section.id, reached_at=now, completed_at=now
     )
     session.execute(
-        saved.on_conflict_do_update(
-            index_elements=_PROGRESS_KEY, set_={"completed_at": saved.excluded.completed_at}
-        )
+        saved.on_conflict_do_update(index_elements=_PROGRESS_KEY, set_={"completed_at": now})
     )
     progress.completed.add(section.id)
     applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
@@ -259,9 +257,11 @@ def _write_answers(
         keys = [key for key in changed if (key in personal) == (model is PersonalAnswer)]
         if not keys:
             continue
-        # One statement each way, whatever the number of answers the section changed.
+        # One statement each way, whatever the number of answers the section changed; on the
+        # table, not the mapped class: no answer is ever loaded as an object to keep in step.
+        table = cast("Table", model.__table__)
         session.execute(
-            delete(model).where(model.response_id == response.id, model.question_id.in_(keys))
+            delete(table).where(table.c.response_id == response.id, table.c.question_id.in_(keys))
         )
         rows = [
             {
@@ -274,7 +274,7 @@ def _write_answers(
             if key in after and key in section_of
         ]
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(table), rows)
     session.flush()
 
 
