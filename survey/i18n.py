@@ -73,10 +73,21 @@ def switch_url(language: str) -> str:
 
 
 def current_language() -> str:
-    """The language of the page being rendered."""
-    from flask_babel import get_locale
+    """The language of the page being rendered: decided once, at its first text (Flask-Babel
+    keeps the locale it chose), and asked for again at every text of the page, hundreds of
+    times, so kept as text in `g` too (where Flask-Babel keeps it)."""
+    if not g:  # outside the app
+        return "en"
+    language = g.get(_LANGUAGE_KEY)
+    if language is None:
+        from flask_babel import get_locale
 
-    return str(get_locale() or "en")
+        language = str(get_locale() or "en")
+        g.setdefault(_LANGUAGE_KEY, language)
+    return str(language)
+
+
+_LANGUAGE_KEY = "_page_language"
 
 
 def language_name(code: str, in_language: str | None = None) -> str:

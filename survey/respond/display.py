@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,12 +46,17 @@ class Moment:
 def moment(value: datetime | None, timezone: str) -> Moment | None:
     if value is None:
         return None
-    local = to_local(value, timezone)
-    offset = local.strftime("%z")
     # TRANSLATORS: a date and time as a CLDR pattern: d day, MMMM month name, y year, HH:mm
     # hours and minutes; words in single quotes, e.g. "d 'de' MMMM 'de' y, HH:mm".
     pattern = _("d MMMM y, HH:mm")
-    language = str(get_locale() or "en")
+    return _moment(value, timezone, pattern, current_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _moment(value: datetime, timezone: str, pattern: str, language: str) -> Moment:
+    """A moment as written for a language (every respondent page shows the same few)."""
+    local = to_local(value, timezone)
+    offset = local.strftime("%z")
     return Moment(
         local=format_datetime(local, pattern, locale=language),
         zone=zone_name(timezone, language),
