@@ -1,0 +1,77 @@
+"""SQLite writers: one at a time; one that waits goes in once the lock is free, and waits no
+longer than the busy timeout, after which it fails as SQLite's own wait would."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from survey import db as survey_db
+from survey.db import Database
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'writers.db'}")
+    with database.writing() as session:
+        session.execute(text("CREATE TABLE items (value INTEGER)"))
+    yield database
+    database.dispose()
+
+
+def hold_the_write_lock(database: Database, until: threading.Event) -> threading.Thread:
+    """Another writer, holding the write lock (an inserted row) until `until` is set."""
+    holding = threading.Event()
+
+    def write() -> None:
+        with database.writing() as session:
+            session.execute(text("INSERT INTO items VALUES (1)"))
+            holding.set()
+            until.wait(10)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    assert holding.wait(10)
+    return thread
+
+
+def test_a_waiting_writer_goes_in_once_the_other_has_committed(database):
+    done = threading.Event()
+    other = hold_the_write_lock(database, done)
+    threading.Timer(0.3, done.set).start()
+    began = time.monotonic()
+    with database.writing() as session:
+        session.execute(text("INSERT INTO items VALUES (2)"))
+        waited = time.monotonic() - began
+    other.join()
+
+    assert 0.2 < waited < survey_db.SQLITE_BUSY_TIMEOUT_MS / 1000
+    with database.reading() as session:
+        assert session.scalars(text("SELECT value FROM items ORDER BY value")).all() == [1, 2]
+
+
+def test_a_writer_waits_no_longer_than_the_busy_timeout_then_fails(database, monkeypatch):
+    monkeypatch.setattr(survey_db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    done = threading.Event()
+    other = hold_the_write_lock(database, done)
+    writer = database.engine.execution_options(sqlite_begin="IMMEDIATE")
+    try:
+        with writer.connect() as connection:
+            began = time.monotonic()
+            with pytest.raises(OperationalError, match="locked"):
+                connection.begin()
+            waited = time.monotonic() - began
+            # Its connection waits for a busy database again, as set when it was opened.
+            driver = connection.connection.driver_connection
+            assert driver.execute("PRAGMA busy_timeout").fetchone() == (300,)
+    finally:
+        done.set()
+        other.join()
+
+    assert 0.25 < waited < 3
