@@ -150,9 +150,7 @@ class Database:
         self.engine.dispose()
 
 
-def insert_on_conflict(session: Session, model: Any) -> sqlite.Insert | postgresql.Insert:
-    """An INSERT into `model`'s table that can say what to do ON CONFLICT, as this session's
+def insert_on_conflict(dialect: str, model: Any) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT into `model`'s table that can say what to do ON CONFLICT, as the `dialect`
     database spells it (SQLite and PostgreSQL spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from survey.deadline_rules import Schedule
@@ -140,17 +140,21 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
     return _locked(session, survey, lock)
 
 
+# Built once: every respondent page runs it (building it costs about as much as running it).
+_SURVEY_AND_NEWEST = (
+    select(Survey, QuestionnaireVersion)
+    .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
+    .where(Survey.slug == bindparam("slug"))
+    .order_by(QuestionnaireVersion.version.desc())
+    .limit(1)
+)
+
+
 def find_survey_and_version(
     session: Session, slug: str, *, lock: str | None = None
 ) -> tuple[Survey | None, QuestionnaireVersion | None]:
     """`find_survey` and its `latest_version` in one query: every respondent page needs both."""
-    row = session.execute(
-        select(Survey, QuestionnaireVersion)
-        .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
-        .where(Survey.slug == slug)
-        .order_by(QuestionnaireVersion.version.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_SURVEY_AND_NEWEST, {"slug": slug}).first()
     if row is None:
         return None, None
     return _locked(session, row[0], lock), row[1]

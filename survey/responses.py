@@ -7,18 +7,26 @@ response is never changed again.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, union_all, update
+from sqlalchemy import Executable, Table, bindparam, delete, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from survey import audit, deadline_rules, resume_codes
 from survey.db import affected, insert_on_conflict
-from survey.models import Answer, PersonalAnswer, SectionProgress, Survey, SurveyResponse
+from survey.models import (
+    Answer,
+    PersonalAnswer,
+    SectionProgress,
+    Survey,
+    SurveyResponse,
+    UTCDateTime,
+)
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
 from survey.questionnaire.schema import Questionnaire, Section
@@ -116,32 +124,76 @@ def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Surve
     return _find_by_hash(session, survey, resume_codes.code_hash(code, key))
 
 
-def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
-    # With its version in the same query: every page that finds a response reads its content.
-    return session.scalar(
-        select(SurveyResponse)
-        .options(joinedload(SurveyResponse.version))
-        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.resume_code_hash == code_hash)
+# What every respondent page reads, and every save writes, in statements built once: building
+# one (and working out its cache key) costs about as much as running it. Values are bound at
+# each run.
+_BY_CODE_HASH = (
+    select(SurveyResponse)
+    .options(joinedload(SurveyResponse.version))  # every page that finds one reads its content
+    .where(
+        SurveyResponse.survey_id == bindparam("survey_id"),
+        SurveyResponse.resume_code_hash == bindparam("code_hash"),
     )
+)
+_ANSWERS = union_all(
+    *(
+        select(model.question_id, model.value).where(model.response_id == bindparam("response_id"))
+        for model in (Answer, PersonalAnswer)
+    )
+)
+_COMPLETED = select(SectionProgress.section_id).where(
+    SectionProgress.response_id == bindparam("response_id"),
+    SectionProgress.completed_at.is_not(None),
+)
+_NOW = bindparam("now", type_=UTCDateTime())
+_CLAIM = (
+    update(SurveyResponse)
+    .where(SurveyResponse.id == bindparam("response_id"), SurveyResponse.status == "in_progress")
+    .values(updated_at=_NOW, last_section=bindparam("section"), language=bindparam("answered_in"))
+    .returning(SurveyResponse)
+)
+# On the tables, not the mapped classes: no answer is ever loaded as an object to keep in step.
+_ANSWER_WRITES = {
+    model: (
+        delete(table).where(
+            table.c.response_id == bindparam("response_id"),
+            table.c.question_id.in_(bindparam("keys", expanding=True)),
+        ),
+        insert(table),
+    )
+    for model, table in (
+        (model, cast("Table", model.__table__)) for model in (Answer, PersonalAnswer)
+    )
+}
+_PROGRESS_KEY = ("response_id", "section_id")
+
+
+@functools.cache
+def _progress_writes(dialect: str) -> tuple[Executable, Executable]:
+    """INSERTs into section progress, as `dialect` spells ON CONFLICT: (reached: a row if none,
+    saved: a row or its completed time)."""
+    row: dict[str, Any] = {
+        "response_id": bindparam("response_id"),
+        "section_id": bindparam("section_id"),
+        "reached_at": _NOW,
+    }
+    reached = insert_on_conflict(dialect, SectionProgress).values(row)
+    saved = insert_on_conflict(dialect, SectionProgress).values({**row, "completed_at": _NOW})
+    return (
+        reached.on_conflict_do_nothing(index_elements=_PROGRESS_KEY),
+        saved.on_conflict_do_update(index_elements=_PROGRESS_KEY, set_={"completed_at": _NOW}),
+    )
+
+
+def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
+    return session.scalar(_BY_CODE_HASH, {"survey_id": survey.id, "code_hash": code_hash})
 
 
 def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
-    both = union_all(
-        *(
-            select(model.question_id, model.value).where(model.response_id == response.id)
-            for model in (Answer, PersonalAnswer)
-        )
-    )
-    answers = {str(question_id): value for question_id, value in session.execute(both)}
-    completed = set(
-        session.scalars(
-            select(SectionProgress.section_id).where(
-                SectionProgress.response_id == response.id,
-                SectionProgress.completed_at.is_not(None),
-            )
-        )
-    )
+    bound = {"response_id": response.id}
+    answers = {str(question_id): value for question_id, value in session.execute(_ANSWERS, bound)}
+    completed = set(session.scalars(_COMPLETED, bound))
     return ResponseState(response, questionnaire_of(response.version), answers, completed)
 
 
@@ -152,27 +204,31 @@ def mark_reached(
     sends them there, in its transaction, so showing a section writes nothing."""
     if response.status != "in_progress" or response.id is None:
         return
-    reached = insert_on_conflict(session, SectionProgress).values(
-        response_id=response.id, section_id=section_id, reached_at=now
-    )
-    session.execute(reached.on_conflict_do_nothing(index_elements=_PROGRESS_KEY))
-
-
-_PROGRESS_KEY = ("response_id", "section_id")
+    reached, _saved = _progress_writes(session.get_bind().dialect.name)
+    session.execute(reached, {"response_id": response.id, "section_id": section_id, "now": now})
 
 
 def _claim(
-    session: Session, survey: Survey, response: SurveyResponse, now: datetime, **values: Any
+    session: Session,
+    survey: Survey,
+    response: SurveyResponse,
+    now: datetime,
+    section: str,
+    language: str,
 ) -> None:
-    """Lock the response for this write (setting `values` too), or refuse if it is finished or
-    the survey closed. The response is brought up to date from the row it claimed."""
+    """Lock the response for this write (`section` saved last, at `now`, in `language`), or
+    refuse if it is finished or the survey closed. The response is brought up to date from
+    the row it claimed."""
     if not deadline_rules.may_continue(schedule_of(survey), now):
         raise SurveyClosed(survey.slug)
     claimed = session.scalars(
-        update(SurveyResponse)
-        .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
-        .values(updated_at=now, **values)
-        .returning(SurveyResponse),
+        _CLAIM,
+        {
+            "response_id": response.id,
+            "now": now,
+            "section": section,
+            "answered_in": language,
+        },
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).first()
     if claimed is None:
@@ -192,14 +248,7 @@ def save_section(
     `language` is the one the section was answered in (the response's, from now on)."""
     store_draft(session, survey, progress, now)
     response = progress.response
-    _claim(
-        session,
-        survey,
-        response,
-        now,
-        last_section=section.id,
-        language=language or response.language,
-    )
+    _claim(session, survey, response, now, section.id, language or response.language)
     questionnaire = progress.questionnaire
     answers = dict(progress.answers)
     for question in section.questions:
@@ -211,12 +260,8 @@ def save_section(
     kept = flow.prune(questionnaire, answers, now.date())
     _write_answers(session, questionnaire, response, progress.answers, kept)
     progress.answers = kept
-    saved = insert_on_conflict(session, SectionProgress).values(
-        response_id=response.id, section_id=section.id, reached_at=now, completed_at=now
-    )
-    session.execute(
-        saved.on_conflict_do_update(index_elements=_PROGRESS_KEY, set_={"completed_at": now})
-    )
+    _reached, saved = _progress_writes(session.get_bind().dialect.name)
+    session.execute(saved, {"response_id": response.id, "section_id": section.id, "now": now})
     progress.completed.add(section.id)
     applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
     again = flow.changed_lists(questionnaire, answers, kept, now.date()) - {section.id}
@@ -257,12 +302,9 @@ def _write_answers(
         keys = [key for key in changed if (key in personal) == (model is PersonalAnswer)]
         if not keys:
             continue
-        # One statement each way, whatever the number of answers the section changed; on the
-        # table, not the mapped class: no answer is ever loaded as an object to keep in step.
-        table = cast("Table", model.__table__)
-        session.execute(
-            delete(table).where(table.c.response_id == response.id, table.c.question_id.in_(keys))
-        )
+        # One statement each way, whatever the number of answers the section changed.
+        removing, adding = _ANSWER_WRITES[model]
+        session.execute(removing, {"response_id": response.id, "keys": keys})
         rows = [
             {
                 "response_id": response.id,
@@ -274,7 +316,7 @@ def _write_answers(
             if key in after and key in section_of
         ]
         if rows:
-            session.execute(insert(table), rows)
+            session.execute(adding, rows)
     session.flush()
 
 
