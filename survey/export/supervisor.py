@@ -32,11 +32,6 @@ class WorkerProcess:
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
 
-    @property
-    def pid(self) -> int | None:
-        child = self._child
-        return child.pid if child is not None else None
-
     def start(self) -> None:
         """Start the child and a thread that starts it again whenever it ends."""
         self._spawn()

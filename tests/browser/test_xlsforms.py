@@ -43,7 +43,7 @@ from tests.browser.journey import (
 )
 from tests.respond.helpers import stored
 from tests.respondent import interface_text
-from tests.xlsform.workbook import ETHIOPIA, HOUSEHOLD, MALI
+from tests.xlsform.workbook import ETHIOPIA, HOUSEHOLD, MALI, MALI_ANSWERS
 
 # What the page does: on SQLite only (see tests/conftest.py).
 pytestmark = [pytest.mark.browser, pytest.mark.one_database]
@@ -187,24 +187,6 @@ MALI_QUESTIONS = [
     "location.latitude",
     "location",
 ]
-MALI_ANSWERS = {
-    "Pcode": "ML0401KN001",
-    "region": "kayes",
-    "DISTRICT": "kenieba",
-    "Code_CSREF": "CSR0401",
-    "STRUCTURE": "bafoulabe_central",
-    "PCODE2": "ML04012",
-    "TYPE": "hospital",
-    "NBRE_VILLAGE": "12",
-    "DISTANCE": "35",
-    "ACCESSIBILITIE": "no",
-    "Source": "cluster_nutrition",
-    "obs": "Route coupée en saison des pluies",
-    "location_longitude_2": "-11.3561",
-    "location_latitude_2": "12.8347",
-    "location__latitude": "12.8347",
-    "location__longitude": "-11.3561",
-}
 MALI_COLUMNS = {"en": "label::English", "fr": "label::French"}
 
 

@@ -25,7 +25,7 @@ from survey.questionnaire_store import load_questionnaire
 from tests.conftest import MID_COLLECTION
 from tests.export.conftest import Answered, answer_over_http, exporter
 from tests.export.test_question_types import READERS, TEXT_FORMATS, as_number, empty
-from tests.xlsform.workbook import HOUSEHOLD, MALI
+from tests.xlsform.workbook import HOUSEHOLD, MALI, MALI_ANSWERS
 
 MALI_SLUG = "mali-health"
 HOUSEHOLD_SLUG = "household-energy-access-and-usage-survey"
@@ -34,26 +34,8 @@ TODAY = MID_COLLECTION.date().isoformat()  # the app's clock in tests
 MALI_PEOPLE = (
     Answered(
         "kayes",
-        {
-            "part_1": {
-                "Pcode": "ML0401KN001",
-                "region": "kayes",
-                "DISTRICT": "kenieba",
-                "Code_CSREF": "CSR0401",
-                "STRUCTURE": "bafoulabe_central",
-                "PCODE2": "ML04012",
-                "TYPE": "hospital",
-                "NBRE_VILLAGE": "12",
-                "DISTANCE": "35",
-                "ACCESSIBILITIE": "no",
-                "Source": "cluster_nutrition",
-                "obs": "Route coupée en saison des pluies",
-                "location_longitude_2": "-11.3561",
-                "location_latitude_2": "12.8347",
-                "location__latitude": "12,8347",
-                "location__longitude": "-11.3561",
-            }
-        },
+        # The latitude typed with a decimal comma.
+        {"part_1": {**MALI_ANSWERS, "location__latitude": "12,8347"}},
     ),
     # In French, a few answers only: no place.
     Answered(

@@ -14,6 +14,25 @@ MALI = REAL / "mali_health.xlsx"
 HOUSEHOLD = REAL / "Household Energy Access and Usage Survey.xlsx"
 ETHIOPIA = REAL / "select_one_choices_test.xlsx"
 BIOMASS = REAL / "UCL_Biomass_Plot_Form.xlsx"
+# A whole answer to mali_health's one section, by field name, as a browser posts it.
+MALI_ANSWERS = {
+    "Pcode": "ML0401KN001",
+    "region": "kayes",
+    "DISTRICT": "kenieba",
+    "Code_CSREF": "CSR0401",
+    "STRUCTURE": "bafoulabe_central",
+    "PCODE2": "ML04012",
+    "TYPE": "hospital",
+    "NBRE_VILLAGE": "12",
+    "DISTANCE": "35",
+    "ACCESSIBILITIE": "no",
+    "Source": "cluster_nutrition",
+    "obs": "Route coupée en saison des pluies",
+    "location_longitude_2": "-11.3561",
+    "location_latitude_2": "12.8347",
+    "location__latitude": "12.8347",
+    "location__longitude": "-11.3561",
+}
 
 
 def xlsform(
