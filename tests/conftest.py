@@ -131,10 +131,11 @@ def real_password_hashing() -> None:
     """Argon2 with the parameters the platform uses (see cheap_password_hashing)."""
 
 
-@pytest.fixture(scope="session", autouse=True)
-def interface_catalogs() -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """The .mo files are build products: compile any missing or stale one, as `make` does, so
-    a plain `python -m pytest` on a fresh clone shows translated pages."""
+    a plain `python -m pytest` on a fresh clone shows translated pages. Done before collection,
+    since test modules load questionnaires (whose export labels are translated) as they are
+    imported; under pytest-xdist the main process does it before any worker starts."""
     compile_catalogs()
 
 
