@@ -40,33 +40,7 @@ def create_app(
     """Build the app; tests pass their own settings, clock and config overrides."""
     settings = settings or Settings.from_environment()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
-        # Behind HTTPS the cookie is Secure and, by its __Host- name, bound to this host and
-        # path (no subdomain can set or read it).
-        SESSION_COOKIE_NAME="__Host-survey" if settings.secure_cookies else "survey",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
-        # Each part of the cookie ends at its own time (survey.sessions); this only caps it.
-        PERMANENT_SESSION_LIFETIME=LONGEST,
-        SESSION_REFRESH_EACH_REQUEST=False,
-        WTF_CSRF_TIME_LIMIT=None,
-        # Over HTTPS a form must come from this site (its Referer, which our same-origin
-        # Referrer-Policy lets the browser send to us and to nobody else).
-        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
-        TRUSTED_HOSTS=settings.allowed_hosts,
-        BABEL_DEFAULT_LOCALE="en",
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
-        RATELIMIT_STORAGE_OPTIONS=settings.ratelimit_storage_options,
-        # Redis down: each process keeps counting the same limits in its own memory until
-        # Redis answers again, instead of not counting at all (README, "More than one server").
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        SURVEY_SETTINGS=settings,
-        SURVEY_CLOCK=clock,
-    )
+    app.config.update(flask_config(settings, clock))
     app.config.update(overrides or {})
     app.session_interface = SurveySessionInterface()
     app.extensions["survey_db"] = Database(settings.database_url)
@@ -82,6 +56,37 @@ def create_app(
     register_security_headers(app)
     register_cli(app)
     return app
+
+
+def flask_config(settings: Settings, clock: Callable[[], Any]) -> dict[str, Any]:
+    """Flask's and its extensions' configuration for these settings."""
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+        "MAX_FORM_MEMORY_SIZE": MAX_REQUEST_BYTES,
+        # Behind HTTPS the cookie is Secure and, by its __Host- name, bound to this host and
+        # path (no subdomain can set or read it).
+        "SESSION_COOKIE_NAME": "__Host-survey" if settings.secure_cookies else "survey",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        # Each part of the cookie ends at its own time (survey.sessions); this only caps it.
+        "PERMANENT_SESSION_LIFETIME": LONGEST,
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Over HTTPS a form must come from this site (its Referer, which our same-origin
+        # Referrer-Policy lets the browser send to us and to nobody else).
+        "WTF_CSRF_SSL_STRICT": settings.secure_cookies,
+        "TRUSTED_HOSTS": settings.allowed_hosts,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_url,
+        "RATELIMIT_STORAGE_OPTIONS": settings.ratelimit_storage_options,
+        # Redis down: each process keeps counting the same limits in its own memory until
+        # Redis answers again, instead of not counting at all (README, "More than one server").
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "SURVEY_SETTINGS": settings,
+        "SURVEY_CLOCK": clock,
+    }
 
 
 def register_extensions(app: Flask) -> None:

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from survey.stats import Breakdown, Count, Dashboard
+    from survey.stats import Breakdown, Count, Dashboard, SectionFigures
 
 WIDTH = 400
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -266,6 +266,23 @@ def breakdown_chart(breakdown: Breakdown) -> Markup:
     )
 
 
+def drop_off_chart(sections: Sequence[SectionFigures]) -> Markup:
+    """How many responses reached and finished each section, in questionnaire order."""
+    return bar_chart(
+        "chart-drop-off",
+        _("Drop-off by section"),
+        _(
+            "For each section in questionnaire order, how many responses reached it and how "
+            "many finished it."
+        ),
+        [item.title for item in sections],
+        [
+            Series(_("Reached"), [item.reached for item in sections]),
+            Series(_("Finished"), [item.finished for item in sections]),
+        ],
+    )
+
+
 def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
     """The dashboard's charts by name, each described for people who cannot see it; the
     breakdowns' charts are named `breakdown-<question id>`."""
@@ -304,17 +321,5 @@ def dashboard_charts(figures: Dashboard) -> dict[str, Markup]:
             ),
             figures.by_language,
         ),
-        "drop_off": bar_chart(
-            "chart-drop-off",
-            _("Drop-off by section"),
-            _(
-                "For each section in questionnaire order, how many responses reached it and how "
-                "many finished it."
-            ),
-            [item.title for item in figures.drop_off],
-            [
-                Series(_("Reached"), [item.reached for item in figures.drop_off]),
-                Series(_("Finished"), [item.finished for item in figures.drop_off]),
-            ],
-        ),
+        "drop_off": drop_off_chart(figures.drop_off),
     }

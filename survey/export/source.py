@@ -197,45 +197,47 @@ def records(
     of answers). One value per batch lets the driver read the whole batch without the
     interpreter (see `read_ahead`), and orjson turns it into Python objects in one call.
     """
-    numbers, questionnaires = versions.numbers, versions.questionnaires
-    loads = orjson.loads
     batches = _batches(session.connection(), survey, options, versions, batch_size)
     for batch in read_ahead(batches):
-        for (
-            response_id,
-            status,
-            late,
-            language,
-            channel,
-            version_id,
-            consent_version,
-            started_at,
-            submitted_at,
-            last_section,
-            completed,
-            *answer_documents,
-        ) in batch:
-            answers: dict[str, Any] = {}
-            for document in answer_documents:
-                if document is not None:
-                    answers.update(loads(document) if document.__class__ is str else document)
-            yield (
-                ResponseRecord(
-                    response_id,
-                    status,
-                    bool(late),
-                    language,
-                    channel,
-                    numbers[version_id],
-                    consent_version,
-                    _utc(started_at),
-                    _utc(submitted_at) if submitted_at is not None else None,
-                    last_section,
-                    answers,
-                    completed.split(",") if completed else (),
-                ),
-                questionnaires[version_id],
-            )
+        for row in batch:
+            yield _record(row, versions)
+
+
+def _record(row: list[Any], versions: Versions) -> tuple[ResponseRecord, Questionnaire]:
+    """One row of a batch document as a response, with the questionnaire it was answered under."""
+    (
+        response_id,
+        status,
+        late,
+        language,
+        channel,
+        version_id,
+        consent_version,
+        started_at,
+        submitted_at,
+        last_section,
+        completed,
+        *answer_documents,
+    ) = row
+    answers: dict[str, Any] = {}
+    for document in answer_documents:
+        if document is not None:
+            answers.update(orjson.loads(document) if document.__class__ is str else document)
+    record = ResponseRecord(
+        response_id,
+        status,
+        bool(late),
+        language,
+        channel,
+        versions.numbers[version_id],
+        consent_version,
+        _utc(started_at),
+        _utc(submitted_at) if submitted_at is not None else None,
+        last_section,
+        answers,
+        completed.split(",") if completed else (),
+    )
+    return record, versions.questionnaires[version_id]
 
 
 def _batches(

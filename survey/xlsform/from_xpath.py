@@ -228,15 +228,7 @@ class _Writer:
             )
             return text, _IF
         if name == "selected" and len(args) == 2:
-            answer = self.question_argument(name, args[0])
-            value = _literal_of(args[1])
-            if not isinstance(value, _LITERAL) or answer.kind not in ("single", "multiple"):
-                raise ExpressionError("selected() takes a choice question and a choice")
-            choice = value.value if isinstance(value, String) else _number(value.text)
-            code = _code(answer, choice)
-            if answer.kind == "single":
-                return f"{answer.id} == {code!r}", _COMPARE
-            return f"{code!r} in {answer.id}", _COMPARE
+            return self.selected(*args)
         if name == "count-selected" and len(args) == 1:
             answer = self.question_argument(name, args[0])
             if answer.kind == "multiple":
@@ -247,15 +239,7 @@ class _Writer:
         if name == "string-length" and len(args) == 1:
             return f"string_length({self.question_argument(name, args[0]).id})", _ATOM
         if name == "regex" and len(args) == 2:
-            answer = self.question_argument(name, args[0])
-            pattern = args[1]
-            if not isinstance(pattern, String):
-                raise ExpressionError("regex() takes a 'pattern' in quotes")
-            try:
-                regex.compile(pattern.value)
-            except (regex.error, OverflowError, RecursionError) as error:
-                raise ExpressionError(f"regex() pattern {quote(pattern.value)}: {error}") from None
-            return f"regex({answer.id}, {pattern.value!r})", _ATOM
+            return self.regex_match(*args)
         if name in ("date", "format-date", "int", "number") and args:
             literal = _literal_of(Call(name, args))
             if isinstance(literal, String):
@@ -267,6 +251,28 @@ class _Writer:
         if name in _KNOWN:
             raise ExpressionError(f"{name}() is not supported with these arguments")
         raise ExpressionError(f"the function {name}() is not supported")
+
+    def selected(self, question: Node, choice: Node) -> Written:
+        """`selected(${q}, 'x')`: the choice's code is the answer, or one of the answers."""
+        answer = self.question_argument("selected", question)
+        value = _literal_of(choice)
+        if not isinstance(value, _LITERAL) or answer.kind not in ("single", "multiple"):
+            raise ExpressionError("selected() takes a choice question and a choice")
+        code = _code(answer, value.value if isinstance(value, String) else _number(value.text))
+        if answer.kind == "single":
+            return f"{answer.id} == {code!r}", _COMPARE
+        return f"{code!r} in {answer.id}", _COMPARE
+
+    def regex_match(self, question: Node, pattern: Node) -> Written:
+        """`regex(${q}, 'pattern')`, with a pattern that compiles."""
+        answer = self.question_argument("regex", question)
+        if not isinstance(pattern, String):
+            raise ExpressionError("regex() takes a 'pattern' in quotes")
+        try:
+            regex.compile(pattern.value)
+        except (regex.error, OverflowError, RecursionError) as error:
+            raise ExpressionError(f"regex() pattern {quote(pattern.value)}: {error}") from None
+        return f"regex({answer.id}, {pattern.value!r})", _ATOM
 
     def question_argument(self, function: str, node: Node) -> Answer:
         if not isinstance(node, Ref):
