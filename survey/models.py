@@ -109,7 +109,8 @@ class QuestionnaireVersion(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     version: Mapped[int]
     fingerprint: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(Text)
+    # Read only when a process parses a version it has not parsed yet (questionnaire_of).
+    source: Mapped[str] = mapped_column(Text, deferred=True)
     source_name: Mapped[str] = mapped_column(String(255))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -176,9 +177,22 @@ def all_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.slug)))
 
 
+# Parsed stored versions by fingerprint, the oldest parsed dropped first past _KEPT_VERSIONS.
+_BY_FINGERPRINT: OrderedDict[str, Questionnaire] = OrderedDict()
+_KEPT_VERSIONS = 64
+
+
 def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
-    """The parsed content of a stored version (versions never change, so it is cached)."""
-    return parsed(version.source, f"{version.source_name} (stored version)")
+    """The parsed content of a stored version. Versions never change, and texts with one
+    fingerprint mean the same: each is parsed once per process, its text (deferred) read from
+    the database only then, so a page does not fetch and hash the whole file."""
+    found = _BY_FINGERPRINT.get(version.fingerprint)
+    if found is None:
+        found = parsed(version.source, f"{version.source_name} (stored version)")
+        _BY_FINGERPRINT[version.fingerprint] = found
+        while len(_BY_FINGERPRINT) > _KEPT_VERSIONS:
+            _BY_FINGERPRINT.popitem(last=False)
+    return found
 
 
 @lru_cache(maxsize=64)

@@ -13,6 +13,7 @@ household).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,15 @@ def shown_choices(page: Page, question_id: str) -> list[str]:
     ]
 
 
+def expect_choices(page: Page, question_id: str, codes: list[str]) -> None:
+    """The choices shown are `codes`, waiting for them as `expect` does (up to 5 s): the page
+    script filters a list once the page has loaded, which may be after its title is shown."""
+    deadline = time.monotonic() + 5
+    while (shown := shown_choices(page, question_id)) != codes and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert shown == codes
+
+
 def pick(page: Page, question_id: str, code: str) -> None:
     label_for(page, f"f-{question_id}-{code}").check()
 
@@ -154,12 +164,12 @@ def test_the_district_list_follows_the_region_picked_on_the_same_page(
 ):
     start(page, base)
     # No region yet: only the district that belongs to no region can be picked.
-    assert shown_choices(page, "District") == ["elsewhere"]
+    expect_choices(page, "District", ["elsewhere"])
     expect(block(page, "District").get_by_text("Kayes", exact=True)).to_be_hidden()
     assert_fits_the_phone(page)
 
     pick(page, "region", "kayes")
-    assert shown_choices(page, "District") == ["bafoulabe", "kita", "elsewhere"]
+    expect_choices(page, "District", ["bafoulabe", "kita", "elsewhere"])
     for code in DISTRICTS["sikasso"]:
         expect(choice(page, "District", code)).to_be_hidden()
     pick(page, "District", "kita")
@@ -167,7 +177,7 @@ def test_the_district_list_follows_the_region_picked_on_the_same_page(
 
     # Another region: Kayes's districts go, and the one ticked is no longer the answer.
     pick(page, "region", "sikasso")
-    assert shown_choices(page, "District") == ["bougouni", "koutiala", "elsewhere"]
+    expect_choices(page, "District", ["bougouni", "koutiala", "elsewhere"])
     expect(choice(page, "District", "kita")).to_be_hidden()
     expect(choice(page, "District", "kita")).not_to_be_checked()
     assert_fits_the_phone(page)
@@ -179,7 +189,7 @@ def test_the_district_list_follows_the_region_picked_on_the_same_page(
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect_error(page, "District", interface_text("Select an answer.", "en"))
     expect(choice(page, "region", "sikasso")).to_be_checked()
-    assert shown_choices(page, "District") == ["bougouni", "koutiala", "elsewhere"]
+    expect_choices(page, "District", ["bougouni", "koutiala", "elsewhere"])
 
     pick(page, "District", "koutiala")
     next_page(page)
@@ -240,7 +250,7 @@ def test_the_next_page_offers_the_saved_region_and_the_review_shows_no_calculati
 
     expect_section(page, TITLES["en"]["market"], 2, 2)
     # Only Sikasso's market and "None" are on the page: Kayes's is not sent at all.
-    assert shown_choices(page, "market_town") == ["sikasso_town", "none"]
+    expect_choices(page, "market_town", ["sikasso_town", "none"])
     expect(choice(page, "market_town", "kayes_town")).to_have_count(0)
     expect(block(page, "market_town")).not_to_contain_text("Kayes")
     # A large household (a calculation saved on the first page) is asked about.
@@ -291,7 +301,7 @@ def test_a_market_of_the_old_region_is_asked_again_when_the_region_is_changed(
     page.get_by_role("button", name="Save and return to the review").click()
 
     expect_section(page, TITLES["en"]["market"], 2, 2)
-    assert shown_choices(page, "market_town") == ["sikasso_town", "none"]
+    expect_choices(page, "market_town", ["sikasso_town", "none"])
     expect(page.locator('#q-market_town input[name="market_town"]:checked')).to_have_count(0)
     assert "market_town" not in stored(app)
     pick(page, "market_town", "sikasso_town")
@@ -353,7 +363,7 @@ def test_more_adults_than_people_is_refused_with_the_questionnaires_message(
     expect(field(page, "adults")).to_have_value("5")
     # The district list still follows the region sent back.
     expect(choice(page, "District", "bafoulabe")).to_be_checked()
-    assert shown_choices(page, "District") == ["bafoulabe", "kita", "elsewhere"]
+    expect_choices(page, "District", ["bafoulabe", "kita", "elsewhere"])
 
     field(page, "adults").fill("3")
     next_page(page)
@@ -380,9 +390,9 @@ def test_the_list_follows_the_region_on_a_page_without_conditions(
     load_variant(app, tmp_path, "cascades-only", ('        relevant: "children > 0"\n', ""))
     start(page, base, slug="cascades-only")
     expect(page.locator("[data-relevant]")).to_have_count(0)
-    assert shown_choices(page, "District") == ["elsewhere"]
+    expect_choices(page, "District", ["elsewhere"])
     pick(page, "region", "kayes")
-    assert shown_choices(page, "District") == ["bafoulabe", "kita", "elsewhere"]
+    expect_choices(page, "District", ["bafoulabe", "kita", "elsewhere"])
 
 
 def test_a_list_of_several_answers_keeps_the_picks_still_shown_when_the_region_changes(
@@ -418,7 +428,7 @@ def test_a_list_of_several_answers_keeps_the_picks_still_shown_when_the_region_c
     expect(choice(page, "District", "kita")).not_to_be_checked()
     expect(choice(page, "District", "elsewhere")).to_be_checked()
     expect(where_else).to_be_visible()
-    assert shown_choices(page, "District") == ["bougouni", "koutiala", "elsewhere"]
+    expect_choices(page, "District", ["bougouni", "koutiala", "elsewhere"])
 
     pick(page, "District", "koutiala")
     field(page, "where_else").fill("Ségou")
@@ -439,9 +449,7 @@ def test_without_javascript_the_districts_are_grouped_under_their_region(
 ):
     page = without_script(new_context)
     start(page, base)
-    assert shown_choices(page, "District") == [*DISTRICTS["kayes"], *DISTRICTS["sikasso"]] + [
-        "elsewhere"
-    ]
+    expect_choices(page, "District", [*DISTRICTS["kayes"], *DISTRICTS["sikasso"], "elsewhere"])
     district = block(page, "District")
     headings = district.locator(".choice-group")
     expect(headings).to_have_text(["Kayes", "Sikasso"])
@@ -471,7 +479,7 @@ def test_without_javascript_the_districts_are_grouped_under_their_region(
     next_page(page)
     expect_section(page, TITLES["en"]["market"], 2, 2)
     # The region is saved now: the market list offers only its town (and "None").
-    assert shown_choices(page, "market_town") == ["kayes_town", "none"]
+    expect_choices(page, "market_town", ["kayes_town", "none"])
     expect(block(page, "market_town")).not_to_contain_text("Sikasso")
     pick(page, "market_town", "kayes_town")
     next_page(page)
