@@ -35,14 +35,25 @@ run: install
 	$(BIN)/survey init
 	$(BIN)/survey serve --host $(HOST) --port $(PORT)
 
+LINTED := survey tests migrations benchmarks setup.py
+# Test processes (pytest-xdist), each with its own PostgreSQL database: one more than the cores,
+# since a process often waits on a browser or a server it started.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)')
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check survey tests migrations benchmarks setup.py
-	$(BIN)/ruff format --check survey tests migrations benchmarks setup.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
-# One test process per core (pytest-xdist); each has its own PostgreSQL database.
-test: lint $(MO_FILES)
-	$(BIN)/python -m pytest -n auto --durations=15
+# mypy runs beside the tests (in the time they wait), its report printed after theirs; the
+# command fails if either does.
+test: $(VENV)/.installed-test $(MO_FILES)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	@report=$$(mktemp); $(BIN)/mypy >"$$report" 2>&1 & mypy=$$!; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15; tests=$$?; \
+	wait $$mypy; typed=$$?; echo "mypy:"; cat "$$report"; rm -f "$$report"; \
+	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$typed
 
 # After marking or changing interface text: re-extract survey/translations/messages.pot and
 # merge it into every language's messages.po (new strings empty, changed ones fuzzy).
