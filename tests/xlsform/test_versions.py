@@ -12,6 +12,7 @@ import pytest
 import yaml
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from survey.models import QuestionnaireVersion, Survey
 from survey.questionnaire_store import load_questionnaire
@@ -20,10 +21,12 @@ from tests.xlsform.workbook import ETHIOPIA, HOUSEHOLD, MALI
 
 
 def versions(app: Flask, slug: str) -> list[QuestionnaireVersion]:
+    """The stored versions of a survey, with their text (a deferred column) read."""
     with app.extensions["survey_db"].reading() as session:
         return list(
             session.scalars(
                 select(QuestionnaireVersion)
+                .options(undefer(QuestionnaireVersion.source))
                 .join(Survey, Survey.id == QuestionnaireVersion.survey_id)
                 .where(Survey.slug == slug)
                 .order_by(QuestionnaireVersion.version)
