@@ -16,6 +16,7 @@ from survey.error_pages import register_error_pages
 from survey.extensions import babel, csrf, limiter, login_manager
 from survey.i18n import (
     current_language,
+    install_template_gettext,
     language_name,
     select_locale,
     switch_url,
@@ -98,6 +99,7 @@ def register_extensions(app: Flask) -> None:
     # its strong protection then rewrote a respondent's cookie on each page (no one signs in there).
     login_manager.init_app(app, add_context_processor=False)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(
         text=text,
         current_language=current_language,
