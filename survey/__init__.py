@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey.assets import register_static_versions
@@ -15,6 +16,7 @@ from survey.error_pages import register_error_pages
 from survey.extensions import babel, csrf, limiter, login_manager
 from survey.i18n import (
     current_language,
+    install_template_gettext,
     language_name,
     select_locale,
     switch_url,
@@ -92,8 +94,12 @@ def flask_config(settings: Settings, clock: Callable[[], Any]) -> dict[str, Any]
 def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Templates get the signed-in user as a proxy, read only by a page that shows it: Flask-Login's
+    # own context processor loads the user (session checks, a query) for every page rendered, and
+    # its strong protection then rewrote a respondent's cookie on each page (no one signs in there).
+    login_manager.init_app(app, add_context_processor=False)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(
         text=text,
         current_language=current_language,
@@ -102,6 +108,7 @@ def register_extensions(app: Flask) -> None:
         country_names=country_names,
         question_type=type_of,
         public_url_for=public_url_for,
+        current_user=current_user,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

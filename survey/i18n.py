@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import cast
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
-from flask import g, request, session
+from babel.support import NullTranslations
+from flask import g, has_app_context, request, session
+from flask_babel import get_translations
+from jinja2 import Environment
 
 LANGUAGE_SESSION_KEY = "language"
 
@@ -76,7 +80,7 @@ def current_language() -> str:
     """The language of the page being rendered: decided once, at its first text (Flask-Babel
     keeps the locale it chose), and asked for again at every text of the page, hundreds of
     times, so kept as text in `g` too (where Flask-Babel keeps it)."""
-    if not g:  # outside the app
+    if not has_app_context():  # outside the app
         return "en"
     language = g.get(_LANGUAGE_KEY)
     if language is None:
@@ -88,6 +92,36 @@ def current_language() -> str:
 
 
 _LANGUAGE_KEY = "_page_language"
+_TRANSLATIONS_KEY = "_page_translations"
+
+
+def page_translations() -> NullTranslations:
+    """The message catalog of the page being rendered, found once per request: Flask-Babel
+    finds it again (context, domain, locale, cache) at each of the dozens of texts of a page,
+    and keeps the locale it chose for the whole request anyway."""
+    if not has_app_context():
+        return get_translations()
+    found = g.get(_TRANSLATIONS_KEY)
+    if found is None:
+        found = get_translations()
+        g.setdefault(_TRANSLATIONS_KEY, found)
+    return cast(NullTranslations, found)
+
+
+def install_template_gettext(environment: Environment) -> None:
+    """Templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext`, as Flask-Babel
+    installs them (new-style: escaped, `%(name)s` variables), reading `page_translations`;
+    `_` is `gettext` itself rather than Jinja's alias that looks `gettext` up at each call."""
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda string: page_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: page_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
+    environment.globals["_"] = environment.globals["gettext"]
 
 
 def language_name(code: str, in_language: str | None = None) -> str:

@@ -119,6 +119,10 @@ def store_draft(session: Session, survey: Survey, progress: ResponseState, now: 
         progress.completed = stored.completed
 
 
+def _table(model: Any) -> Table:
+    return cast("Table", model.__table__)
+
+
 def find_by_code(session: Session, survey: Survey, code: str, key: str) -> SurveyResponse | None:
     """The stored response of `survey` with this (normalized) code; `key`: the resume key."""
     return _find_by_hash(session, survey, resume_codes.code_hash(code, key))
@@ -135,15 +139,19 @@ _BY_CODE_HASH = (
         SurveyResponse.resume_code_hash == bindparam("code_hash"),
     )
 )
+# Plain rows, read from the tables: no ORM entity is made of them, so they skip its machinery.
 _ANSWERS = union_all(
     *(
-        select(model.question_id, model.value).where(model.response_id == bindparam("response_id"))
-        for model in (Answer, PersonalAnswer)
+        select(table.c.question_id, table.c.value).where(
+            table.c.response_id == bindparam("response_id")
+        )
+        for table in (_table(Answer), _table(PersonalAnswer))
     )
 )
-_COMPLETED = select(SectionProgress.section_id).where(
-    SectionProgress.response_id == bindparam("response_id"),
-    SectionProgress.completed_at.is_not(None),
+_PROGRESS = _table(SectionProgress)
+_COMPLETED = select(_PROGRESS.c.section_id).where(
+    _PROGRESS.c.response_id == bindparam("response_id"),
+    _PROGRESS.c.completed_at.is_not(None),
 )
 _NOW = bindparam("now", type_=UTCDateTime())
 _CLAIM = (
@@ -161,9 +169,7 @@ _ANSWER_WRITES = {
         ),
         insert(table),
     )
-    for model, table in (
-        (model, cast("Table", model.__table__)) for model in (Answer, PersonalAnswer)
-    )
+    for model, table in ((model, _table(model)) for model in (Answer, PersonalAnswer))
 }
 _PROGRESS_KEY = ("response_id", "section_id")
 
@@ -193,7 +199,7 @@ def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
     bound = {"response_id": response.id}
     answers = {str(question_id): value for question_id, value in session.execute(_ANSWERS, bound)}
-    completed = set(session.scalars(_COMPLETED, bound))
+    completed: set[str] = set(session.scalars(_COMPLETED, bound))
     return ResponseState(response, questionnaire_of(response.version), answers, completed)
 
 
