@@ -72,9 +72,9 @@ def _begin_writing(connection: Connection) -> None:
     tries (up to 100 ms): under a steady stream of saves, a writer asleep misses the turns of
     the writers that keep arriving, and waits far longer than the writes ahead of it take.
 
-    The tries go straight to the sqlite3 connection: through SQLAlchemy, each refused try
-    raised and wrapped an error, which took a fifth of a busy server's processor time. The last
-    try (or one refused for another reason) goes through SQLAlchemy, which raises its error."""
+    The tries go straight to the sqlite3 connection (through SQLAlchemy, every refused try
+    also built and wrapped an error of its own). The last try, or one refused for another
+    reason than the lock, goes through SQLAlchemy, which raises its error."""
     driver: Any = connection.connection.driver_connection  # the sqlite3 connection
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.0002
