@@ -10,7 +10,6 @@ finds it again by itself.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,13 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey.db import Database
-
-
-def closed_port() -> int:
-    """A local port on which nothing listens (just freed)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.ports import free_port
 
 
 def unreachable_url(url: str, folder: Path) -> str:
@@ -34,7 +27,7 @@ def unreachable_url(url: str, folder: Path) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"sqlite:///{folder}"
-    return parsed.set(host="127.0.0.1", port=closed_port()).render_as_string(hide_password=False)
+    return parsed.set(host="127.0.0.1", port=free_port()).render_as_string(hide_password=False)
 
 
 @contextmanager

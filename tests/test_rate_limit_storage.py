@@ -5,7 +5,6 @@ same across two servers, and the return to Redis)."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import subprocess
 import sys
 import textwrap
@@ -13,6 +12,7 @@ import textwrap
 import pytest
 
 from survey.settings import PROJECT_ROOT, Settings
+from tests.ports import free_port
 
 # An app on its own SQLite file whose limits are counted in a Redis nobody listens at. It runs
 # in a process of its own: the limiter is one object per process, and this one would keep the
@@ -39,15 +39,9 @@ _SIGN_INS_WITHOUT_REDIS = textwrap.dedent(
 )
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_failed_sign_ins_are_slowed_while_redis_is_down(tmp_path):
-    storage = f"redis://127.0.0.1:{_closed_port()}/0"
+    storage = f"redis://127.0.0.1:{free_port()}/0"
     result = subprocess.run(
         [sys.executable, "-c", _SIGN_INS_WITHOUT_REDIS, str(tmp_path), storage],
         cwd=PROJECT_ROOT,

@@ -23,10 +23,10 @@ from tests.deploy.site import (
     Site,
     caddy_environment,
     caddy_program,
-    free_port,
     stop,
     wait_until_healthy,
 )
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="module")

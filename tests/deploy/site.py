@@ -7,7 +7,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -47,12 +46,6 @@ def caddy_environment(home: Path) -> dict[str, str]:
         XDG_CONFIG_HOME=str(home / "config"),
     )
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOCAL_HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.site import LOCAL_HOST, SURVEY, free_port, stop, wait_until_healthy
+from tests.deploy.site import LOCAL_HOST, SURVEY, stop, wait_until_healthy
 from tests.export.test_queue import add_job, job
 from tests.faults.processes import wait_for
+from tests.ports import free_port
 
 WAIT_SECONDS = 20
 

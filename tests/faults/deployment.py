@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.site import DEPLOY, LOCAL_HOST, PASSWORD_LINE, SURVEY, free_port
+from tests.deploy.site import DEPLOY, LOCAL_HOST, PASSWORD_LINE, SURVEY
 from tests.faults.processes import AppServer, Balancer, Postgres, Redis, program
+from tests.ports import free_port
 
 SLUG = "we-own-it"
 # gunicorn workers per server: more than one, so that each server is several processes.

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import unavailable
-from tests.deploy.site import LOCAL_HOST, SURVEY, free_port, stop, wait_until_healthy
+from tests.deploy.site import LOCAL_HOST, SURVEY, stop, wait_until_healthy
+from tests.ports import free_port
 
 STARTUP_SECONDS = 30
 STOP_SECONDS = 15
