@@ -19,7 +19,6 @@ from survey.questionnaire.schema import (
     load_text,
     read_source,
 )
-from survey.xlsform.reading import XLSFormError, read_xlsform
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,10 @@ def questionnaire_source(path: Path) -> QuestionnaireSource:
     cannot carry over)."""
     if path.suffix.lower() != ".xlsx":
         return QuestionnaireSource(read_source(path), str(path))
+    # Imported here: the XLSForm reader brings pyxform, openpyxl and numpy, a quarter of a
+    # second at the start of every process, most of which never read an XLSForm.
+    from survey.xlsform.reading import XLSFormError, read_xlsform
+
     try:
         conversion = read_xlsform(path)
     except XLSFormError as error:

@@ -25,7 +25,6 @@ from survey.questionnaire_store import (
     schedule_of,
     store_questionnaire,
 )
-from survey.xlsform.reading import XLSFormError, read_xlsform
 from survey.xlsform.writing import write_xlsform
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -236,6 +235,8 @@ def convert_command(source: Path, target: Path, skip_unsupported: bool) -> None:
 def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> None:
     """XLSForm → YAML: write the file, print the notes and the rows left out; exit 1 with every
     problem when the form is refused."""
+    from survey.xlsform.reading import XLSFormError, read_xlsform  # see questionnaire_source
+
     try:
         conversion = read_xlsform(source, skip_unsupported=skip_unsupported)
     except XLSFormError as error:
