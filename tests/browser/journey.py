@@ -79,9 +79,13 @@ def expect_answers(page: Page, answers: dict[str, Any]) -> None:
 
 def next_page(page: Page, language: str = "en") -> None:
     """Press Next, and wait for the answer: the page script saves with fetch (the click returns
-    before the next page, or this one with its messages, is shown) and marks the page meanwhile."""
+    before the next page, or this one with its messages, is shown) and marks the page meanwhile.
+    While the next page replaces this one, the document may have no root element yet."""
     page.get_by_role("button", name=interface_text("Next", language)).click()
-    page.wait_for_function("() => !document.documentElement.hasAttribute('data-saving')")
+    page.wait_for_function(
+        "() => { const root = document.documentElement;"
+        " return root !== null && !root.hasAttribute('data-saving'); }"
+    )
 
 
 def review_and_submit(page: Page, language: str = "en") -> None:
