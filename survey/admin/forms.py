@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
@@ -21,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from survey.deadline_rules import known_timezones
 from survey.i18n import language_name
 from survey.models import ROLES
 from survey.schedule_changes import MAX_GRACE_MINUTES
@@ -39,7 +38,7 @@ ROLE_NAMES = {
 
 
 def timezone_choices() -> list[SelectChoice]:
-    names = sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+    names = sorted(name for name in known_timezones() if "/" in name or name == "UTC")
     return [SelectChoice(name) for name in names]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from survey.questionnaire_store import load_questionnaire
+from tests.questionnaire_files import load_questionnaire_file
 from tests.respondent import SLUG, interface_text
 
 PHONE_WIDTH = 360
@@ -109,7 +109,7 @@ def serve(app: Flask, live_server: str, path: Path) -> str:
     """Load a questionnaire file (YAML or XLSForm) as an admin does, next to the shipped one,
     and give the live server's address."""
     with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, path)
+        load_questionnaire_file(session, path)
     return live_server
 
 

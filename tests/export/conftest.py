@@ -23,10 +23,14 @@ from survey.export.flatten import Column
 from survey.export.model import Export
 from survey.export.source import ExportOptions
 from survey.models import Base, SurveyResponse
-from survey.questionnaire.schema import Questionnaire, load_file
+from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
-from tests.conftest import WE_OWN_IT
-from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
+from tests.respondent import (
+    MEMBER_ANSWERS,
+    NOT_INVOLVED_ANSWERS,
+    Respondent,
+    shipped_questionnaire,
+)
 
 CLOSES_AT = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)  # 2027-05-26 00:00 in Brussels
 EXPORTED_AT = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
@@ -101,7 +105,8 @@ def _new_response_id(app: Flask, known: set[str]) -> str:
 
 @pytest.fixture
 def questionnaire() -> Questionnaire:
-    return load_file(WE_OWN_IT)
+    """The shipped questionnaire (read once per test process: a Questionnaire never changes)."""
+    return shipped_questionnaire()
 
 
 # What a population left in each database, made over HTTP once per test process and database:

@@ -5,7 +5,8 @@ renamed `location_longitude_2` beside the place's own `location_longitude`), the
 those answered, and the Household form's calculations (`cost_currency`, `date_mismatch`) are
 worked out.
 
-The forms are loaded from their .xlsx as an admin does (`load_questionnaire`).
+The forms are loaded from their .xlsx as an admin does (`load_questionnaire`, each workbook
+converted once per test process: tests/questionnaire_files.py).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from flask import Flask
 from survey.export import formats
 from survey.export.build import Export
 from survey.export.names import stata_names
-from survey.questionnaire_store import load_questionnaire
 from tests.conftest import MID_COLLECTION
 from tests.export.conftest import Answered, answer_over_http, exporter
 from tests.export.test_question_types import READERS, TEXT_FORMATS, as_number, empty
+from tests.questionnaire_files import load_questionnaire_file
 from tests.xlsform.workbook import HOUSEHOLD, MALI, MALI_ANSWERS
 
 MALI_SLUG = "mali-health"
@@ -211,7 +212,7 @@ HOUSEHOLD_NUMBERS = (
 def answer(app: Flask, form: Path, slug: str, people: tuple[Answered, ...]) -> dict[str, Any]:
     """Load the form from its .xlsx, then each person starts, answers and submits over HTTP."""
     with app.extensions["survey_db"].writing() as session:
-        load_questionnaire(session, form)
+        load_questionnaire_file(session, form)
     return answer_over_http(app, slug, people)
 
 
