@@ -10,19 +10,24 @@ from gunicorn.app.base import BaseApplication
 
 from survey.logs import RedactingLogger
 
-# Each worker process answers this many requests at once, one thread each.
-THREADS = 4
+# Each worker process answers this many requests at once, one thread each. More threads do not
+# answer more: the request's work is Python's, one thread at a time per process, and threads
+# that take turns cost each other time. On 2 cores (benchmarks/respond_bench.py, 2 workers, 32
+# respondents at a time) 4 threads answered about 300 requests a second on SQLite, 2 threads
+# about 370 and 1 about 410; on PostgreSQL 280, 290 and 310. Two, not one, so that a long
+# download (an export, streamed from the database) leaves its worker a thread for the others.
+THREADS = 2
 
 
-def gunicorn_settings(host: str, port: int, workers: int) -> dict[str, Any]:
-    """gunicorn's settings for serving on host:port with `workers` processes."""
+def gunicorn_settings(host: str, port: int, workers: int, threads: int = THREADS) -> dict[str, Any]:
+    """gunicorn's settings for serving on host:port with `workers` processes of `threads`."""
     return {
         # Resume codes, passwords and email addresses never reach a log line.
         "logger_class": RedactingLogger,
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS,
+        "threads": threads,
         "timeout": 60,
         "accesslog": "-",
         # Keep IP addresses out of the access log: respondents' IPs are not stored.

@@ -65,9 +65,11 @@ def run(
     )
 
 
-def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+def get(
+    port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, str]:
     """Status and body of GET `path` from a server on this machine (redirects not followed)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
@@ -84,11 +86,13 @@ def serving(
     umask: int | None = None,
     stdout: IO[bytes] | int = subprocess.DEVNULL,
     stderr: IO[bytes] | int = subprocess.DEVNULL,
+    options: tuple[str, ...] = ("--workers", "1"),
 ) -> Iterator[int]:
-    """`survey serve` (one worker) on a free port, answering; stopped (SIGTERM) at the end."""
+    """`survey serve` (one worker, unless `options` say otherwise) on a free port, answering;
+    stopped (SIGTERM) at the end."""
     port = free_port()
     server = subprocess.Popen(
-        [str(survey), "serve", "--port", str(port), "--workers", "1"],
+        [str(survey), "serve", "--port", str(port), *options],
         env=env,
         cwd=cwd,
         stdout=stdout,

@@ -104,24 +104,33 @@ def init_command(admin_email: str) -> None:
     help="Worker processes (default: 2 per core, at most 4).",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    help="Requests each worker answers at once (default: 2; more do not answer more, see "
+    "README, Performance).",
+)
+@click.option(
     "--export-worker/--no-export-worker",
     default=True,
     show_default=True,
     help="Also run a worker for the Exports page (off where `survey export-worker` runs apart).",
 )
-def serve_command(host: str, port: int, workers: int, export_worker: bool) -> None:
+def serve_command(
+    host: str, port: int, workers: int, threads: int | None, export_worker: bool
+) -> None:
     """Serve the app with gunicorn, a production WSGI server, and run the exports asked for
     on the Exports page beside it."""
     from survey.export.supervisor import WorkerProcess
-    from survey.serving import Server, gunicorn_settings
+    from survey.serving import THREADS, Server, gunicorn_settings
 
-    settings = gunicorn_settings(host, port, workers)
+    threads = threads or THREADS
+    settings = gunicorn_settings(host, port, workers, threads)
     exporter = WorkerProcess() if export_worker else None
     if exporter is not None:
         # Started by the master once it listens, stopped when it stops.
         settings["when_ready"] = lambda _arbiter: exporter.start()
         settings["on_exit"] = lambda _arbiter: exporter.stop()
-    click.echo(f"serving on http://{host}:{port} with {workers} workers")
+    click.echo(f"serving on http://{host}:{port} with {workers} workers of {threads} threads")
     if exporter is not None:
         click.echo("exports run in a worker beside the server (survey export-worker)")
     Server(settings, _served_app).run()

@@ -1,0 +1,38 @@
+"""`survey serve`: a worker answers as many requests at once as it has threads (`--threads`,
+2 by default), so one request that is slow to arrive does not hold up the others."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import console
+
+
+def _answers_beside_a_request_still_arriving(tmp_path: Path, options: tuple[str, ...]) -> bool:
+    """Whether /healthz is answered within a second while another connection has sent only
+    part of its request (a worker's thread waits for the rest of it)."""
+    env = console.environment(tmp_path)
+    initialised = console.run("init", env=env, cwd=tmp_path)
+    assert initialised.returncode == 0, initialised.stderr
+    with console.serving(env, tmp_path, options=("--workers", "1", *options)) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no end of headers
+            time.sleep(0.3)  # the worker hands it to a thread, which waits for the rest
+            try:
+                return console.get(port, "/healthz", timeout=1)[0] == 200
+            except TimeoutError:
+                return False
+
+
+@pytest.mark.slow
+def test_by_default_a_worker_answers_while_another_request_is_still_arriving(tmp_path: Path):
+    assert _answers_beside_a_request_still_arriving(tmp_path, ())
+
+
+@pytest.mark.slow
+def test_a_worker_of_one_thread_answers_one_request_at_a_time(tmp_path: Path):
+    assert not _answers_beside_a_request_still_arriving(tmp_path, ("--threads", "1"))
