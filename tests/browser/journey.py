@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.questionnaire_files import load_questionnaire_file
@@ -80,12 +82,31 @@ def expect_answers(page: Page, answers: dict[str, Any]) -> None:
 def next_page(page: Page, language: str = "en") -> None:
     """Press Next, and wait for the answer: the page script saves with fetch (the click returns
     before the next page, or this one with its messages, is shown) and marks the page meanwhile.
-    While the next page replaces this one, the document may have no root element yet."""
+
+    Asked from here, not with `wait_for_function`, whose polling never runs in a page without
+    JavaScript: there the first look must settle it, and it may come while the next page has
+    no root element yet."""
     page.get_by_role("button", name=interface_text("Next", language)).click()
-    page.wait_for_function(
-        "() => { const root = document.documentElement;"
-        " return root !== null && !root.hasAttribute('data-saving'); }"
-    )
+    deadline = time.monotonic() + SAVE_SECONDS
+    while _saving(page):
+        assert time.monotonic() < deadline, f"no answer to the save within {SAVE_SECONDS} s"
+        page.wait_for_timeout(20)
+
+
+SAVE_SECONDS = 10
+
+
+def _saving(page: Page) -> bool:
+    """Whether the page's save still waits for its answer, or the next page is on its way."""
+    try:
+        return bool(
+            page.evaluate(
+                "() => { const root = document.documentElement;"
+                " return root === null || root.hasAttribute('data-saving'); }"
+            )
+        )
+    except PlaywrightError:  # the page was replaced while it was asked
+        return True
 
 
 def review_and_submit(page: Page, language: str = "en") -> None:
