@@ -36,13 +36,26 @@ def select_locale() -> str:
 
 def _browser_choice(languages: tuple[str, ...]) -> str | None:
     """The first of the browser's languages, in its order of preference, that the page has:
-    "en-GB,fr;q=0.9" is English, even though "fr" matches exactly and "en-GB" does not."""
+    "en-GB,fr;q=0.9" is English, even though "fr" matches exactly and "en-GB" does not. A
+    language of a region (`pt_BR`) is had for its own tag ("pt-BR") and, when the page has no
+    other of that language, for the language's ("pt", "pt-PT")."""
+    exact = {language_tag(code).lower(): code for code in languages}
+    by_language: dict[str, str] = {}
+    for code in languages:
+        by_language.setdefault(language_tag(code).lower().partition("-")[0], code)
     for tag, _quality in request.accept_languages:
         tag = tag.replace("_", "-").lower()
-        for candidate in (tag, tag.partition("-")[0]):
-            if candidate in languages:
-                return candidate
+        language = tag.partition("-")[0]
+        found = exact.get(tag) or exact.get(language) or by_language.get(language)
+        if found is not None:
+            return found
     return None
+
+
+def language_tag(code: str) -> str:
+    """A language code as questionnaires and catalogs write it (`pt_BR`) as HTML, browsers and
+    JavaScript's Intl want it (`pt-BR`, BCP 47)."""
+    return code.replace("_", "-")
 
 
 def remember_asked_language() -> None:

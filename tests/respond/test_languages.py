@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from survey.questionnaire.schema import Section
+from survey.questionnaire_store import load_questionnaire
+from survey.settings import PROJECT_ROOT
 from tests.respond.helpers import BASE, location, only_response, stored
 from tests.respond.test_deadline_pages import CLOSES_AT
 from tests.respond.test_journey import answered_up_to, started
@@ -829,3 +831,47 @@ def test_an_address_that_does_not_exist_answers_in_the_chosen_language(client, l
 def test_the_deadline_reads_in_the_language_with_its_zone_and_offset(client, language, deadline):
     text = html.unescape(client.get(f"{BASE}?lang={language}").get_data(as_text=True))
     assert deadline in text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+# -- a language of a region ------------------------------------------------------------------
+
+REGIONAL = PROJECT_ROOT / "tests" / "questionnaires" / "regional-language.yaml"
+
+
+@pytest.fixture
+def regional(app, client):
+    """The survey in English and `pt_BR`, loaded beside the shipped one; its welcome page."""
+    with app.extensions["survey_db"].writing() as session:
+        load_questionnaire(session, REGIONAL)
+    return "/s/regional-language"
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "tag", "title"),
+    [
+        ("pt-BR,pt;q=0.9", "pt-BR", "Trabalhando juntos"),
+        ("pt", "pt-BR", "Trabalhando juntos"),
+        ("pt-PT,en;q=0.5", "pt-BR", "Trabalhando juntos"),
+        ("en-GB,pt-BR;q=0.9", "en", "Working together"),
+        ("de-DE", "en", "Working together"),
+    ],
+)
+def test_a_language_of_a_region_is_found_from_the_browsers_tags(
+    client, regional, accept_language, tag, title
+):
+    browser_prefers(client, accept_language)
+    response = client.get(regional)
+    assert response.status_code == 200
+    assert page_language(response) == tag  # HTML's tag (BCP 47), which Intl reads in the page
+    assert title in page_text(response)
+
+
+def test_the_switcher_links_a_language_of_a_region_by_its_tag(client, regional):
+    response = client.get(f"{regional}?lang=pt_BR")
+    assert page_language(response) == "pt-BR"
+    link = re.search(r'<a href="([^"]*)" lang="([^"]*)" hreflang="([^"]*)"', response.text)
+    assert link is not None and link.groups()[1:] == ("en", "en")
+    english = client.get(html.unescape(link.group(1)))
+    assert page_language(english) == "en"
+    back = re.search(r'<a href="([^"]*)" lang="pt-BR" hreflang="pt-BR"', english.text)
+    assert back is not None and "lang=pt_BR" in html.unescape(back.group(1))
