@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import cast
 from urllib.parse import urlencode
@@ -66,14 +65,12 @@ def remember_asked_language() -> None:
         session[LANGUAGE_SESSION_KEY] = asked
 
 
-@functools.cache
 def interface_languages() -> tuple[str, ...]:
     """Languages the interface has a catalog for (English first): a folder per language."""
     # Imported here: `python -m survey.message_catalogs` must not find itself imported already.
-    from survey.message_catalogs import catalog_paths, language_of
+    from survey.message_catalogs import catalog_languages
 
-    found = [language_of(path) for path in catalog_paths()]
-    return ("en", *[code for code in found if code != "en"])
+    return catalog_languages()
 
 
 def switch_url(language: str) -> str:

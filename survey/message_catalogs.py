@@ -88,6 +88,13 @@ def language_of(po_path: Path) -> str:
     return po_path.parent.parent.name
 
 
+@functools.cache
+def catalog_languages() -> tuple[str, ...]:
+    """Languages the interface has a catalog for (English first): a folder per language."""
+    found = [language_of(path) for path in catalog_paths()]
+    return (SOURCE_LANGUAGE, *[code for code in found if code != SOURCE_LANGUAGE])
+
+
 def read_catalog(path: Path) -> Catalog:
     """A .po or .pot file (a template has no language)."""
     locale = None if path.suffix == ".pot" else language_of(path)

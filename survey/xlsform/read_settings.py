@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from difflib import get_close_matches
 from typing import Any
 
+from survey.message_catalogs import N_, catalog_languages, gettext_in
 from survey.xlsform import names
 from survey.xlsform.languages import language_code
 from survey.xlsform.read_rows import either, survey_keys
@@ -19,19 +20,16 @@ from survey.xlsform.sheets import DEFAULT, Row
 # `__strong__`, `*emphasis*` (the markers hug the words, so `2 * 3 * 4` is left alone).
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*")
 
-# Texts the reader writes itself, in the languages it has words in (others get the English).
+# Texts the reader writes itself, translated from the interface catalogs in each language of
+# the form that has one (English in the others, and a note says so).
 _WORDS = {
-    "other": {"en": "Other", "fr": "Autre", "es": "Otro"},
-    "constraint": {
-        "en": "This answer is not allowed.",
-        "fr": "Cette réponse n'est pas acceptée.",
-        "es": "Esta respuesta no está permitida.",
-    },
-    "consent": {
-        "en": "I agree to take part in this survey.",
-        "fr": "J'accepte de participer à cette enquête.",
-        "es": "Acepto participar en esta encuesta.",
-    },
+    # TRANSLATORS: the choice added to an imported XLSForm's list for answers not in it.
+    "other": N_("Other"),
+    # TRANSLATORS: shown when an imported XLSForm's constraint refuses an answer and the form
+    # gives no message of its own.
+    "constraint": N_("This answer is not allowed."),
+    # TRANSLATORS: the consent box of a survey imported from an XLSForm.
+    "consent": N_("I agree to take part in this survey."),
 }
 
 # -- the settings sheet ------------------------------------------------------------------------
@@ -158,11 +156,12 @@ def _plain(state: ReaderState, text: str) -> str:
 
 def words(state: ReaderState, key: str) -> dict[str, str]:
     """One of the texts the reader writes itself, in every language of the form."""
-    known = _WORDS[key]
+    message = _WORDS[key]
+    catalogs = catalog_languages()
     for code in state.codes:
-        if code not in known:
+        if code not in catalogs:
             state.fallback_languages.add(code)
-    return {code: known.get(code, known["en"]) for code in state.codes}
+    return {code: gettext_in(code, message) for code in state.codes}
 
 
 def _texts_of(row: Row) -> Iterator[Any]:

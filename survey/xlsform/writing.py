@@ -128,12 +128,15 @@ def xlsform_sheets(questionnaire: Questionnaire) -> dict[str, Sheet]:
 
 
 def language_name(language: str) -> str:
-    """A language as XLSForm names it: its English name and its code, `French (fr)`."""
+    """A language as XLSForm names it: its English name and its code as a BCP 47 tag,
+    `French (fr)`, `Portuguese (pt-BR)` for the format's `pt_BR` (pyxform, which knows codes
+    without a region only, warns of it; the reader takes it back as `pt_BR`)."""
     try:
         name = Locale.parse(language).get_language_name("en")
     except (UnknownLocaleError, ValueError):
         name = None
-    return f"{name or language} ({language})"
+    tag = language.replace("_", "-")
+    return f"{name or language} ({tag})"
 
 
 def translated(column: str, language: str) -> str:

@@ -356,6 +356,44 @@ def test_languages_by_code_and_by_name(tmp_path):
     assert question["help"] == {"es": "Su nombre"}
 
 
+def test_texts_the_reader_writes_come_from_the_interface_catalogs(tmp_path):
+    """The consent box, "Other" and a constraint's message, in each language of the form that
+    has an interface catalog; in English, with a note, in one that has none (Igbo)."""
+    conversion = convert(
+        tmp_path,
+        [
+            {
+                "type": "select_one crop or_other",
+                "name": "crop",
+                "label::English (en)": "Crop",
+                "label::French (fr)": "Culture",
+                "label::Spanish (es)": "Cultivo",
+                "label::Igbo (ig)": "Ihe ọkụkụ",
+            },
+            {
+                "type": "integer",
+                "name": "plots",
+                "label::English (en)": "Plots",
+                "constraint": ". < 10",
+            },
+        ],
+        [{"list_name": "crop", "name": "maize", "label::English (en)": "Maize"}],
+        settings={"form_title": "T", "default_language": "English (en)"},
+    )
+    assert conversion.data["consent"]["label"] == {
+        "en": "I agree to take part in this survey.",
+        "fr": "J'accepte de participer à cette enquête.",
+        "es": "Acepto participar en esta encuesta.",
+        "ig": "I agree to take part in this survey.",
+    }
+    other = questions(conversion.data)["crop"]["choices"][-1]
+    assert other["label"] == {"en": "Other", "fr": "Autre", "es": "Otro", "ig": "Other"}
+    [constraint] = questions(conversion.data)["plots"]["constraints"]
+    assert constraint["message"]["fr"] == "Cette réponse n'est pas acceptée."
+    assert constraint["message"]["es"] == "Esta respuesta no está permitida."
+    assert any("are in English for ig" in note for note in conversion.notes)
+
+
 def test_a_plain_label_is_in_the_default_language(tmp_path):
     conversion = convert(
         tmp_path,

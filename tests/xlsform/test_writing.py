@@ -71,7 +71,13 @@ def binds(xform: str) -> dict[str, dict[str, str]]:
 def test_pyxform_turns_every_questionnaire_into_an_xform(path: Path, tmp_path: Path) -> None:
     questionnaire, target = write(path, tmp_path)
     result = convert(xlsform=str(target), validate=False)
-    assert result.warnings == []
+    # pyxform knows language codes without a region only: it warns of `pt-BR`, named whole.
+    regional = ", ".join(language_name(code) for code in questionnaire.languages if "_" in code)
+    assert [
+        warning
+        for warning in result.warnings
+        if not (regional and f"do not contain valid machine-readable codes: {regional}." in warning)
+    ] == []
     root = ElementTree.fromstring(result.xform)
     title = root.find("{http://www.w3.org/1999/xhtml}head/{http://www.w3.org/1999/xhtml}title")
     assert title is not None and title.text == questionnaire.title[questionnaire.default_language]
