@@ -46,11 +46,21 @@ from tests.chromium import (  # noqa: F401 - fixtures, used by name
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 WE_OWN_IT = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
+
+
+def _age_label() -> str:
+    """The age question's label line in the shipped file, every language's text on it."""
+    (line,) = [
+        line.strip()
+        for line in WE_OWN_IT.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith('label: {en: "How old are you?"')
+    ]
+    return line
+
+
 # The age question's label line in the shipped file, and the same with a changed English text
 # (a new version of the questionnaire whose translations are now stale).
-AGE_LABEL = (
-    'label: {en: "How old are you?", fr: "Quel âge avez-vous ?", es: "¿Cuántos años tienes?"}'
-)
+AGE_LABEL = _age_label()
 AGE_RELABELLED = AGE_LABEL.replace("How old are you?", "What is your age?")
 
 
