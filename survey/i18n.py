@@ -141,7 +141,8 @@ def language_name(code: str, in_language: str | None = None) -> str:
         name = Locale.parse(code).get_display_name(in_language or code)
     except (UnknownLocaleError, ValueError):
         return code
-    return str(name).capitalize() if name else code
+    # The first letter only: "português (Brasil)", not "Português (brasil)".
+    return f"{name[:1].upper()}{name[1:]}" if name else code
 
 
 def text(value: Mapping[str, str] | None, language: str | None = None) -> str:

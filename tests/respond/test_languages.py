@@ -871,6 +871,7 @@ def test_the_switcher_links_a_language_of_a_region_by_its_tag(client, regional):
     assert page_language(response) == "pt-BR"
     link = re.search(r'<a href="([^"]*)" lang="([^"]*)" hreflang="([^"]*)"', response.text)
     assert link is not None and link.groups()[1:] == ("en", "en")
+    assert "Português (Brasil)" in page_text(response)  # its own name, as Brazilians write it
     english = client.get(html.unescape(link.group(1)))
     assert page_language(english) == "en"
     back = re.search(r'<a href="([^"]*)" lang="pt-BR" hreflang="pt-BR"', english.text)
