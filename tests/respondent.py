@@ -20,7 +20,14 @@ from tests.conftest import WE_OWN_IT
 
 SLUG = "we-own-it"
 TRANSLATIONS = PROJECT_ROOT / "survey" / "translations"
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}  # each in itself
+# Each in itself.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "pt_BR": "Português (Brasil)",
+    "it": "Italiano",
+}
 
 # Valid answers for every section, for a member of a worker cooperative.
 MEMBER_ANSWERS: dict[str, dict[str, Any]] = {

@@ -1,6 +1,7 @@
-"""The survey in French and Spanish in Chromium: the whole journey in the language chosen by the
-switcher, by `?lang=` or by the browser's own language, and a switch half-way that keeps every
-answer. On each page no English interface text shows (tests/respondent.RESPONDENT_INTERFACE)."""
+"""The survey in French, Spanish, Brazilian Portuguese and Italian in Chromium: the whole
+journey in the language chosen by the switcher, by `?lang=` or by the browser's own language,
+and a switch half-way that keeps every answer. On each page no English interface text shows
+(tests/respondent.RESPONDENT_INTERFACE)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,18 @@ def title(section_id: str, language: str) -> str:
     return section.title[language]
 
 
+# The browser's own language setting, for each language a test opens the survey with.
+BROWSER_LOCALES = {"fr": "fr-FR", "es": "es-AR", "pt_BR": "pt-BR", "it": "it-IT"}
+
+
+def tag(language: str) -> str:
+    """The language as the page's `lang` says it (BCP 47: `pt-BR` for `pt_BR`)."""
+    return language.replace("_", "-")
+
+
 def expect_in_language(page: Page, language: str) -> None:
     """The page says it is in `language`, and none of its visible text is English interface."""
-    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("html")).to_have_attribute("lang", tag(language))
     assert english_interface_texts(page.locator("body").inner_text(), language) == [], page.url
 
 
@@ -53,7 +63,7 @@ def switch_to(page: Page, language: str) -> None:
     """Follow the switcher's link to `language` (a plain link, named in its own language)."""
     languages = page.get_by_role("navigation").filter(has_text=LANGUAGE_NAMES[language])
     languages.get_by_role("link", name=LANGUAGE_NAMES[language], exact=True).click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("html")).to_have_attribute("lang", tag(language))
     expect(languages.locator("[aria-current]")).to_have_text(LANGUAGE_NAMES[language])
 
 
@@ -70,7 +80,7 @@ def answer_sections(page: Page, section_ids: list[str], language: str) -> None:
 def opened_in(new_context, base: str, how: str, language: str) -> Page:
     """The welcome page, in `language` chosen as `how` says."""
     if how == "browser":  # the browser's own language setting, sent as Accept-Language
-        page = new_context(locale=f"{language}-FR").new_page()
+        page = new_context(locale=BROWSER_LOCALES[language]).new_page()
         page.goto(welcome_url(base))
     elif how == "query":
         page = new_context().new_page()
@@ -84,7 +94,14 @@ def opened_in(new_context, base: str, how: str, language: str) -> Page:
 
 
 @pytest.mark.parametrize(
-    ("how", "language"), [("switcher", "fr"), ("query", "es"), ("browser", "fr")]
+    ("how", "language"),
+    [
+        ("switcher", "fr"),
+        ("query", "es"),
+        ("browser", "fr"),
+        ("browser", "pt_BR"),
+        ("switcher", "it"),
+    ],
 )
 def test_the_whole_journey_in_the_chosen_language(
     app, new_context, live_server, offsite_requests, how: str, language: str

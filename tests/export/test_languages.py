@@ -257,7 +257,7 @@ def test_dta_variable_and_value_labels_are_in_the_chosen_language(
 def english_only(value: Any) -> Any:
     """The questionnaire data with every text map cut down to its English."""
     if isinstance(value, dict):
-        if "en" in value and set(value) <= {"en", "fr", "es"}:
+        if "en" in value and set(value) <= {"en", "fr", "es", "pt_BR", "it"}:
             return {"en": value["en"]}
         return {key: english_only(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -269,7 +269,7 @@ def test_a_text_only_an_english_version_had_falls_back_to_english(
     app, make_export, load_version, questionnaire, tmp_path: Path
 ):
     """Version 2, in English only, asks a question and offers a choice that version 3 (the
-    shipped file again, in three languages) dropped: their columns stay, labelled in English,
+    shipped file again, in five languages) dropped: their columns stay, labelled in English,
     the only texts without a French or Spanish wording."""
     data = english_only(yaml.safe_load(WE_OWN_IT.read_text(encoding="utf-8")))
     data["languages"] = ["en"]

@@ -109,7 +109,7 @@ def test_mini_file_loads():
 def test_shipped_file_basics():
     questionnaire = shipped()
     assert questionnaire.slug == "we-own-it"
-    assert questionnaire.languages == ("en", "fr", "es")
+    assert questionnaire.languages == ("en", "fr", "es", "pt_BR", "it")
     assert questionnaire.default_language == "en"
     assert questionnaire.title["en"].startswith("WE OWN IT! The future of work is ours")
     assert questionnaire.consent_version == "2027-1"

@@ -15,6 +15,10 @@ from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
 AGE_KEY = "section.about_you.question.age.label"
 
 
+# The languages the shipped questionnaire is translated into.
+TRANSLATED = tuple(language for language in load_file(WE_OWN_IT).languages if language != "en")
+
+
 def copy_with(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
     """The shipped questionnaire and its fingerprints, copied, with some texts replaced."""
     path = tmp_path / WE_OWN_IT.name
@@ -63,14 +67,14 @@ def test_every_declared_language_has_every_text_of_the_shipped_questionnaire():
 def test_a_changed_source_text_makes_its_translations_stale(tmp_path: Path):
     path = copy_with(tmp_path, (AGE_LABEL, AGE_RELABELLED))
 
-    assert stale_of(path) == {(AGE_KEY, "fr"), (AGE_KEY, "es")}
+    assert stale_of(path) == {(AGE_KEY, language) for language in TRANSLATED}
 
 
 def test_a_translation_updated_with_its_source_is_not_stale(tmp_path: Path):
     changed = AGE_RELABELLED.replace("Quel âge avez-vous ?", "Quel est votre âge ?")
     path = copy_with(tmp_path, (AGE_LABEL, changed))
 
-    assert stale_of(path) == {(AGE_KEY, "es")}
+    assert stale_of(path) == {(AGE_KEY, language) for language in TRANSLATED if language != "fr"}
 
 
 def test_moving_a_text_keeps_its_fingerprint(tmp_path: Path):
@@ -98,7 +102,7 @@ def test_validate_lists_stale_translations_and_strict_fails_on_them(app, tmp_pat
     lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert lines == [
         f"warning: {path}: {AGE_KEY}: {language} translation is stale: the en text changed since"
-        for language in ("fr", "es")
+        for language in TRANSLATED
     ]
     assert run(app, "validate", "--strict", str(path)).exit_code == 1
 
@@ -109,7 +113,7 @@ def test_stamp_records_the_translations_as_checked(app, tmp_path: Path):
     result = run(app, "stamp", str(path))
 
     assert result.exit_code == 0, result.output
-    assert "2 had been stale" in result.output
+    assert f"{len(TRANSLATED)} had been stale" in result.output
     assert stale_of(path) == set()
     assert run(app, "validate", "--strict", str(path)).exit_code == 0
 

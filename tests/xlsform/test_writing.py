@@ -25,6 +25,8 @@ EVERY_KIND = Path(__file__).with_name("every-kind.yaml")
 FILES = [SHIPPED, EVERY_KIND, *sorted((ROOT / "tests" / "questionnaires").glob("*.yaml"))]
 XFORMS = "{http://www.w3.org/2002/xforms}"
 EN, FR, ES = "English (en)", "French (fr)", "Spanish (es)"
+# A language of a region by its BCP 47 tag, as XLSForm writes it.
+PT_BR, IT = "Portuguese (pt-BR)", "Italian (it)"
 
 Rows = list[dict[str, Any]]
 
@@ -109,10 +111,10 @@ def test_language_columns_are_named_in_english_with_their_code(shipped):
     workbook.close()
     for column in ("label", "hint", "required_message", "constraint_message"):
         assert [item for item in headings["survey"] if item.startswith(f"{column}::")] == [
-            f"{column}::{language}" for language in (EN, FR, ES)
+            f"{column}::{language}" for language in (EN, FR, ES, PT_BR, IT)
         ]
     assert [item for item in headings["choices"] if item.startswith("label::")] == [
-        f"label::{language}" for language in (EN, FR, ES)
+        f"label::{language}" for language in (EN, FR, ES, PT_BR, IT)
     ]
     assert headings["settings"][-1] == SURVEY_KEYS
     assert language_name("fr") == FR
@@ -261,7 +263,7 @@ def test_settings_hold_the_questionnaire(shipped):
     assert settings["default_language"] == EN
     saved = keys(settings)
     assert saved["slug"] == "we-own-it"
-    assert saved["languages"] == ["en", "fr", "es"]
+    assert saved["languages"] == ["en", "fr", "es", "pt_BR", "it"]
     assert saved["title"]["es"] == questionnaire.title["es"]
     assert saved["intro"]["fr"] == questionnaire.intro["fr"]
     assert saved["schedule"] == {
