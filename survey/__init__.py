@@ -18,12 +18,12 @@ from survey.i18n import (
     current_language,
     install_template_gettext,
     language_name,
-    language_tag,
     select_locale,
     switch_url,
     text,
 )
 from survey.links import public_url_for
+from survey.message_catalogs import language_tag
 from survey.models import utcnow
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.types import type_of

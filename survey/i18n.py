@@ -12,6 +12,8 @@ from flask import g, has_app_context, request, session
 from flask_babel import get_translations
 from jinja2 import Environment
 
+from survey.message_catalogs import language_tag
+
 LANGUAGE_SESSION_KEY = "language"
 
 
@@ -49,12 +51,6 @@ def _browser_choice(languages: tuple[str, ...]) -> str | None:
         if found is not None:
             return found
     return None
-
-
-def language_tag(code: str) -> str:
-    """A language code as questionnaires and catalogs write it (`pt_BR`) as HTML, browsers and
-    JavaScript's Intl want it (`pt-BR`, BCP 47)."""
-    return code.replace("_", "-")
 
 
 def remember_asked_language() -> None:

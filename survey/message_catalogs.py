@@ -88,6 +88,12 @@ def language_of(po_path: Path) -> str:
     return po_path.parent.parent.name
 
 
+def language_tag(code: str) -> str:
+    """A language code as questionnaires and catalogs write it (`pt_BR`) as HTML, browsers,
+    JavaScript's Intl and XLSForm want it (`pt-BR`, BCP 47)."""
+    return code.replace("_", "-")
+
+
 @functools.cache
 def catalog_languages() -> tuple[str, ...]:
     """Languages the interface has a catalog for (English first): a folder per language."""

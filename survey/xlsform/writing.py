@@ -16,7 +16,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from survey.message_catalogs import N_
+from survey.message_catalogs import N_, language_tag
 from survey.questionnaire.conditions import Condition
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.model import Choice, Question, Questionnaire, Section, Text
@@ -135,8 +135,7 @@ def language_name(language: str) -> str:
         name = Locale.parse(language).get_language_name("en")
     except (UnknownLocaleError, ValueError):
         name = None
-    tag = language.replace("_", "-")
-    return f"{name or language} ({tag})"
+    return f"{name or language} ({language_tag(language)})"
 
 
 def translated(column: str, language: str) -> str:

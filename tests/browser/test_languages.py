@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from survey.message_catalogs import language_tag
 from tests.browser.journey import (
     agree_and_start,
     expect_answers,
@@ -48,14 +49,9 @@ def title(section_id: str, language: str) -> str:
 BROWSER_LOCALES = {"fr": "fr-FR", "es": "es-AR", "pt_BR": "pt-BR", "it": "it-IT"}
 
 
-def tag(language: str) -> str:
-    """The language as the page's `lang` says it (BCP 47: `pt-BR` for `pt_BR`)."""
-    return language.replace("_", "-")
-
-
 def expect_in_language(page: Page, language: str) -> None:
     """The page says it is in `language`, and none of its visible text is English interface."""
-    expect(page.locator("html")).to_have_attribute("lang", tag(language))
+    expect(page.locator("html")).to_have_attribute("lang", language_tag(language))
     assert english_interface_texts(page.locator("body").inner_text(), language) == [], page.url
 
 
@@ -63,7 +59,7 @@ def switch_to(page: Page, language: str) -> None:
     """Follow the switcher's link to `language` (a plain link, named in its own language)."""
     languages = page.get_by_role("navigation").filter(has_text=LANGUAGE_NAMES[language])
     languages.get_by_role("link", name=LANGUAGE_NAMES[language], exact=True).click()
-    expect(page.locator("html")).to_have_attribute("lang", tag(language))
+    expect(page.locator("html")).to_have_attribute("lang", language_tag(language))
     expect(languages.locator("[aria-current]")).to_have_text(LANGUAGE_NAMES[language])
 
 

@@ -11,12 +11,13 @@ import yaml
 from survey.questionnaire import translations
 from survey.questionnaire.schema import load_file
 from tests.conftest import AGE_LABEL, AGE_RELABELLED, WE_OWN_IT
+from tests.respondent import shipped_questionnaire
 
 AGE_KEY = "section.about_you.question.age.label"
 
 
 # The languages the shipped questionnaire is translated into.
-TRANSLATED = tuple(language for language in load_file(WE_OWN_IT).languages if language != "en")
+TRANSLATED = tuple(language for language in shipped_questionnaire().languages if language != "en")
 
 
 def copy_with(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
