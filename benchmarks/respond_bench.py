@@ -87,6 +87,7 @@ class Samples:
     journeys: int = 0
     window: float = 0.0
     client_cpu: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds the server's processes spent in the window
 
 
 # -- servers -----------------------------------------------------------------------------------
@@ -111,9 +112,29 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"the server at {url} did not start:\n{log.read_text()[-3000:]}")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process `pid` and its living children
+    (gunicorn's workers)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str  # its URL
+    pid: int
+
+
 @contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> Iterator[str]:
-    """Run a server (its output to `log`) until the block ends; yields its base URL."""
+def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> Iterator[Served]:
+    """Run a server (its output to `log`) until the block ends."""
     with socket.socket() as free:  # a free port
         free.bind((HOST, 0))
         port = int(free.getsockname()[1])
@@ -124,7 +145,7 @@ def serving(command: list[str], env: dict[str, str], log: Path, probe: str) -> I
         )
     try:
         wait_ready(base + probe, process, log)
-        yield base
+        yield Served(base, process.pid)
     finally:
         process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
@@ -257,16 +278,21 @@ async def hello_client(connector: aiohttp.BaseConnector, base: str, samples: Sam
 
 
 async def load(
-    concurrency: int, seconds: float, client: Callable[[aiohttp.BaseConnector, Samples], Any]
+    concurrency: int,
+    seconds: float,
+    client: Callable[[aiohttp.BaseConnector, Samples], Any],
+    server: int,
 ) -> Samples:
-    """Run `concurrency` clients for `seconds`; what completed in that window."""
+    """Run `concurrency` clients for `seconds` against the server of process `server`; what
+    completed in that window."""
     samples = Samples()
     connector = aiohttp.TCPConnector(limit=concurrency)
-    cpu, began = time.process_time(), time.perf_counter()
+    cpu, server_cpu, began = time.process_time(), tree_cpu(server), time.perf_counter()
     tasks = [asyncio.ensure_future(client(connector, samples)) for _ in range(concurrency)]
     done, _pending = await asyncio.wait(tasks, timeout=seconds)
     samples.window = time.perf_counter() - began
     samples.client_cpu = (time.process_time() - cpu) / samples.window
+    samples.server_cpu = tree_cpu(server) - server_cpu
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -302,15 +328,23 @@ def figures(samples: Samples, kind: str) -> Figures:
     return Figures(count, count / samples.window, percentile(values, 0.5), percentile(values, 0.99))
 
 
+def server_ms(samples: Samples) -> float:
+    """The server's CPU milliseconds per request answered (the load of other programs
+    changes it far less than requests per second)."""
+    return 1000 * samples.server_cpu / max(samples.requests, 1)
+
+
 def print_round(level: int, measured: Round) -> None:
     hello, samples = figures(measured.hello, "hello"), measured.survey
     per_second = samples.requests / samples.window
     print(
         f"  {level:2d} at a time: {samples.journeys / samples.window:6.1f} responses/s, "
         f"{per_second:7.1f} req/s = {per_second / hello.per_second:.3f} x hello "
-        f"(load generator CPU {samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s, "
+        f"(server CPU {server_ms(samples):.2f} ms/request, load generator CPU "
+        f"{samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s, "
         f"p50 {hello.p50_ms:.1f} ms, p99 {hello.p99_ms:.1f} ms "
-        f"(load generator CPU {measured.hello.client_cpu:.0%})"
+        f"(server CPU {server_ms(measured.hello):.2f} ms/request, load generator CPU "
+        f"{measured.hello.client_cpu:.0%})"
     )
     print("    kind       count    per s   p50 ms   p99 ms   per s / hello   p99 / hello")
     for kind in KINDS:
@@ -336,30 +370,35 @@ class Round:
     survey: Samples
 
 
-def measure(hello: Client, survey: Client, seconds: float) -> dict[int, Round]:
-    """A short warm-up of both (every worker loads its caches), then each level."""
-    for client in (hello, survey):
-        asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client))
+def measure(
+    hello: Client, survey: Client, seconds: float, servers: tuple[int, int]
+) -> dict[int, Round]:
+    """A short warm-up of both (every worker loads its caches), then each level; `servers`
+    are the processes of hello's server and the survey's."""
+    for client, server in zip((hello, survey), servers, strict=True):
+        asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client, server))
     return {
         level: Round(
-            asyncio.run(load(level, seconds, hello)), asyncio.run(load(level, seconds, survey))
+            asyncio.run(load(level, seconds, hello, servers[0])),
+            asyncio.run(load(level, seconds, survey, servers[1])),
         )
         for level in LEVELS
     }
 
 
 def measure_survey(
-    folder: Path, database_url: str, seconds: float, hello_base: str, numbers: Iterator[int]
+    folder: Path, database_url: str, seconds: float, hello: Served, numbers: Iterator[int]
 ) -> dict[int, Round]:
     env = survey_env(folder, database_url)
     log = folder / "survey.log"
     subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     command = [SURVEY, "serve", "--host", HOST, "--workers", str(WORKERS)]
-    with serving(command, env, log, "/healthz") as base:
+    with serving(command, env, log, "/healthz") as served:
         return measure(
-            lambda connector, samples: hello_client(connector, hello_base, samples),
-            lambda connector, samples: respondents(connector, base, samples, numbers),
+            lambda connector, samples: hello_client(connector, hello.base, samples),
+            lambda connector, samples: respondents(connector, served.base, samples, numbers),
             seconds,
+            (hello.pid, served.pid),
         )
 
 
