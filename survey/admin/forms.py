@@ -16,9 +16,18 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from survey.channels import is_tag
 from survey.deadline_rules import known_timezones
 from survey.i18n import language_name
 from survey.models import ROLES
@@ -203,3 +212,30 @@ class ExportForm(FlaskForm):
 
 class DeleteExportForm(FlaskForm):
     submit = SubmitField(_l("Delete"))
+
+
+class ShareForm(FlaskForm):
+    """The channel of the links on the Share page: asked for by GET (it changes nothing), so a
+    page of links can be bookmarked and sent on."""
+
+    class Meta:
+        csrf = False
+
+    via = StringField(
+        _l("Channel tag"),
+        validators=[Optional()],
+        filters=[lambda value: value.strip() if value else value],
+        description=_l(
+            "The ?via= tag: the responses that come by these links count under it on the "
+            "dashboard. Leave empty for links without a channel."
+        ),
+    )
+
+    def validate_via(self, field: StringField) -> None:
+        if field.data and not is_tag(field.data):
+            raise ValidationError(
+                _l(
+                    "A channel tag has 1 to 64 letters, digits and _ . : - and starts with a "
+                    "letter or a digit, e.g. cecop or newsletter-2027-05."
+                )
+            )
