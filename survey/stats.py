@@ -22,7 +22,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
 
 from survey.i18n import language_name, text
-from survey.models import Answer, SectionProgress, Survey, SurveyResponse
+from survey.models import Answer, QuestionnaireVersion, SectionProgress, Survey, SurveyResponse
+from survey.questionnaire import quality
 from survey.questionnaire.countries import country_name
 from survey.questionnaire.model import Question, Questionnaire
 from survey.questionnaire.types import type_of
@@ -164,7 +165,14 @@ def _duration_seconds(dialect: str) -> ColumnElement[float]:
 def _median_duration(
     session: Session, survey: Survey, completed: int, dialect: str
 ) -> float | None:
-    """The median without loading the durations: the middle one (or two) by ORDER BY."""
+    return _median_seconds(session, [SurveyResponse.survey_id == survey.id], completed, dialect)
+
+
+def _median_seconds(
+    session: Session, where: list[ColumnElement[bool]], completed: int, dialect: str
+) -> float | None:
+    """The median duration of the `completed` complete responses `where` says, without loading
+    the durations: the middle one (or two) by ORDER BY."""
     if completed == 0:
         return None
     duration = _duration_seconds(dialect)
@@ -172,7 +180,7 @@ def _median_duration(
         float(value)
         for value in session.scalars(
             select(duration)
-            .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == "complete")
+            .where(*where, SurveyResponse.status == "complete")
             .order_by(duration)
             .limit(2 - completed % 2)
             .offset((completed - 1) // 2)
@@ -182,6 +190,33 @@ def _median_duration(
         return None
     # Stored times have microseconds; julianday arithmetic is exact to about 10 µs.
     return round(sum(middle) / len(middle), 3)
+
+
+def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:
+    """How fast the complete responses to each questionnaire version were (by version number):
+    what the speeder flag is judged against, whatever an export's filters."""
+    dialect = session.get_bind().dialect.name
+    counts = session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.version, func.count())
+        .join(SurveyResponse, SurveyResponse.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == "complete")
+        .group_by(QuestionnaireVersion.id, QuestionnaireVersion.version)
+    ).all()
+    return {
+        number: quality.Pace(
+            complete,
+            _median_seconds(
+                session,
+                [
+                    SurveyResponse.survey_id == survey.id,
+                    SurveyResponse.questionnaire_version_id == version_id,
+                ],
+                complete,
+                dialect,
+            ),
+        )
+        for version_id, number, complete in counts
+    }
 
 
 def _day_of_start(dialect: str) -> ColumnElement[date | str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey import stats
 from survey.export import flatten, formats, rows, source
 from survey.export.model import Export, ExportError, ReportProgress
 from survey.export.source import ExportOptions, Versions
@@ -52,9 +53,12 @@ def prepare(
     check(versions, options, survey.slug)
     latest = versions.latest
     export_columns = flatten.columns(
-        versions.ordered(), with_personal_data=options.with_personal_data
+        versions.ordered(),
+        with_personal_data=options.with_personal_data,
+        speeder_fraction=latest.speeder_fraction,
     )
-    make_row = rows.row_maker(export_columns)
+    # Judged against every complete response of the survey, whatever the export's filters.
+    make_row = rows.row_maker(export_columns, stats.paces(session, survey), latest.speeder_fraction)
 
     def values() -> Iterator[list[Any]]:
         for record, questionnaire in source.records(session, survey, options, versions):

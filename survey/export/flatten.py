@@ -11,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from babel.numbers import format_percent
+
 from survey.message_catalogs import N_, NP_, gettext_in
+from survey.questionnaire import quality
 from survey.questionnaire.columns import NOMINAL as NOMINAL
 from survey.questionnaire.columns import ORDINAL as ORDINAL
 from survey.questionnaire.columns import SCALE as SCALE
 from survey.questionnaire.columns import YES_NO, Column, QuestionFields
-from survey.questionnaire.model import Choice, Question, Questionnaire, Text
+from survey.questionnaire.model import SPEEDER_FRACTION, Choice, Question, Questionnaire, Text
 from survey.questionnaire.types import type_of
 
 __all__ = ["Column", "codebook", "columns", "label_of", "number_of"]
@@ -64,10 +67,64 @@ METADATA: tuple[Column, ...] = (
 )
 
 
-def columns(versions: Sequence[Questionnaire], *, with_personal_data: bool = False) -> list[Column]:
-    """Every column of an export over all `versions` (oldest first)."""
+# Each rule in words (the codebook's question text and the variable label in SPSS and Stata).
+SPEEDER_RULE = N_(
+    "Speeder: 1 for a complete response that took less than %(share)s of the median time of the "
+    "complete responses to its questionnaire version, 0 for any other response; empty while "
+    "fewer than %(number)s complete responses to that version exist to judge by"
+)
+STRAIGHTLINING_RULE = N_(
+    "Straightlining: 1 for a response that gave the same answer to every row of a grid "
+    "question with at least %(number)s rows answered, 0 for any other response"
+)
+
+
+def quality_columns(fraction: float, languages: Sequence[str]) -> tuple[Column, ...]:
+    """The 0/1 quality flags (survey.questionnaire.quality), each labelled with its rule."""
+
+    def rule(message: str) -> Text:
+        return {
+            language: gettext_in(language, message)
+            % {
+                "share": format_percent(fraction, locale=language),
+                "number": quality.MIN_COMPLETE_TO_JUDGE
+                if message == SPEEDER_RULE
+                else quality.MIN_GRID_ROWS,
+            }
+            for language in languages
+        }
+
+    return tuple(
+        _in_languages(
+            Column(
+                name=name,
+                kind="quality",
+                label=rule(message),
+                value_labels=YES_NO,
+                numbers={0: 0, 1: 1},
+                numeric=True,
+                boolean=True,
+            ),
+            languages,
+        )
+        for name, message in (
+            ("flag_speeder", SPEEDER_RULE),
+            ("flag_straightlining", STRAIGHTLINING_RULE),
+        )
+    )
+
+
+def columns(
+    versions: Sequence[Questionnaire],
+    *,
+    with_personal_data: bool = False,
+    speeder_fraction: float = SPEEDER_FRACTION,
+) -> list[Column]:
+    """Every column of an export over all `versions` (oldest first): the metadata, the quality
+    flags, then the questions."""
     languages = tuple(dict.fromkeys(code for item in versions for code in item.languages))
     result = [_in_languages(column, languages) for column in METADATA]
+    result += quality_columns(speeder_fraction, languages)
     section_relevance = {
         question.id: section.relevant.source
         for questionnaire in versions

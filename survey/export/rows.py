@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from survey.export.flatten import EXPORT_STATUS, Column
-from survey.questionnaire import flow
-from survey.questionnaire.model import Questionnaire
+from survey.questionnaire import flow, quality
+from survey.questionnaire.model import SPEEDER_FRACTION, Questionnaire
 from survey.questionnaire.types import type_of
 
 
@@ -43,9 +43,16 @@ _META, _EMPTY, _VALUE, _OTHER, _PARTS, _DUMMIES = range(6)
 Step = tuple[int, str, str, Any]  # (action, name, question id, extra)
 
 
-def row_maker(export_columns: Sequence[Column]) -> RowMaker:
+def row_maker(
+    export_columns: Sequence[Column],
+    paces: Mapping[int, quality.Pace] | None = None,
+    speeder_fraction: float = SPEEDER_FRACTION,
+) -> RowMaker:
     """A function that turns one response into its values, column by column: codes, 0/1,
     numbers, text; None = empty.
+
+    The quality flags follow survey.questionnaire.quality: `paces` (by version number) are how
+    fast the complete responses to each version were; without them, no one is judged a speeder.
 
     A question that did not apply (under the version the person answered) is empty in all its
     columns; so is a choice that version did not offer. Dummies are 0/1 once the question was
@@ -57,7 +64,7 @@ def row_maker(export_columns: Sequence[Column]) -> RowMaker:
     one small Python function (see `_compile`), so a row is a single list display instead of a
     loop that decides, column by column, what to do.
     """
-    return _RowMaker(export_columns)
+    return _RowMaker(export_columns, paces or {}, speeder_fraction)
 
 
 class _Plan(NamedTuple):
@@ -68,11 +75,19 @@ class _Plan(NamedTuple):
     steps: list[Step]
     plain: tuple[str, ...]
     compound: tuple[str, ...]
+    grids: tuple[str, ...]  # what straightlining reads
 
 
 class _RowMaker:
-    def __init__(self, export_columns: Sequence[Column]):
+    def __init__(
+        self,
+        export_columns: Sequence[Column],
+        paces: Mapping[int, quality.Pace],
+        speeder_fraction: float,
+    ):
         self.columns = export_columns
+        self.paces = paces
+        self.speeder_fraction = speeder_fraction
         self.plans: dict[int, _Plan] = {}
         self.by_inputs: dict[tuple[Any, ...], RowFunction] = {}
         self.by_applying: dict[tuple[int, frozenset[tuple[str, str]]], RowFunction] = {}
@@ -91,7 +106,16 @@ class _RowMaker:
         function = self.by_inputs.get(key)
         if function is None:
             function = self.by_inputs[key] = self.function(plan, answers, today)
-        return function(get, record.completed_sections, _meta_values(record))
+        meta = _meta_values(record)
+        submitted = record.submitted_at
+        meta["flag_speeder"] = quality.speeder(
+            record.status,
+            (submitted - record.started_at).total_seconds() if submitted else None,
+            self.paces.get(record.questionnaire_version),
+            self.speeder_fraction,
+        )
+        meta["flag_straightlining"] = quality.straightlined(answers, plan.grids)
+        return function(get, record.completed_sections, meta)
 
     def plan(self, questionnaire: Questionnaire) -> _Plan:
         known = self.plans.get(id(questionnaire))
@@ -103,6 +127,7 @@ class _RowMaker:
                 _steps(self.columns, questionnaire),
                 tuple(name for name in inputs if name not in compound),
                 tuple(name for name in inputs if name in compound),
+                quality.grids(questionnaire),
             )
         return known
 
@@ -165,7 +190,7 @@ def _steps(export_columns: Sequence[Column], questionnaire: Questionnaire) -> li
     for column in export_columns:
         question_id = column.question_id or ""
         code = column.name[len(question_id) + 2 :]
-        if column.kind == "meta":
+        if column.kind in ("meta", "quality"):
             steps.append((_META, column.name, "", None))
         elif not questionnaire.has_question(question_id):
             steps.append((_EMPTY, column.name, question_id, [None]))

@@ -112,6 +112,9 @@ class Section:
     relevant: Condition | None = None
 
 
+SPEEDER_FRACTION = 0.4  # `analysis: speeder_fraction` when a questionnaire does not set it
+
+
 @dataclass(frozen=True)
 class Questionnaire:
     slug: str
@@ -127,6 +130,9 @@ class Questionnaire:
     # and the choice questions the dashboard counts; see questionnaires/FORMAT.md.
     country_question: str | None = None
     breakdowns: tuple[str, ...] = ()
+    # A complete response faster than this share of the median is flagged a speeder (see
+    # survey.questionnaire.quality); the survey's newest version sets it.
+    speeder_fraction: float = SPEEDER_FRACTION
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     @property

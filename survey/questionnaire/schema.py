@@ -9,7 +9,14 @@ from typing import Any
 
 from survey.deadline_rules import LocalTimeError, Schedule, local_to_utc, valid_timezone
 from survey.questionnaire.columns import QuestionFields
-from survey.questionnaire.model import Choice, Question, Questionnaire, Section, Text
+from survey.questionnaire.model import (
+    SPEEDER_FRACTION,
+    Choice,
+    Question,
+    Questionnaire,
+    Section,
+    Text,
+)
 from survey.questionnaire.schema_conditions import ConditionReader
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import CODE
@@ -131,7 +138,7 @@ class _Builder(ConditionReader):
             self.problem(("consent", "version"), "missing consent version")
         consent_label = self.text(consent.get("label"), ("consent", "label"))
         sections = self.sections(top.get("sections"), ("sections",))
-        country, breakdowns = self.analysis(top.get("analysis"), ("analysis",))
+        country, breakdowns, speeder_fraction = self.analysis(top.get("analysis"), ("analysis",))
         if self.problems or schedule is None:
             return None
         return Questionnaire(
@@ -146,13 +153,28 @@ class _Builder(ConditionReader):
             sections=tuple(sections),
             country_question=country,
             breakdowns=breakdowns,
+            speeder_fraction=speeder_fraction,
             _questions=dict(self.questions),
         )
 
-    def analysis(self, value: Any, path: tuple[Any, ...]) -> tuple[str | None, tuple[str, ...]]:
-        """The country question (declared, else the first question of type country) and the
-        dashboard's breakdowns (choice questions)."""
-        data = self.mapping(value, path, {"country", "breakdowns"}) if value is not None else {}
+    def analysis(
+        self, value: Any, path: tuple[Any, ...]
+    ) -> tuple[str | None, tuple[str, ...], float]:
+        """The country question (declared, else the first question of type country), the
+        dashboard's breakdowns (choice questions) and the speeder fraction."""
+        known = {"country", "breakdowns", "speeder_fraction"}
+        data = self.mapping(value, path, known) if value is not None else {}
+        fraction = data.get("speeder_fraction", SPEEDER_FRACTION)
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not 0 < fraction < 1
+        ):
+            self.problem(
+                (*path, "speeder_fraction"),
+                f"must be a number between 0 and 1 (a share of the median time), not {fraction!r}",
+            )
+            fraction = SPEEDER_FRACTION
         country = data.get("country")
         if country is None:
             first = next((q for q in self.questions.values() if q.type == "country"), None)
@@ -178,7 +200,7 @@ class _Builder(ConditionReader):
                 )
             else:
                 breakdowns.append(name)
-        return country, tuple(breakdowns)
+        return country, tuple(breakdowns), float(fraction)
 
     def schedule(self, value: Any, path: tuple[Any, ...]) -> Schedule | None:
         data = self.mapping(value, path, {"opens_at", "closes_at", "timezone", "grace_minutes"})

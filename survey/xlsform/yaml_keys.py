@@ -10,7 +10,7 @@ from typing import Any
 
 from survey.deadline_rules import Schedule, to_local
 from survey.questionnaire.conditions import Condition
-from survey.questionnaire.model import Choice, Question, Questionnaire, Text
+from survey.questionnaire.model import SPEEDER_FRACTION, Choice, Question, Questionnaire, Text
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.decimal import DEFAULT_DECIMALS
 
@@ -140,6 +140,8 @@ def questionnaire_keys(questionnaire: Questionnaire) -> dict[str, Any]:
     _put(analysis, "country", questionnaire.country_question)
     if questionnaire.breakdowns:
         analysis["breakdowns"] = list(questionnaire.breakdowns)
+    if questionnaire.speeder_fraction != SPEEDER_FRACTION:
+        analysis["speeder_fraction"] = questionnaire.speeder_fraction
     if analysis:
         keys["analysis"] = analysis
     return keys

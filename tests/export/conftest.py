@@ -304,7 +304,7 @@ def expected_answers(
     saved_sections = set(person.answers)
     result: dict[str, Any] = {}
     for column in columns:
-        if column.kind == "meta":
+        if column.question_id is None:  # metadata, quality flags
             continue
         question = questionnaire.question(column.question_id or "")
         if question.id in person.skipped or question.section_id not in saved_sections:

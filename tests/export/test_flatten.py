@@ -102,7 +102,8 @@ V2 = (
     .replace("label: {en: Colour, fr: Couleur}", "label: {en: Favourite colour, fr: Couleur}")
 )
 
-META = [column.name for column in flatten.METADATA]
+# The metadata, then the quality flags: before the questions in every export.
+META = [column.name for column in flatten.METADATA] + ["flag_speeder", "flag_straightlining"]
 STARTED = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 
 

@@ -39,7 +39,7 @@ LABELLED = ("single", "matrix")  # the kinds of column whose values have labels 
 
 
 def question_columns(columns: list[Column]) -> list[Column]:
-    return [column for column in columns if column.kind != "meta"]
+    return [column for column in columns if column.question_id is not None]
 
 
 def variable_label(questionnaire: Questionnaire, column: Column, language: str) -> str:

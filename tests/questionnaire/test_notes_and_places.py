@@ -304,7 +304,7 @@ def test_review_lines():
 def test_export_columns_and_codebook():
     made = {column.name: column for column in columns([survey()])}
     assert "about" not in made and "map_note" not in made
-    questions = [name for name, column in made.items() if column.kind != "meta"]
+    questions = [name for name, column in made.items() if column.question_id is not None]
     assert questions == [
         "rules",
         "office_latitude",

@@ -788,6 +788,19 @@ def test_analysis_refuses_unknown_and_unfit_questions(tmp_path):
     assert "unknown question id 'missing_one'" in problems
 
 
+def test_the_speeder_share_is_the_questionnaires_own_or_four_tenths():
+    assert load(MINI).speeder_fraction == 0.4
+    assert load(MINI + "analysis:\n  speeder_fraction: 0.25\n").speeder_fraction == 0.25
+
+
+@pytest.mark.parametrize("bad", ["0", "1", "1.5", "-0.2", "fast", "true", "[0.4]"])
+def test_a_speeder_share_that_is_no_share_of_the_median_is_refused(bad):
+    text = MINI + f"analysis:\n  speeder_fraction: {bad}\n"
+    problem = only_problem(text)
+    assert problem.startswith(f"{NAME}:{line_of(text, 'speeder_fraction')}: ")
+    assert "analysis.speeder_fraction: must be a number between 0 and 1" in problem
+
+
 def test_a_scale_point_coded_zero_keeps_zero_as_its_number():
     text = edit(
         MINI,

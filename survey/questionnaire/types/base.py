@@ -163,6 +163,9 @@ class QuestionType:
     compares_as: ClassVar[str] = TEXT
     list_answer: ClassVar[bool] = False  # the answer is a list (the page script collects it)
     compound: ClassVar[bool] = False  # the answer is a list or a map (not hashable as it is)
+    # Rows answered on one scale (the answer maps row codes to scale codes): what the quality
+    # flag for straightlining reads (survey.questionnaire.quality).
+    grid: ClassVar[bool] = False
     required_message: ClassVar[str] = N_("Enter an answer.")
     # Whether a person answers it on a page; a question that is not asked (a calculation) has
     # no label to show, no form field and no line on the review page.

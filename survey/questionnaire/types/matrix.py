@@ -31,6 +31,7 @@ def row_field(question: Question, row_code: str) -> str:
 class Matrix(QuestionType):
     name = "matrix"
     compound = True
+    grid = True
     keys = frozenset({"rows", "scale"})
     macro = "matrix"
     compares_as = ROWS
