@@ -140,6 +140,7 @@ def _export_options(form: ExportForm, survey: Survey) -> ExportOptions | None:
         channel=(form.channel.data or "").strip() or None,
         country=form.country_code(),
         with_personal_data=bool(form.with_personal_data.data) and current_user.is_admin,
+        leave_out_flagged=bool(form.leave_out_flagged.data),
     )
 
 

@@ -184,6 +184,13 @@ class ExportForm(FlaskForm):
         ],
         description=_l("Two-letter ISO code, e.g. AR; leave empty for all."),
     )
+    leave_out_flagged = BooleanField(
+        _l("Leave out flagged responses"),
+        description=_l(
+            "Speeders and straightliners, as the dashboard counts them and the codebook "
+            "explains (flag_speeder, flag_straightlining)."
+        ),
+    )
     with_personal_data = BooleanField(_l("Include personal data (email)"))
     submit = SubmitField(_l("Start export"))
 

@@ -81,6 +81,7 @@ def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
         channel=given["channel"] or None,
         country=_country_code(given["country"]),
         with_personal_data=given["with_personal_data"],
+        leave_out_flagged=given["leave_out_flagged"],
     )
 
 
@@ -143,6 +144,11 @@ def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any
 @click.option("--channel", help="Only responses that came through this ?via= tag.")
 @click.option("--country", help="Only respondents in this country (ISO 3166 code, e.g. AR).")
 @click.option("--language", help="Language of the labels (default: the survey's default).")
+@click.option(
+    "--leave-out-flagged",
+    is_flag=True,
+    help="Leave out responses flagged as speeders or straightliners (see the codebook).",
+)
 @click.option(
     "--with-personal-data", is_flag=True, help="Add personal data (email); written to the log."
 )

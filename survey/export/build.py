@@ -58,10 +58,19 @@ def prepare(
         speeder_fraction=latest.speeder_fraction,
     )
     # Judged against every complete response of the survey, whatever the export's filters.
-    make_row = rows.row_maker(export_columns, stats.paces(session, survey), latest.speeder_fraction)
+    paces = stats.paces(session, survey)
+    make_row = rows.row_maker(export_columns, paces, latest.speeder_fraction)
+    flagged: dict[str, str] = {}
+    if options.leave_out_flagged:
+        flagged = source.flagged(session, survey, options, versions, paces, latest.speeder_fraction)
+    counts = source.status_counts(session, survey, options, versions)
+    for status in flagged.values():
+        counts[status] -= 1
 
     def values() -> Iterator[list[Any]]:
-        for record, questionnaire in source.records(session, survey, options, versions):
+        for record, questionnaire in source.records(
+            session, survey, options, versions, leave_out=flagged
+        ):
             yield make_row(record, questionnaire)
 
     return Export(
@@ -70,13 +79,14 @@ def prepare(
         language=options.language or latest.default_language,
         default_language=latest.default_language,
         columns=export_columns,
-        total=source.count(session, survey, options, versions),
-        counts=source.status_counts(session, survey, options, versions),
+        total=source.count(session, survey, options, versions) - len(flagged),
+        counts={status: number for status, number in counts.items() if number},
         exported_at=now,
         questionnaire_version=max(versions.numbers.values()),
         _rows=values,
         progress=progress,
         country_question=", ".join(versions.country_questions()) or None,
+        left_out_flagged=len(flagged) if options.leave_out_flagged else None,
     )
 
 

@@ -62,6 +62,7 @@ def options_from(values: Mapping[str, Any]) -> ExportOptions:
         channel=values.get("channel") or None,
         country=values.get("country") or None,
         with_personal_data=bool(values.get("with_personal_data")),
+        leave_out_flagged=bool(values.get("leave_out_flagged")),
     )
 
 
@@ -80,6 +81,8 @@ def summary(values: Mapping[str, Any]) -> str:
         parts.append(f"channel {values['channel']}")
     if values.get("country"):
         parts.append(f"country {values['country']}")
+    if values.get("leave_out_flagged"):
+        parts.append("flagged left out")
     if values.get("with_personal_data"):
         parts.append("with personal data")
     return ", ".join(parts)

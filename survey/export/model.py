@@ -70,6 +70,7 @@ class Export:
     _rows: Callable[[], Iterator[list[Any]]] = field(repr=False)
     progress: ReportProgress | None = field(default=None, repr=False)
     country_question: str | None = None  # the question(s) the country filter reads
+    left_out_flagged: int | None = None  # responses the filter left out (None: not asked)
 
     def values(self) -> Iterator[list[Any]]:
         """Raw values: codes, 0/1, numbers, text, None. A whole number in a decimal column is
@@ -154,6 +155,13 @@ class Export:
             rows.append((f"filter: {key}", "" if filters[key] is None else str(filters[key])))
         if self.options.country and self.country_question:
             rows.append(("country filter reads the question", self.country_question))
+        if self.left_out_flagged is not None:
+            rows.append(
+                (
+                    "responses left out as flagged",
+                    f"{self.left_out_flagged} (flag_speeder or flag_straightlining is 1)",
+                )
+            )
         rows.append(("empty cell", "the question did not apply, or was not answered"))
         rows += _missing_rows(self.missing_values())
         return rows

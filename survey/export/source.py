@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +40,7 @@ from survey.models import (
     SurveyResponse,
     as_utc,
 )
+from survey.questionnaire import quality
 from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import questionnaire_of
 
@@ -71,6 +73,8 @@ class ExportOptions:
     channel: str | None = None
     country: str | None = None
     with_personal_data: bool = False
+    # Leave out the responses a quality flag marks (survey.questionnaire.quality).
+    leave_out_flagged: bool = False
 
     def statuses(self) -> list[str]:
         result = ["complete"]
@@ -182,12 +186,56 @@ def status_counts(
     return {status: number for status, number in session.execute(query)}
 
 
+def flagged(
+    session: Session,
+    survey: Survey,
+    options: ExportOptions,
+    versions: Versions,
+    paces: Mapping[int, quality.Pace],
+    speeder_fraction: float,
+) -> dict[str, str]:
+    """The selected responses that a quality flag marks, id -> status, by the rules the rows'
+    flags follow (survey.export.rows), read light: their times, and their answers to grid
+    questions only."""
+    selection = _selected(survey, options, versions)
+    grids = {key: quality.grids(item) for key, item in versions.questionnaires.items()}
+    asked = sorted({question_id for ids in grids.values() for question_id in ids})
+    answers: defaultdict[str, dict[str, Any]] = defaultdict(dict)
+    if asked:
+        for response_id, question_id, value in session.execute(
+            select(Answer.response_id, Answer.question_id, Answer.value).where(
+                Answer.question_id.in_(asked),
+                Answer.response_id.in_(selection.with_only_columns(SurveyResponse.id)),
+            )
+        ):
+            answers[str(response_id)][str(question_id)] = value
+    found = {}
+    for response_id, status, version_id, started, submitted in session.execute(
+        selection.with_only_columns(
+            SurveyResponse.id,
+            SurveyResponse.status,
+            SurveyResponse.questionnaire_version_id,
+            SurveyResponse.started_at,
+            SurveyResponse.submitted_at,
+        )
+    ):
+        seconds = (as_utc(submitted) - as_utc(started)).total_seconds() if submitted else None
+        pace = paces.get(versions.numbers[version_id])
+        if (
+            quality.speeder(status, seconds, pace, speeder_fraction) == 1
+            or quality.straightlined(answers.get(response_id, {}), grids[version_id]) == 1
+        ):
+            found[response_id] = status
+    return found
+
+
 def records(
     session: Session,
     survey: Survey,
     options: ExportOptions,
     versions: Versions,
     batch_size: int = BATCH_SIZE,
+    leave_out: Collection[str] = (),
 ) -> Iterator[tuple[ResponseRecord, Questionnaire]]:
     """Each selected response with the questionnaire it was answered under, oldest first.
 
@@ -200,7 +248,8 @@ def records(
     batches = _batches(session.connection(), survey, options, versions, batch_size)
     for batch in read_ahead(batches):
         for row in batch:
-            yield _record(row, versions)
+            if row[_ID] not in leave_out:
+                yield _record(row, versions)
 
 
 def _record(row: list[Any], versions: Versions) -> tuple[ResponseRecord, Questionnaire]:

@@ -483,3 +483,29 @@ def test_downloads_are_logged(app, answered, researcher_a):
     events = [event for event in audit_rows(app) if event.action == "export.download"]
     assert [(event.actor, event.after["job"]) for event in events] == [("a@example.org", job.id)]
     assert isinstance(events[0], AuditEvent)
+
+
+def test_flagged_responses_are_left_out_when_asked(app, researcher_a):
+    from tests.export.test_quality_flags import KNOWN, PLAIN, add_known
+
+    add_known(app)
+    client = signed_in_client(app, *researcher_a)
+    page = client.get(EXPORTS).get_data(as_text=True)
+    assert "Leave out flagged responses" in page
+    assert (
+        'name="leave_out_flagged"' in page
+        and "checked" not in page.split("leave_out_flagged")[1][:40]
+    )
+
+    everyone = downloaded_rows(client, finished_export(client, include_partial="y").id)
+    unflagged = finished_export(client, include_partial="y", leave_out_flagged="y")
+
+    assert len(everyone) == PLAIN + len(KNOWN)
+    assert {row["channel"] for row in downloaded_rows(client, unflagged.id)} == {
+        "plain",
+        "at-the-line",
+        "three-rows",
+    }
+    assert "flagged left out" in client.get(EXPORTS).get_data(as_text=True)
+    events = audit_rows(app, "export")
+    assert [event.after["options"]["leave_out_flagged"] for event in events] == [False, True]

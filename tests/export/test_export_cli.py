@@ -205,3 +205,29 @@ def test_no_progress_bar_when_not_on_a_terminal(app, tmp_path):
     result = run(app, SLUG, "--format", "csv", "--output", str(tmp_path / "x.csv"))
     assert result.exit_code == 0
     assert result.output == f"{tmp_path / 'x.csv'}\n"
+
+
+def test_flagged_responses_left_out_with_the_flag(app, tmp_path):
+    from tests.export.test_quality_flags import KNOWN, PLAIN, add_known
+
+    add_known(app)
+    target = tmp_path / "kept.csv"
+    everyone = run(app, SLUG, "--format", "csv", "--output", str(target), "--include-partial")
+    assert everyone.exit_code == 0, everyone.output
+    assert len(read_csv(target)) == PLAIN + len(KNOWN)
+
+    kept = run(
+        app,
+        SLUG,
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+        "--include-partial",
+        "--leave-out-flagged",
+    )
+
+    assert kept.exit_code == 0, kept.output
+    rows = read_csv(target)
+    assert len(rows) == PLAIN + 2
+    assert {(row["flag_speeder"], row["flag_straightlining"]) for row in rows} == {("0", "0")}

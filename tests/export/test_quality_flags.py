@@ -174,3 +174,30 @@ def test_the_rules_are_in_the_export_language_and_the_statistical_files(app, mak
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     assert labels["flag_speeder"].startswith("Speeder: 1 for a complete response")
     assert meta.variable_value_labels["flag_straightlining"] == {0: "No", 1: "Yes"}
+
+
+def test_flagged_responses_can_be_left_out_and_the_about_sheet_says_how_many(app, make_export):
+    add_known(app)
+
+    export, path = make_export("xlsx", include_partial=True, leave_out_flagged=True)
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = read_rows("xlsx", path)
+    about = dict(list(row)[:2] for row in book["about"].iter_rows(values_only=True))
+
+    kept = {channel for channel, flags in expected().items() if 1 not in flags}
+    assert {row["channel"] for row in rows} == kept
+    assert all(row["flag_speeder"] == 0 and row["flag_straightlining"] == 0 for row in rows)
+    assert len(rows) == export.total == PLAIN + 2  # "plain" ones, "at-the-line", "three-rows"
+    assert about["filter: leave_out_flagged"] == "True"
+    assert about["responses left out as flagged"].startswith("4 ")
+    assert about["responses exported"] == str(PLAIN + 2)
+    assert about["responses with status complete"] == str(PLAIN + 2)
+    assert "responses with status partial" not in about  # its one partial response was flagged
+
+
+def test_leaving_out_flagged_is_off_by_default(app, make_export):
+    add_known(app)
+
+    _export, path = make_export("csv", include_partial=True)
+
+    assert len(read_rows("csv", path)) == PLAIN + len(KNOWN)
