@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Float, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
 
@@ -148,13 +159,19 @@ def _holds_every_response(session: Session, started: int) -> bool:
 
 
 def _duration_seconds(dialect: str) -> ColumnElement[float]:
-    if dialect == "sqlite":
+    """Seconds from start to submission, exact to the microsecond as the exports compute them:
+    a speeder is told by comparing it with a share of the median, and julianday arithmetic
+    (days as floating point) is off by up to a tenth of a millisecond."""
+    if dialect == "sqlite":  # naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'
         return cast(
             (
-                func.julianday(SurveyResponse.submitted_at)
-                - func.julianday(SurveyResponse.started_at)
+                cast(func.strftime("%s", SurveyResponse.submitted_at), Integer)
+                - cast(func.strftime("%s", SurveyResponse.started_at), Integer)
             )
-            * 86400.0,
+            + (
+                cast(func.substr(SurveyResponse.submitted_at, 20), Float)
+                - cast(func.substr(SurveyResponse.started_at, 20), Float)
+            ),
             Float,
         )
     return cast(
@@ -188,8 +205,7 @@ def _median_seconds(
     ]
     if not middle:  # a response completed between the two queries' snapshots
         return None
-    # Stored times have microseconds; julianday arithmetic is exact to about 10 µs.
-    return round(sum(middle) / len(middle), 3)
+    return round(sum(middle) / len(middle), 6)
 
 
 def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:

@@ -92,14 +92,22 @@ def flags_by_channel(rows: list[dict[str, Any]]) -> dict[str, tuple[int | None, 
     return {channel: values.pop() for channel, values in found.items()}
 
 
+def sheet(path: Path, name: str) -> list[list[Any]]:
+    """The rows of one sheet of an XLSX file, the file closed again."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [list(row) for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
 def read_rows(fmt: str, path: Path) -> list[dict[str, Any]]:
     """Every row of an export file as a dict, by the format's own reader."""
     if fmt == "csv":
         with path.open(encoding="utf-8", newline="") as handle:
             return list(csv.DictReader(handle))
     if fmt == "xlsx":
-        sheet = openpyxl.load_workbook(path, read_only=True)["responses"]
-        header, *values = [list(row) for row in sheet.iter_rows(values_only=True)]
+        header, *values = sheet(path, "responses")
         return [dict(zip(header, row, strict=True)) for row in values]
     if fmt in ("sav", "dta"):
         read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
@@ -141,8 +149,7 @@ def test_the_codebook_gives_each_flag_its_rule(app, make_export):
     add_known(app)
 
     _export, path = make_export("xlsx")
-    sheet = openpyxl.load_workbook(path, read_only=True)["codebook"]
-    header, *entries = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header, *entries = sheet(path, "codebook")
     codebook = {row[0]: dict(zip(header, row, strict=True)) for row in entries}
 
     speeder = codebook["flag_speeder"]
@@ -180,9 +187,8 @@ def test_flagged_responses_can_be_left_out_and_the_about_sheet_says_how_many(app
     add_known(app)
 
     export, path = make_export("xlsx", include_partial=True, leave_out_flagged=True)
-    book = openpyxl.load_workbook(path, read_only=True)
     rows = read_rows("xlsx", path)
-    about = dict(list(row)[:2] for row in book["about"].iter_rows(values_only=True))
+    about = dict(row[:2] for row in sheet(path, "about"))
 
     kept = {channel for channel, flags in expected().items() if 1 not in flags}
     assert {row["channel"] for row in rows} == kept
