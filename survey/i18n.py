@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import cast
 from urllib.parse import urlencode
@@ -130,9 +131,11 @@ def install_template_gettext(environment: Environment) -> None:
     environment.globals["_"] = environment.globals["gettext"]
 
 
+@functools.lru_cache(maxsize=256)
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name in that language (how people find their own language in a list), or
-    in `in_language` ("French" in English, "anglais" in French)."""
+    in `in_language` ("French" in English, "anglais" in French). Kept once found: every page's
+    language switcher names each language, and Babel looks them up anew at each call."""
     try:
         name = Locale.parse(code).get_display_name(in_language or code)
     except (UnknownLocaleError, ValueError):
