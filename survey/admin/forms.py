@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from survey import channels
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from survey.deadline_rules import known_timezones
 from survey.i18n import language_name
@@ -29,11 +30,13 @@ from survey.schedule_changes import MAX_GRACE_MINUTES
 ROLE_LABELS = {
     "admin": lazy_pgettext("role", "Admin"),
     "researcher": lazy_pgettext("role", "Researcher"),
+    "partner": lazy_pgettext("role", "Partner"),
 }
 # A role inside a sentence ("Signed in as … (admin)").
 ROLE_NAMES = {
     "admin": lazy_pgettext("role", "admin"),
     "researcher": lazy_pgettext("role", "researcher"),
+    "partner": lazy_pgettext("role", "partner"),
 }
 
 
@@ -112,14 +115,34 @@ class ReopenForm(FlaskForm):
     submit = SubmitField(_l("Reopen"))
 
 
+# Several ?via= tags in one field; each is checked by the accounts service.
+CHANNELS_LENGTH = 1000
+
+
+class ChannelsField(StringField):
+    """The channels (?via= tags) of a partner, typed separated by spaces or commas."""
+
+    def tags(self) -> list[str]:
+        return channels.split(self.data or "")
+
+
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices())
+    channels = ChannelsField(
+        _l("Channels (partners only)"),
+        validators=[Optional(), Length(max=CHANNELS_LENGTH)],
+        description=_l(
+            "The ?via= tags of the links a partner spreads, separated by spaces or commas, "
+            "e.g. cecop cicopa-americas. Leave empty for an admin or a researcher."
+        ),
+    )
     submit = SubmitField(_l("Add account"))
 
 
 class UserUpdateForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices())
+    channels = ChannelsField(_l("Channels"), validators=[Optional(), Length(max=CHANNELS_LENGTH)])
     active = BooleanField(_l("Active"))
     submit = SubmitField(_l("Save"))
 
