@@ -30,4 +30,3 @@ def test_several_tags_typed_in_one_field():
         "union",
     ]
     assert channels.split("") == []
-
