@@ -122,8 +122,8 @@ def dashboard(
 
     # Rows of other tables belong to a survey through their response. When the scope is every
     # response of the database (one survey, no channel left out: the usual case for admins),
-    # counting them needs no join, which on SQLite is what costs most at 100,000 responses
-    # (one index look-up per response).
+    # counting them needs no look-up of their responses, which on SQLite is what costs most
+    # at 100,000 responses.
     joined = None if _holds_every_response(session, scope, started) else scope
     country_question = _country_question(questionnaire)
     breakdowns = _breakdown_questions(questionnaire)

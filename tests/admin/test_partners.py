@@ -214,3 +214,30 @@ def test_a_partner_s_channels_changed_by_an_admin_apply_at_its_next_page(
     page = dashboard(partner_client)
     assert page.counts("table-by-channel") == [(OTHER, 1)]
     assert "cecop" not in page.markup
+
+
+def test_the_service_that_changes_a_partner_s_channels(app, clock, partner_account, make_user):
+    from survey import accounts
+
+    db = app.extensions["survey_db"]
+    researcher, _password = make_user("researcher")
+    with db.writing() as session:
+        partner = accounts.find_user(session, partner_account[0])
+        assert partner is not None
+        accounts.set_channels(session, partner, ["union", "cecop"], actor=None, now=clock.now)
+        assert partner.channels == ("cecop", "union")
+        for user, given, reason in (
+            (partner, [], "at least one channel"),
+            (partner, ["cecop", "bad tag"], "is not a channel tag"),
+            (accounts.find_user(session, researcher), ["cecop"], "only partners"),
+        ):
+            with pytest.raises(accounts.AccountError, match=reason):
+                accounts.set_channels(session, user, given, actor=None, now=clock.now)
+        assert accounts.channels_of(partner) == ("cecop", "union")
+        assert accounts.channels_of(accounts.find_user(session, researcher)) is None
+    (event,) = audit_rows(app, "user.channels")
+    assert (event.actor, event.before, event.after) == (
+        "command line",
+        {"channels": ["cecop"]},
+        {"channels": ["cecop", "union"]},
+    )
