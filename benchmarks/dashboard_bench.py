@@ -1,6 +1,7 @@
 """How fast is the dashboard with many responses? SQL aggregates against a naive Python count.
 
     .venv/bin/python benchmarks/dashboard_bench.py [--rows 100000] [--database-url URL]
+                                                   [--channel TAG]...
 
 Fills a fresh database (a temporary SQLite file by default; any empty database given by
 --database-url, e.g. a throwaway PostgreSQL one) with synthetic responses by bulk inserts,
@@ -11,6 +12,8 @@ then times:
   * the naive way, as a baseline: every response, answer and section row loaded into Python
     and counted in loops;
 and prints the figures and the ratio naive / SQL. Both ways must agree on every number.
+With --channel, the same for a partner's dashboard, limited to those channels (of CHANNELS:
+newsletter, facebook, union, cicopa-site, whatsapp; each about a seventh of the responses).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from survey.settings import PROJECT_ROOT, Settings  # noqa: E402
 SLUG = "we-own-it"
 QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
 EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
+PARTNER_EMAIL = "partner@example.org"
 CHUNK = 20_000
 COUNTRIES = ["FR", "ES", "IT", "AR", "BR", "KE", "IN", "JP", "CA", "MX", "CO", "SN", "PH", "DE"]
 COOP_TYPES = ["worker", "social", "producers", "multistakeholder", "platform", "other_new"]
@@ -77,7 +81,7 @@ FILLER = {  # more answers per response, as a real one has, that the dashboard m
 }
 
 
-def make_app(database_url: str, instance: Path) -> Flask:
+def make_app(database_url: str, instance: Path, channels: tuple[str, ...]) -> Flask:
     settings = Settings.for_folder(instance, database_url, "benchmark")
     app = create_app(settings)
     migrate(app)
@@ -91,6 +95,16 @@ def make_app(database_url: str, instance: Path) -> Flask:
             actor=None,
             now=datetime.now(UTC),
         )
+        if channels:
+            accounts.create_user(
+                session,
+                email=PARTNER_EMAIL,
+                role="partner",
+                password=PASSWORD,
+                actor=None,
+                now=datetime.now(UTC),
+                channels=channels,
+            )
     return app
 
 
@@ -176,8 +190,11 @@ def timed(action: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
     return times, result
 
 
-def with_stats(app: Flask, *more_breakdowns: str) -> stats.Dashboard:
-    """The figures; `more_breakdowns`: questions broken down besides the questionnaire's own."""
+def with_stats(
+    app: Flask, *more_breakdowns: str, channels: tuple[str, ...] | None = None
+) -> stats.Dashboard:
+    """The figures (of `channels` only, if given); `more_breakdowns`: questions broken down
+    besides the questionnaire's own."""
     with app.app_context(), app.extensions["survey_db"].reading() as session:
         survey = find_survey(session, SLUG)
         assert survey is not None
@@ -186,11 +203,12 @@ def with_stats(app: Flask, *more_breakdowns: str) -> stats.Dashboard:
         questionnaire = questionnaire_of(version)
         breakdowns = questionnaire.breakdowns + more_breakdowns
         questionnaire = dataclasses.replace(questionnaire, breakdowns=breakdowns)
-        return stats.dashboard(session, survey, questionnaire)
+        return stats.dashboard(session, survey, questionnaire, channels=channels)
 
 
-def naive(app: Flask) -> dict[str, Any]:
-    """The baseline: every row of the survey into Python (plain tuples), counted in loops."""
+def naive(app: Flask, channels: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The baseline: every row of the survey (of `channels` only, if given) into Python (plain
+    tuples), counted in loops."""
     with app.extensions["survey_db"].reading() as session:
         survey = find_survey(session, SLUG)
         assert survey is not None
@@ -203,6 +221,8 @@ def naive(app: Flask) -> dict[str, Any]:
                 SurveyResponse.channel,
             ).where(SurveyResponse.survey_id == survey.id)
         ).all()
+        if channels is not None:
+            responses = [response for response in responses if response.channel in channels]
         ours = {response.id for response in responses}
         answers = [
             answer
@@ -283,14 +303,14 @@ def agree(figures: stats.Dashboard, counted: dict[str, Any]) -> None:
         assert section.finished == counted["finished"].get(section.section_id, 0)
 
 
-def page_client(app: Flask) -> Any:
+def page_client(app: Flask, email: str = EMAIL) -> Any:
     client = app.test_client()
     sign_in = client.get("/admin/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in)
     assert token, "no CSRF token on the sign-in page"
     answer = client.post(
         "/admin/sign-in",
-        data={"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD},
+        data={"csrf_token": token.group(1), "email": email, "password": PASSWORD},
     )
     assert answer.status_code == 302, answer.status_code
     return client
@@ -307,14 +327,22 @@ def main() -> int:
     parser.add_argument(
         "--database-url", help="an empty database to fill instead of a temporary SQLite file"
     )
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="also time a partner's dashboard limited to this channel (repeatable)",
+    )
     options = parser.parse_args()
     if options.rows < 1:
         parser.error("--rows must be at least 1")
+    channels = tuple(sorted(set(options.channel)))
 
     with tempfile.TemporaryDirectory(prefix="dashboard-bench-") as folder:
         instance = Path(folder)
         url = options.database_url or f"sqlite:///{instance / 'survey.db'}"
-        app = make_app(url, instance)
+        app = make_app(url, instance, channels)
         engine = app.extensions["survey_db"].engine
         print(f"database: {engine.dialect.name}, {options.rows:,} responses")
 
@@ -350,8 +378,32 @@ def main() -> int:
             f"(median completion {figures.median_seconds:.0f} s, "
             f"completion rate {(figures.completion_rate or 0) * 100:.1f} %)"
         )
+        if channels:
+            time_partner(app, channels, options.runs)
         app.extensions["survey_db"].dispose()
     return 0
+
+
+def time_partner(app: Flask, channels: tuple[str, ...], runs: int) -> None:
+    """A partner's dashboard, limited to `channels`: the aggregates and the page."""
+    print(f"partner of {', '.join(channels)}:")
+    sql_times, figures = timed(lambda: with_stats(app, channels=channels), runs)
+    print(f"stats.dashboard (SQL aggregates):  {describe(sql_times)}")
+    more_times, more = timed(lambda: with_stats(app, MULTIPLE, channels=channels), runs)
+    print(f"  with {MULTIPLE} (multiple) too:  {describe(more_times)}")
+    client = page_client(app, PARTNER_EMAIL)
+
+    def get_page() -> int:
+        response = client.get(f"/admin/surveys/{SLUG}")
+        assert response.status_code == 200, response.status_code
+        return len(response.data)
+
+    page_times, size = timed(get_page, runs)
+    print(f"GET dashboard page (full request): {describe(page_times)}, {size:,} bytes")
+    counted = naive(app, channels)
+    agree(figures, counted)
+    agree(more, counted)
+    print(f"both ways give the same figures ({figures.started:,} responses of those channels)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from survey.db import make_engine
+from survey.db import foreign_keys_off, make_engine
 from survey.models import Base, exists_on
 from survey.settings import Settings
 
@@ -19,7 +19,7 @@ def run_migrations() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or Settings.from_environment().database_url
     engine = make_engine(url)
-    with engine.connect() as connection:
+    with engine.connect() as connection, foreign_keys_off(connection):
         _run(connection)
     engine.dispose()
 

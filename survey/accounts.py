@@ -1,9 +1,10 @@
-"""Accounts of admins and researchers: argon2 password hashes, sign-in, roles. Flushes, never
-commits: the request that calls it commits once."""
+"""Accounts of admins, researchers and partners: argon2 password hashes, sign-in, roles, and
+the channels a partner sees. Flushes, never commits: the request that calls it commits once."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
@@ -12,10 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from survey import audit
-from survey.models import ROLES, User
+from survey import audit, channels
+from survey.models import PARTNER, ROLES, User, UserChannel
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -46,6 +47,28 @@ def _check_role(role: str) -> None:
         raise AccountError(f"role {role!r} is not one of: {', '.join(ROLES)}")
 
 
+def check_channels(role: str, given: Iterable[str]) -> tuple[str, ...]:
+    """The channels an account of `role` is given, checked and in order: a partner needs at
+    least one, other roles see every channel and have none."""
+    try:
+        tags = channels.tags(given)
+    except channels.ChannelError as problem:
+        raise AccountError(str(problem)) from None
+    if role == PARTNER and not tags:
+        raise AccountError("a partner needs at least one channel (the ?via= tag of its links)")
+    if role != PARTNER and tags:
+        raise AccountError(
+            "only partners have channels: an admin or a researcher sees every channel"
+        )
+    return tags
+
+
+def channels_of(user: User) -> tuple[str, ...] | None:
+    """The channels an account may use: a partner's own, or None for every channel (admins
+    and researchers)."""
+    return user.channels if user.role == PARTNER else None
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
@@ -71,15 +94,26 @@ def count_admins(session: Session) -> int:
 
 
 def all_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.email)))
+    """Every account, by email, with its channels."""
+    query = select(User).options(selectinload(User.channel_rows)).order_by(User.email)
+    return list(session.scalars(query))
 
 
 def create_user(
-    session: Session, *, email: str, role: str, password: str, actor: User | None, now: datetime
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    actor: User | None,
+    now: datetime,
+    channels: Iterable[str] = (),
 ) -> User:
-    """Add an account (audited); AccountError for a bad email, role, password or a duplicate."""
+    """Add an account (audited), a partner with its channels; AccountError for a bad email,
+    role, password or channel, or a duplicate."""
     address = normalize_email(email)
     _check_role(role)
+    tags = check_channels(role, channels)
     check_new_password(password)
     user = User(
         email=address,
@@ -88,20 +122,17 @@ def create_user(
         active=True,
         created_at=now,
         password_changed_at=now,
+        channel_rows=[UserChannel(channel=tag) for tag in tags],
     )
     try:
         with session.begin_nested():
             session.add(user)
     except IntegrityError:
         raise AccountError(f"an account for {address} already exists") from None
-    audit.record(
-        session,
-        actor=actor,
-        action="user.add",
-        at=now,
-        target=address,
-        after={"email": address, "role": role, "active": True},
-    )
+    after: dict[str, object] = {"email": address, "role": role, "active": True}
+    if tags:
+        after["channels"] = list(tags)
+    audit.record(session, actor=actor, action="user.add", at=now, target=address, after=after)
     return user
 
 
@@ -123,7 +154,10 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_sign_in_at = now
-    audit.record(session, actor=user, action="sign_in", at=now, target=address)
+    # A partner's sign-in says which channels it opened the console to.
+    seen = channels_of(user)
+    after = None if seen is None else {"channels": list(seen)}
+    audit.record(session, actor=user, action="sign_in", at=now, target=address, after=after)
     return user
 
 
@@ -153,24 +187,59 @@ def update_user(
     active: bool,
     actor: User | None,
     now: datetime,
+    channels: Iterable[str] | None = None,
 ) -> None:
-    """Change a role or (dis)able an account; the last active admin is never removed."""
+    """Change a role, (dis)able an account or change a partner's channels (None: keep them,
+    or drop them when the account stops being a partner); the last active admin is never
+    removed. Each change is audited."""
     _check_role(role)
+    if channels is None:
+        channels = user.channels if role == PARTNER else ()
+    tags = check_channels(role, channels)
     before = {"role": user.role, "active": user.active}
     after = {"role": role, "active": active}
-    if before == after:
+    if before != after:
+        losing_admin = user.role == "admin" and user.active and (role != "admin" or not active)
+        if losing_admin and count_admins(session) <= 1:
+            raise AccountError("this is the last active admin; add another admin first")
+        user.role = role
+        user.active = active
+        audit.record(
+            session,
+            actor=actor,
+            action="user.update",
+            at=now,
+            target=user.email,
+            before=before,
+            after=after,
+        )
+    _replace_channels(session, user, tags, actor=actor, now=now)
+
+
+def set_channels(
+    session: Session, user: User, channels: Iterable[str], *, actor: User | None, now: datetime
+) -> None:
+    """Change the channels a partner sees (audited); AccountError for a bad tag, none at all,
+    or an account that is not a partner's."""
+    _replace_channels(session, user, check_channels(user.role, channels), actor=actor, now=now)
+
+
+def _replace_channels(
+    session: Session, user: User, tags: tuple[str, ...], *, actor: User | None, now: datetime
+) -> None:
+    before = user.channels
+    if before == tags:
         return
-    losing_admin = user.role == "admin" and user.active and (role != "admin" or not active)
-    if losing_admin and count_admins(session) <= 1:
-        raise AccountError("this is the last active admin; add another admin first")
-    user.role = role
-    user.active = active
+    kept = [row for row in user.channel_rows if row.channel in tags]
+    added = [UserChannel(channel=tag) for tag in tags if tag not in before]
+    user.channel_rows = sorted(kept + added, key=lambda row: row.channel)
+    session.flush()
     audit.record(
         session,
         actor=actor,
-        action="user.update",
+        action="user.channels",
         at=now,
         target=user.email,
-        before=before,
-        after=after,
+        before={"channels": list(before)},
+        after={"channels": list(tags)},
     )

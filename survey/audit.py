@@ -1,4 +1,5 @@
-"""The audit log: every change an admin makes, every export, every sign-in and failed sign-in.
+"""The audit log: every change an admin makes, every export, every sign-in and failed sign-in,
+and every view of a dashboard by a partner (with the channels it saw).
 
 Events are added to the caller's transaction (flushed, never committed): an event is stored if
 and only if what it records is.
@@ -6,13 +7,14 @@ and only if what it records is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey.models import AuditEvent, User
+from survey.models import AuditEvent, Survey, User
 
 COMMAND_LINE = "command line"
 
@@ -45,6 +47,27 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_partner_view(
+    session: Session,
+    *,
+    actor: User,
+    survey: Survey,
+    channels: Sequence[str],
+    at: datetime,
+    page: str = "dashboard",
+) -> AuditEvent:
+    """A partner opened a page of a survey (its `page`: dashboard, share): which survey, and
+    the channels it was limited to."""
+    return record(
+        session,
+        actor=actor,
+        action=f"{page}.view",
+        at=at,
+        target=f"survey:{survey.slug}",
+        after={"channels": list(channels)},
+    )
 
 
 def recent(session: Session, *, limit: int = 200, offset: int = 0) -> list[AuditEvent]:

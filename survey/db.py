@@ -94,6 +94,26 @@ def _begin_writing(connection: Connection) -> None:
         driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
+@contextmanager
+def foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite: foreign keys not enforced inside the block, enforced again after it.
+
+    For migrations: rebuilding a table that others refer to (how SQLite changes a constraint)
+    drops the old table, which with foreign keys on would delete or empty every row referring
+    to it; a migration that rebuilds one checks the references itself (PRAGMA
+    foreign_key_check). Call it before the connection's transaction begins: inside one,
+    SQLite ignores the pragma. Other databases change constraints in place: nothing to do."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = connection.connection.driver_connection  # the sqlite3 connection, no BEGIN
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
 def affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
     return cast("CursorResult[Any]", result).rowcount

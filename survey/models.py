@@ -30,7 +30,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("admin", "researcher")
+ROLES = ("admin", "researcher", "partner")
+# A member federation: sees the dashboard of its own channels only (`User.channels`).
+PARTNER = "partner"
 
 
 def utcnow() -> datetime:
@@ -166,6 +168,9 @@ class SurveyResponse(Base):
         ),
         # Exports walk a survey's responses in (started_at, id) order, a batch at a time.
         Index("ix_responses_survey_started", "survey_id", "started_at", "id"),
+        # A partner's dashboard lists the ids of its channels' responses from this index alone,
+        # and counts their answers and section progress against that list.
+        Index("ix_responses_survey_channel", "survey_id", "channel", "id"),
     )
 
 
@@ -185,9 +190,12 @@ class Answer(_AnswerColumns, Base):
 
     __tablename__ = "answers"
     # The dashboard counts the answers to a few questions by value from this index alone (at
-    # 100,000 responses, a tenth of the table). SQLite only: PostgreSQL cannot index its json.
+    # 100,000 responses, a tenth of the table), keeping those of a partner's responses by their
+    # id. SQLite only: PostgreSQL cannot index its json.
     __table_args__ = (
-        Index("ix_answers_question_value", "question_id", "value").ddl_if(dialect="sqlite"),
+        Index("ix_answers_question_value", "question_id", "value", "response_id").ddl_if(
+            dialect="sqlite"
+        ),
     )
 
 
@@ -209,12 +217,17 @@ class SectionProgress(Base):
     reached_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
 
-    # The dashboard's drop-off (reached and finished, per section) is read from this index alone.
-    __table_args__ = (Index("ix_section_progress_section", "section_id", "completed_at"),)
+    # The dashboard's drop-off (reached and finished, per section) is read from the first index
+    # alone; a partner's, for the few responses of its channels, from the second.
+    __table_args__ = (
+        Index("ix_section_progress_section", "section_id", "completed_at"),
+        Index("ix_section_progress_response", "response_id", "section_id", "completed_at"),
+    )
 
 
 class User(Base):
-    """A person of the secretariat (admin) or of the research team (researcher)."""
+    """A person of the secretariat (admin), of the research team (researcher) or of a member
+    federation (partner, who sees the responses of its own channels only)."""
 
     __tablename__ = "users"
 
@@ -227,7 +240,29 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
 
-    __table_args__ = (CheckConstraint("role IN ('admin', 'researcher')", name="role_known"),)
+    channel_rows: Mapped[list[UserChannel]] = relationship(
+        cascade="all, delete-orphan", order_by="UserChannel.channel"
+    )
+
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'researcher', 'partner')", name="role_known"),
+    )
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels (?via= tags) a partner sees, in alphabetical order; none for others."""
+        return tuple(row.channel for row in self.channel_rows)
+
+
+class UserChannel(Base):
+    """A channel whose responses a partner account sees."""
+
+    __tablename__ = "user_channels"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class AdminSession(Base):

@@ -8,11 +8,15 @@ touched in Python.
 Which question gives the country and which questions are broken down is the questionnaire's
 own declaration (`analysis` in its YAML: `country_question`, `breakdowns`); nothing here knows
 a question id.
+
+A partner's dashboard counts only the responses of its channels: every query is given the same
+scope (the survey, and the channels when they are limited), so no figure can leave it out.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar, TypeVarTuple
@@ -91,6 +95,22 @@ class Dashboard:
     has_country: bool = True
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The responses a dashboard counts: one survey's, and only those of `channels` unless it
+    is None (every response, with a channel or without)."""
+
+    survey_id: int
+    channels: tuple[str, ...] | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions on responses that keep them to this scope."""
+        conditions = [SurveyResponse.survey_id == self.survey_id]
+        if self.channels is not None:
+            conditions.append(SurveyResponse.channel.in_(self.channels))
+        return conditions
+
+
 def dashboard(
     session: Session,
     survey: Survey,
@@ -98,41 +118,46 @@ def dashboard(
     *,
     language: str = "en",
     no_channel: str = NO_CHANNEL,
+    channels: Collection[str] | None = None,
 ) -> Dashboard:
     """The dashboard figures of `survey`; labels and sections from `questionnaire` (the latest
-    version), in `language`; `no_channel` names responses that came without a ?via= tag."""
+    version), in `language`; `no_channel` names responses that came without a ?via= tag.
+    With `channels`, every figure counts only the responses that came through one of them
+    (a partner's dashboard); None counts them all."""
     dialect = session.get_bind().dialect.name
-    statuses = _count_by(session, survey, SurveyResponse.status)
+    scope = Scope(survey.id, None if channels is None else tuple(sorted(channels)))
+    statuses = _count_by(session, scope, SurveyResponse.status)
     started = sum(statuses.values())
     completed = statuses.get("complete", 0)
     screened_out = statuses.get("screened_out", 0)
     eligible = started - screened_out
 
-    # Rows of other tables belong to a survey through their response. When this survey holds
-    # every response (the usual case), counting them needs no join, which on SQLite is what
-    # costs most at 100,000 responses (one index look-up per response).
-    scope = None if _holds_every_response(session, started) else survey
+    # Rows of other tables belong to a survey through their response. When the scope is every
+    # response of the database (one survey, no channel left out: the usual case for admins),
+    # counting them needs no look-up of their responses, which on SQLite is what costs most
+    # at 100,000 responses.
+    joined = None if _holds_every_response(session, scope, started) else scope
     country_question = _country_question(questionnaire)
     breakdowns = _breakdown_questions(questionnaire)
     picks = [item for item in breakdowns if type_of(item).list_answer]
     single = [item for item in (country_question, *breakdowns) if item and item not in picks]
-    counts = _answer_counts(session, scope, [item.id for item in single], dialect)
-    counts.update(_choice_counts(session, scope, [item.id for item in picks], dialect))
+    counts = _answer_counts(session, joined, [item.id for item in single], dialect)
+    counts.update(_choice_counts(session, joined, [item.id for item in picks], dialect))
     return Dashboard(
         started=started,
         completed=completed,
         partial=statuses.get("in_progress", 0),
         screened_out=screened_out,
         completion_rate=completed / eligible if eligible > 0 else None,
-        median_seconds=_median_duration(session, survey, completed, dialect),
-        per_day=_per_day(session, survey, dialect),
+        median_seconds=_median_duration(session, scope, completed, dialect),
+        per_day=_per_day(session, scope, dialect),
         by_country=_by_country(country_question, counts, language),
         breakdowns=tuple(
             _breakdown(item, counts.get(item.id, {}), language) for item in breakdowns
         ),
-        by_channel=_by_channel(session, survey, no_channel),
-        by_language=_by_language(session, survey, language),
-        drop_off=_drop_off(session, scope, questionnaire, language),
+        by_channel=_by_channel(session, scope, no_channel),
+        by_language=_by_language(session, scope, language),
+        drop_off=_drop_off(session, joined, questionnaire, language),
         has_country=country_question is not None,
     )
 
@@ -144,16 +169,18 @@ _Value = TypeVar("_Value")
 
 
 def _count_by(
-    session: Session, survey: Survey, column: InstrumentedAttribute[_Value]
+    session: Session, scope: Scope, column: InstrumentedAttribute[_Value]
 ) -> dict[_Value, int]:
-    """The survey's responses counted by one of their columns (status, channel, language)."""
-    rows = session.execute(
-        select(column, func.count()).where(SurveyResponse.survey_id == survey.id).group_by(column)
-    )
+    """The responses of `scope` counted by one of their columns (status, channel, language)."""
+    rows = session.execute(select(column, func.count()).where(*scope.where()).group_by(column))
     return {value: number for value, number in rows}
 
 
-def _holds_every_response(session: Session, started: int) -> bool:
+def _holds_every_response(session: Session, scope: Scope, started: int) -> bool:
+    """Whether `scope` is every response stored: never when it leaves channels out (the
+    responses of other channels are in the same tables, and must not be counted)."""
+    if scope.channels is not None:
+        return False
     total = session.scalar(select(func.count()).select_from(SurveyResponse)) or 0
     return total == started
 
@@ -179,10 +206,8 @@ def _duration_seconds(dialect: str) -> ColumnElement[float]:
     )
 
 
-def _median_duration(
-    session: Session, survey: Survey, completed: int, dialect: str
-) -> float | None:
-    return _median_seconds(session, [SurveyResponse.survey_id == survey.id], completed, dialect)
+def _median_duration(session: Session, scope: Scope, completed: int, dialect: str) -> float | None:
+    return _median_seconds(session, scope.where(), completed, dialect)
 
 
 def _median_seconds(
@@ -242,11 +267,11 @@ def _day_of_start(dialect: str) -> ColumnElement[date | str]:
     return func.date(func.timezone("UTC", SurveyResponse.started_at))
 
 
-def _per_day(session: Session, survey: Survey, dialect: str) -> tuple[Count, ...]:
+def _per_day(session: Session, scope: Scope, dialect: str) -> tuple[Count, ...]:
     day = _day_of_start(dialect)
     counts: dict[date, int] = {}
     for value, number in session.execute(
-        select(day, func.count()).where(SurveyResponse.survey_id == survey.id).group_by(day)
+        select(day, func.count()).where(*scope.where()).group_by(day)
     ):
         key = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         counts[key] = number
@@ -258,7 +283,7 @@ def _per_day(session: Session, survey: Survey, dialect: str) -> tuple[Count, ...
 
 
 def _answer_counts(
-    session: Session, scope: Survey | None, question_ids: list[str], dialect: str
+    session: Session, scope: Scope | None, question_ids: list[str], dialect: str
 ) -> dict[str, dict[str, int]]:
     """Per question, how many responses (of `scope`, or all) gave each answer (single values),
     by the answer as text (a choice code 3 and "3" are one answer).
@@ -288,7 +313,7 @@ def _answer_counts(
 
 
 def _choice_counts(
-    session: Session, scope: Survey | None, question_ids: list[str], dialect: str
+    session: Session, scope: Scope | None, question_ids: list[str], dialect: str
 ) -> dict[str, dict[str, int]]:
     """Per multiple-choice question, how many responses picked each choice: every answer (a
     JSON list of distinct codes) is unnested into one row per code and counted by GROUP BY.
@@ -322,13 +347,15 @@ def _choice_counts(
 _Row = TypeVarTuple("_Row")
 
 
-def _within(query: Select[*_Row], scope: Survey | None, response_id: Any) -> Select[*_Row]:
-    """`query` limited to the responses of `scope` (None: it holds every response)."""
+def _within(query: Select[*_Row], scope: Scope | None, response_id: Any) -> Select[*_Row]:
+    """`query` limited to the responses of `scope` (None: it holds every response).
+
+    As `IN (their ids)`, not a join: SQLite lists the ids once, from an index of responses,
+    and checks each row against the list; a join looked each row's response up, once per
+    channel of a partner's."""
     if scope is None:
         return query
-    return query.join(SurveyResponse, SurveyResponse.id == response_id).where(
-        SurveyResponse.survey_id == scope.id
-    )
+    return query.where(response_id.in_(select(SurveyResponse.id).where(*scope.where())))
 
 
 def _decode(raw: str | float | None) -> Any:
@@ -343,16 +370,19 @@ def _decode(raw: str | float | None) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else raw
 
 
-def _by_channel(session: Session, survey: Survey, no_channel: str) -> tuple[Count, ...]:
-    rows = _count_by(session, survey, SurveyResponse.channel).items()
+def _by_channel(session: Session, scope: Scope, no_channel: str) -> tuple[Count, ...]:
+    """Responses per channel; a limited scope shows each of its channels, none left out."""
+    numbers: dict[str | None, int] = {channel: 0 for channel in scope.channels or ()}
+    numbers.update(_count_by(session, scope, SurveyResponse.channel))
+    rows = numbers.items()
     counts = [Count(channel or "", channel or no_channel, number) for channel, number in rows]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.key == "", item.label)))
 
 
-def _by_language(session: Session, survey: Survey, language: str) -> tuple[Count, ...]:
+def _by_language(session: Session, scope: Scope, language: str) -> tuple[Count, ...]:
     counts = [
         Count(code, _language_label(code, language), number)
-        for code, number in _count_by(session, survey, SurveyResponse.language).items()
+        for code, number in _count_by(session, scope, SurveyResponse.language).items()
     ]
     return tuple(sorted(counts, key=lambda item: (-item.count, item.label)))
 
@@ -363,7 +393,7 @@ def _language_label(code: str, language: str) -> str:
 
 
 def _drop_off(
-    session: Session, scope: Survey | None, questionnaire: Questionnaire | None, language: str
+    session: Session, scope: Scope | None, questionnaire: Questionnaire | None, language: str
 ) -> tuple[SectionFigures, ...]:
     if questionnaire is None:
         return ()
@@ -439,3 +469,19 @@ def _breakdown(question: Question, counts: dict[str, int], language: str) -> Bre
         type_of(question).list_answer,
         tuple(known + retired),
     )
+
+
+def status_counts(
+    session: Session, channels: Collection[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """Per survey (by id), its responses by status; with `channels`, only the responses that
+    came through one of them (a partner's list of surveys)."""
+    query = select(SurveyResponse.survey_id, SurveyResponse.status, func.count()).group_by(
+        SurveyResponse.survey_id, SurveyResponse.status
+    )
+    if channels is not None:
+        query = query.where(SurveyResponse.channel.in_(tuple(channels)))
+    counts: dict[int, dict[str, int]] = {}
+    for survey_id, status, number in session.execute(query):
+        counts.setdefault(survey_id, {})[status] = number
+    return counts

@@ -311,19 +311,28 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_user(app: Flask, clock: Clock):
-    """Create an account: make_user("researcher") -> (email, password)."""
+    """Create an account: make_user("researcher") -> (email, password); a partner with its
+    channels: make_user("partner", channels=["cecop"])."""
     from survey import accounts
 
     made = 0
 
-    def make(role: str = "admin", email: str | None = None) -> tuple[str, str]:
+    def make(
+        role: str = "admin", email: str | None = None, channels: tuple[str, ...] | list[str] = ()
+    ) -> tuple[str, str]:
         nonlocal made
         made += 1
         address = email or f"{role}{made}@example.org"
         password = f"correct horse battery {made}"
         with app.extensions["survey_db"].writing() as session:
             accounts.create_user(
-                session, email=address, role=role, password=password, actor=None, now=clock.now
+                session,
+                email=address,
+                role=role,
+                password=password,
+                actor=None,
+                now=clock.now,
+                channels=channels,
             )
         return address, password
 

@@ -129,6 +129,48 @@ def test_a_duplicate_email_is_refused(app):
     assert users(app) == [("ana@example.org", "researcher")]
 
 
+def partner_channels(app, email: str) -> tuple[str, ...]:
+    with app.extensions["survey_db"].reading() as session:
+        user = accounts.find_user(session, email)
+        assert user is not None
+        return user.channels
+
+
+def test_user_add_a_partner_with_its_channels(app, clock):
+    output = assert_ok(
+        run(
+            app,
+            "user",
+            "add",
+            "fed@example.org",
+            "--role",
+            "partner",
+            "--channel",
+            "cicopa-americas",
+            "--channel",
+            "cecop",
+        )
+    )
+    assert "partner fed@example.org added (channels: cecop, cicopa-americas)" in output
+    assert partner_channels(app, "fed@example.org") == ("cecop", "cicopa-americas")
+    assert authenticate(app, clock, "fed@example.org", printed_password(output)) is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--role", "partner"], "a partner needs at least one channel"),
+        (["--role", "partner", "--channel", "cecop", "--channel", "no tag"], "'no tag'"),
+        (["--role", "researcher", "--channel", "cecop"], "only partners have channels"),
+        (["--role", "admin", "--channel", "cecop"], "only partners have channels"),
+    ],
+)
+def test_a_partner_without_channel_a_bad_tag_or_a_channel_for_staff_is_refused(app, args, reason):
+    assert_refused(run(app, "user", "add", "fed@example.org", *args), reason)
+    assert users(app) == []
+    assert audit_actions(app) == []
+
+
 # -- schedule ----------------------------------------------------------------------------------
 
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
-from survey import create_app, resume_codes
+from survey import audit, create_app, resume_codes
 from survey.cli import alembic_config, migrate
-from survey.db import make_engine
+from survey.db import foreign_keys_off, make_engine
 from survey.export import queue
-from survey.models import Base, ExportJob, SurveyResponse, exists_on
+from survey.models import (
+    AdminSession,
+    Base,
+    ExportJob,
+    SurveyResponse,
+    User,
+    UserChannel,
+    exists_on,
+)
 from survey.questionnaire_store import find_survey, latest_version, load_questionnaire
 from survey.settings import Settings
 from tests.conftest import WE_OWN_IT
@@ -133,3 +143,107 @@ def test_export_files_on_disk_move_into_the_database(tmp_path: Path):
     assert pieces == 4
     assert b"".join(queue.stream(db, "kept", pieces)) == content
     db.dispose()
+
+
+def test_the_database_knows_the_three_roles_and_no_other(app):
+    """The CHECK constraint of 0009, on SQLite and PostgreSQL."""
+    moment = datetime(2027, 1, 15, 12, tzinfo=UTC)
+    db = app.extensions["survey_db"]
+    for role in ("admin", "researcher", "partner"):
+        with db.writing() as session:
+            session.add(
+                User(
+                    email=f"{role}@example.org",
+                    password_hash="x",
+                    role=role,
+                    created_at=moment,
+                    password_changed_at=moment,
+                )
+            )
+    with pytest.raises(IntegrityError), db.writing() as session:
+        session.add(
+            User(
+                email="owner@example.org",
+                password_hash="x",
+                role="owner",
+                created_at=moment,
+                password_changed_at=moment,
+            )
+        )
+
+
+def _rows(connection, query: str) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(text(query))]
+
+
+def test_partners_come_and_go_keeping_every_sign_in_and_the_audit_log(tmp_path: Path):
+    """0009 rebuilds SQLite's users table: sessions and audit events referring to accounts
+    stay as they were (foreign keys off while it runs), and a downgrade removes the partners
+    and only them."""
+    settings = Settings.for_folder(tmp_path, f"sqlite:///{tmp_path / 'old.db'}", "secret")
+    app = create_app(settings)
+    engine = app.extensions["survey_db"].engine
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0008")
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, role, active, created_at,"
+                " password_changed_at) VALUES (1, 'admin@example.org', 'x', 'admin', 1,"
+                " '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO admin_sessions (id, user_id, created_at, last_seen_at)"
+                " VALUES ('s1', 1, '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (at, actor_id, actor, action)"
+                " VALUES ('2027-01-01 00:00:00', 1, 'admin@example.org', 'sign_in')"
+            )
+        )
+    # With foreign keys enforced, the rebuild would end every sign-in: it refuses.
+    with pytest.raises(RuntimeError, match="foreign keys off"), engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+    migrate(app)
+    with engine.connect() as connection:
+        assert _rows(connection, "SELECT id, user_id FROM admin_sessions") == [("s1", 1)]
+        assert _rows(connection, "SELECT actor_id FROM audit_events") == [(1,)]
+        assert _rows(connection, "PRAGMA foreign_keys") == [(1,)]
+    with app.extensions["survey_db"].writing() as session:
+        partner = User(
+            email="fed@example.org",
+            password_hash="x",
+            role="partner",
+            created_at=datetime(2027, 1, 2, tzinfo=UTC),
+            password_changed_at=datetime(2027, 1, 2, tzinfo=UTC),
+            channel_rows=[UserChannel(channel="cecop")],
+        )
+        session.add(partner)
+        session.flush()
+        session.add(
+            AdminSession(
+                id="s2",
+                user_id=partner.id,
+                created_at=partner.created_at,
+                last_seen_at=partner.created_at,
+            )
+        )
+        audit.record(session, actor=partner, action="sign_in", at=partner.created_at)
+
+    with engine.connect() as connection, foreign_keys_off(connection), connection.begin():
+        command.downgrade(alembic_config(connection), "0008")
+    with engine.connect() as connection:
+        assert _rows(connection, "SELECT email, role FROM users") == [
+            ("admin@example.org", "admin")
+        ]
+        assert _rows(connection, "SELECT id, user_id FROM admin_sessions") == [("s1", 1)]
+        assert _rows(connection, "SELECT actor, actor_id FROM audit_events ORDER BY id") == [
+            ("admin@example.org", 1),
+            ("fed@example.org", None),
+        ]
+        assert "user_channels" not in inspect(connection).get_table_names()
+    app.extensions["survey_db"].dispose()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from survey import current_time, get_db
 from survey.db import affected
 from survey.extensions import login_manager
-from survey.models import AdminSession, User
+from survey.models import PARTNER, ROLES, AdminSession, User
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -49,6 +49,11 @@ class Account(UserMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_partner(self) -> bool:
+        """A member federation: the dashboards of its own channels, nothing else."""
+        return self.role == PARTNER
 
 
 def _digest(token: str) -> str:
@@ -122,4 +127,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
 
 admin_required = role_required("admin")
+# Exports and what researchers read beside the dashboards: never a partner's.
 staff_required = role_required("admin", "researcher")
+# The surveys list, the dashboards (a partner's limited to its channels), one's own password.
+signed_in_required = role_required(*ROLES)

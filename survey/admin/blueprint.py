@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from survey import current_time
+from survey import accounts, audit, current_time, get_db
 from survey.admin.forms import ROLE_NAMES, SignOutForm
 from survey.deadline_rules import state_at
 from survey.models import Survey, User
@@ -50,6 +50,26 @@ def me(db_session: Session) -> User:
     if user is None:
         abort(403)
     return user
+
+
+def my_channels(db_session: Session) -> tuple[str, ...] | None:
+    """The channels the signed-in account may see and share (None: every channel)."""
+    return accounts.channels_of(me(db_session)) if current_user.is_partner else None
+
+
+def audit_partner_view(survey: Survey, channels: tuple[str, ...] | None, page: str) -> None:
+    """A partner's view of a survey's page, recorded in a transaction of its own."""
+    if channels is None:
+        return
+    with get_db().writing() as db_session:
+        audit.record_partner_view(
+            db_session,
+            actor=me(db_session),
+            survey=survey,
+            channels=channels,
+            at=current_time(),
+            page=page,
+        )
 
 
 def survey_or_404(db_session: Session, slug: str, lock: str | None = None) -> Survey:

@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from survey import channels
 from survey.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from survey.channels import is_tag
 from survey.deadline_rules import known_timezones
@@ -38,11 +39,13 @@ from survey.schedule_changes import MAX_GRACE_MINUTES
 ROLE_LABELS = {
     "admin": lazy_pgettext("role", "Admin"),
     "researcher": lazy_pgettext("role", "Researcher"),
+    "partner": lazy_pgettext("role", "Partner"),
 }
 # A role inside a sentence ("Signed in as … (admin)").
 ROLE_NAMES = {
     "admin": lazy_pgettext("role", "admin"),
     "researcher": lazy_pgettext("role", "researcher"),
+    "partner": lazy_pgettext("role", "partner"),
 }
 
 
@@ -121,14 +124,34 @@ class ReopenForm(FlaskForm):
     submit = SubmitField(_l("Reopen"))
 
 
+# Several ?via= tags in one field; each is checked by the accounts service.
+CHANNELS_LENGTH = 1000
+
+
+class ChannelsField(StringField):
+    """The channels (?via= tags) of a partner, typed separated by spaces or commas."""
+
+    def tags(self) -> list[str]:
+        return channels.split(self.data or "")
+
+
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices())
+    channels = ChannelsField(
+        _l("Channels (partners only)"),
+        validators=[Optional(), Length(max=CHANNELS_LENGTH)],
+        description=_l(
+            "The ?via= tags of the links a partner spreads, separated by spaces or commas, "
+            "e.g. cecop cicopa-americas. Leave empty for an admin or a researcher."
+        ),
+    )
     submit = SubmitField(_l("Add account"))
 
 
 class UserUpdateForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices())
+    channels = ChannelsField(_l("Channels"), validators=[Optional(), Length(max=CHANNELS_LENGTH)])
     active = BooleanField(_l("Active"))
     submit = SubmitField(_l("Save"))
 
@@ -246,3 +269,24 @@ class ShareForm(FlaskForm):
                     "letter or a digit, e.g. cecop or newsletter-2027-05."
                 )
             )
+
+
+class PartnerShareForm(FlaskForm):
+    """The Share page's form for a partner: one of its own channels."""
+
+    class Meta:
+        csrf = False
+
+    via = SelectField(
+        _l("Channel"),
+        validate_choice=False,  # checked below, with a message that says what to do
+        description=_l("The responses that come by these links count under it on the dashboard."),
+    )
+
+    def __init__(self, *args: object, channels: tuple[str, ...] = (), **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.via.choices = [SelectChoice(channel) for channel in channels]
+
+    def validate_via(self, field: SelectField) -> None:
+        if field.data not in {choice[0] for choice in field.iter_choices()}:
+            raise ValidationError(_l("Choose one of your channels."))

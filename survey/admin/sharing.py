@@ -1,6 +1,7 @@
 """The Share page: the survey's link for a channel (its `?via=` tag), in each language of the
 survey, with a QR code drawn on the server (segno) for posters and events, downloadable as SVG
-and PNG.
+and PNG. Admins make links for any channel (or none); a partner for its own channels only, and
+each of its views of the page is audited.
 
 The link is the public one (SURVEY_PUBLIC_URL, see `survey.links`), so a code printed from a
 console reached on an internal address still leads respondents to the survey.
@@ -18,13 +19,19 @@ from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from survey import get_db
-from survey.admin.auth import admin_required
-from survey.admin.blueprint import bp, survey_or_404, survey_page
-from survey.admin.forms import ShareForm
+from survey.admin.auth import role_required
+from survey.admin.blueprint import (
+    audit_partner_view,
+    bp,
+    my_channels,
+    survey_or_404,
+    survey_page,
+)
+from survey.admin.forms import PartnerShareForm, ShareForm
 from survey.channels import is_tag
 from survey.i18n import language_name
 from survey.links import public_url_for
-from survey.models import Survey
+from survey.models import PARTNER, Survey
 from survey.questionnaire_store import latest_version, questionnaire_of
 from survey.rendering import Page, render
 
@@ -67,21 +74,50 @@ def inline_svg(link: str, title: str) -> Markup:
     return Markup(svg)
 
 
-def _survey_and_languages(slug: str) -> tuple[Survey, tuple[str, ...]]:
-    """The survey of the URL (404 if none) and the languages of its newest version."""
+@dataclass(frozen=True)
+class _Shared:
+    """The survey of the URL, the languages of its newest version, and the channels the
+    signed-in account may share (None: any channel, or none)."""
+
+    survey: Survey
+    languages: tuple[str, ...]
+    channels: tuple[str, ...] | None
+
+
+def _shared(slug: str) -> _Shared:
     with get_db().reading() as db_session:
         survey = survey_or_404(db_session, slug)
         version = latest_version(db_session, survey)
-        return survey, questionnaire_of(version).languages if version is not None else ("en",)
+        languages = questionnaire_of(version).languages if version is not None else ("en",)
+        return _Shared(survey, languages, my_channels(db_session))
+
+
+def _may_share(via: str, channels: tuple[str, ...] | None) -> bool:
+    """An admin shares any tag, or none; a partner one of its channels."""
+    return via in channels if channels is not None else (not via or is_tag(via))
+
+
+share_required = role_required("admin", PARTNER)
 
 
 @bp.get("/surveys/<slug>/share")
-@admin_required
+@share_required
 def share(slug: str) -> Page:
-    survey, languages = _survey_and_languages(slug)
-    form = ShareForm(request.args)
+    shared = _shared(slug)
+    survey, languages = shared.survey, shared.languages
+    form: ShareForm | PartnerShareForm
+    if shared.channels is None:
+        form = ShareForm(request.args)
+        asked = "via" in request.args
+    else:  # a partner: its first channel until it picks another
+        picked = "via" in request.args
+        form = PartnerShareForm(
+            request.args if picked else None,
+            data=None if picked else {"via": shared.channels[0]},
+            channels=shared.channels,
+        )
+        asked = True
     links: list[SharedLink] = []
-    asked = "via" in request.args
     if asked and form.validate():
         via = form.via.data or None
         for language in languages:
@@ -89,6 +125,7 @@ def share(slug: str) -> Page:
             name = language_name(language)
             title = _("QR code of the link in %(language)s", language=name)
             links.append(SharedLink(language, name, url, inline_svg(url, title)))
+    audit_partner_view(survey, shared.channels, "share")
     return render(
         survey_page(
             "admin/share.html",
@@ -102,15 +139,20 @@ def share(slug: str) -> Page:
 
 
 @bp.get("/surveys/<slug>/share/qr.<kind>")
-@admin_required
+@share_required
 def share_qr(slug: str, kind: str) -> Response:
     """The QR code of one link, as a file to download (`kind`: svg or png)."""
-    survey, languages = _survey_and_languages(slug)
+    shared = _shared(slug)
+    survey = shared.survey
     via = request.args.get("via", "")
     language = request.args.get("lang", "")
-    # The page links only to codes of good tags and the survey's languages: anything else is
-    # an address typed by hand, and no such code exists.
-    if kind not in KINDS or (via and not is_tag(via)) or language not in languages:
+    # The page links only to codes of tags the account may share and of the survey's
+    # languages: anything else is an address typed by hand, and no such code exists.
+    if (
+        kind not in KINDS
+        or not _may_share(via, shared.channels)
+        or language not in shared.languages
+    ):
         abort(404)
     link = survey_link(survey, language, via or None)
     output = io.BytesIO()

@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from survey import accounts, audit, current_time, get_db
-from survey.admin.auth import end_other_sessions, end_session, open_session, staff_required
+from survey.admin.auth import (
+    end_other_sessions,
+    end_session,
+    open_session,
+    signed_in_required,
+)
 from survey.admin.blueprint import bp, me, sentence
 from survey.admin.forms import PasswordForm, SignInForm, SignOutForm
 from survey.extensions import limiter
@@ -131,7 +136,7 @@ def sign_out() -> Page:
 
 
 @bp.post("/sign-out-everywhere")
-@staff_required
+@signed_in_required
 def sign_out_everywhere() -> Page:
     if not SignOutForm().validate_on_submit():
         abort(400)
@@ -152,7 +157,7 @@ def sign_out_everywhere() -> Page:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@staff_required
+@signed_in_required
 def password() -> Page:
     form = PasswordForm()
     error = None

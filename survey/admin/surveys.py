@@ -1,35 +1,34 @@
-"""The list of surveys and each survey's dashboard."""
+"""The list of surveys and each survey's dashboard. A partner's counts and figures are those
+of its own channels only, and each of its views of a dashboard is audited."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from survey import current_time, get_db, stats
 from survey.admin import charts
-from survey.admin.auth import staff_required
-from survey.admin.blueprint import bp, survey_or_404, survey_page
+from survey.admin.auth import signed_in_required
+from survey.admin.blueprint import audit_partner_view, bp, my_channels, survey_or_404, survey_page
 from survey.deadline_rules import state_at
-from survey.models import SurveyResponse
 from survey.questionnaire_store import all_surveys, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Page, render
 from survey.respond.display import moment
 
 
 @bp.get("/")
-@staff_required
+@signed_in_required
 def home() -> Page:
     return redirect(url_for("admin.surveys"))
 
 
 @bp.get("/surveys")
-@staff_required
+@signed_in_required
 def surveys() -> Page:
     now = current_time()
     with get_db().reading() as db_session:
-        counts = _status_counts(db_session)
+        channels = my_channels(db_session)
+        counts = stats.status_counts(db_session, channels)
         rows = []
         for survey in all_surveys(db_session):
             version = latest_version(db_session, survey)
@@ -44,22 +43,11 @@ def surveys() -> Page:
                     "counts": counts.get(survey.id, {}),
                 }
             )
-    return render_template("admin/surveys.html", rows=rows)
-
-
-def _status_counts(db_session: Session) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {}
-    for survey_id, status, number in db_session.execute(
-        select(SurveyResponse.survey_id, SurveyResponse.status, func.count()).group_by(
-            SurveyResponse.survey_id, SurveyResponse.status
-        )
-    ):
-        counts.setdefault(survey_id, {})[status] = number
-    return counts
+    return render_template("admin/surveys.html", rows=rows, channels=channels)
 
 
 @bp.get("/surveys/<slug>")
-@staff_required
+@signed_in_required
 def dashboard(slug: str) -> Page:
     with get_db().reading() as db_session:
         survey = survey_or_404(db_session, slug)
@@ -70,9 +58,17 @@ def dashboard(slug: str) -> Page:
         languages = questionnaire.languages if questionnaire is not None else ("en",)
         asked = request.args.get("labels")
         labels = asked if asked in languages else languages[0]
+        channels = my_channels(db_session)
         figures = stats.dashboard(
-            db_session, survey, questionnaire, language=labels, no_channel=_("(none)")
+            db_session,
+            survey,
+            questionnaire,
+            language=labels,
+            no_channel=_("(none)"),
+            channels=channels,
         )
+    # Shown only once recorded: which partner read which survey's figures, of which channels.
+    audit_partner_view(survey, channels, "dashboard")
     return render(
         survey_page(
             "admin/dashboard.html",
@@ -80,6 +76,7 @@ def dashboard(slug: str) -> Page:
             label_languages=languages,
             labels=labels,
             figures=figures,
+            channels=channels,
             charts=charts.dashboard_charts(figures),
             number=charts.number,
             percent=charts.percent,

@@ -1,4 +1,5 @@
-"""Accounts of the admin console: the list, adding one, changing a role or (dis)abling one."""
+"""Accounts of the admin console: the list, adding one (a partner with its channels), changing
+a role or a partner's channels, (dis)abling one."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def _users(db_session: Session) -> Later:
                 password=password_text,
                 actor=me(db_session),
                 now=current_time(),
+                channels=form.channels.tags(),
             )
         except accounts.AccountError as problem:
             error = sentence(problem)
@@ -45,7 +47,12 @@ def _users(db_session: Session) -> Later:
     people = accounts.all_users(db_session)
     forms = {
         person.id: UserUpdateForm(
-            formdata=None, data={"role": person.role, "active": person.active}
+            formdata=None,
+            data={
+                "role": person.role,
+                "channels": " ".join(person.channels),
+                "active": person.active,
+            },
         )
         for person in people
     }
@@ -77,6 +84,7 @@ def update_user(user_id: int) -> Page:
                     active=bool(form.active.data),
                     actor=me(db_session),
                     now=current_time(),
+                    channels=form.channels.tags(),
                 )
             except accounts.AccountError as problem:
                 flash(sentence(problem))

@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from survey import accounts, current_time, get_db
 from survey.cli.common import database_errors, settings
 from survey.cli.questionnaires import load_files
+from survey.db import foreign_keys_off
 from survey.questionnaire_store import questionnaire_files
 from survey.settings import Settings, resources_root
 
@@ -33,7 +34,7 @@ def alembic_config(connection: Any = None) -> AlembicConfig:
 def migrate(app: Flask) -> None:
     """Bring the database to the newest migration."""
     engine = get_db(app).engine
-    with engine.begin() as connection:
+    with engine.connect() as connection, foreign_keys_off(connection), connection.begin():
         config = alembic_config(connection)
         # A migration that rewrites stored resume-code hashes needs the app's key, and one
         # that moves export files into the database needs their folder.

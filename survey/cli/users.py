@@ -1,4 +1,4 @@
-"""`survey user add`: accounts of admins and researchers."""
+"""`survey user add`: accounts of admins, researchers and partners."""
 
 from __future__ import annotations
 
@@ -13,17 +13,28 @@ from survey.cli.common import database_errors
 
 @click.group("user")
 def user_group() -> None:
-    """Manage the accounts of admins and researchers."""
+    """Manage the accounts of admins, researchers and partners."""
 
 
 @user_group.command("add")
 @click.argument("email")
-@click.option("--role", required=True, help="admin or researcher")
+@click.option("--role", required=True, help="admin, researcher or partner")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="TAG",
+    help="A ?via= tag whose responses a partner sees (repeat for several; partners only).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 @database_errors
-def user_add_command(email: str, role: str, password_stdin: bool) -> None:
-    """Add an account; prints a generated password once unless --password-stdin is given."""
+def user_add_command(
+    email: str, role: str, channels: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Add an account; prints a generated password once unless --password-stdin is given.
+
+    A partner (a member federation) sees the dashboard of the channels given only."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -31,11 +42,17 @@ def user_add_command(email: str, role: str, password_stdin: bool) -> None:
     with get_db().writing() as session:
         try:
             user = accounts.create_user(
-                session, email=email, role=role, password=password, actor=None, now=current_time()
+                session,
+                email=email,
+                role=role,
+                password=password,
+                actor=None,
+                now=current_time(),
+                channels=channels,
             )
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
-        address = user.email
-    click.echo(f"{role} {address} added")
+        address, seen = user.email, user.channels
+    click.echo(f"{role} {address} added" + (f" (channels: {', '.join(seen)})" if seen else ""))
     if not password_stdin:
         click.echo(f"password (shown once): {password}")

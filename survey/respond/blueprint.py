@@ -4,7 +4,6 @@ see `survey.rendering`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from survey import current_time
+from survey.channels import is_tag
 from survey.deadline_rules import State, may_start, state_at
 from survey.i18n import remember_asked_language
 from survey.models import Survey
@@ -39,15 +39,13 @@ FIRST_SAVE_LIMIT = "300 per minute;3000 per hour"
 # Codes have 60 random bits: guessing is hopeless at any rate a server answers; the limit keeps
 # a script from trying.
 RESUME_LIMIT = "120 per minute;1200 per hour"
-# The whole tag, and nothing else: letters, digits and _ . : - , at most 64 characters.
-_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 @bp.before_app_request
 def _remember_channel() -> None:
     """`?via=<tag>` on any respondent URL becomes the channel of the response started next."""
     via = request.args.get("via")
-    if via and _CHANNEL.fullmatch(via):
+    if via and is_tag(via):
         session[CHANNEL_KEY] = via
 
 

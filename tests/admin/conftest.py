@@ -22,3 +22,14 @@ def admin_client(app: Flask, admin_account: tuple[str, str]) -> FlaskClient:
 @pytest.fixture
 def researcher_client(app: Flask, make_user) -> FlaskClient:
     return signed_in_client(app, *make_user("researcher"))
+
+
+@pytest.fixture
+def partner_account(make_user) -> tuple[str, str]:
+    """A member federation that spreads links tagged ?via=cecop."""
+    return make_user("partner", channels=["cecop"])
+
+
+@pytest.fixture
+def partner_client(app: Flask, partner_account: tuple[str, str]) -> FlaskClient:
+    return signed_in_client(app, *partner_account)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.test import TestResponse
 
 from survey.models import AuditEvent, Survey, SurveyResponse, User
@@ -85,8 +86,10 @@ def schedule_of(app: Flask) -> tuple[Any, ...]:
 
 
 def user_row(app: Flask, email: str) -> User:
+    """The account of `email`, with its channels."""
+    query = select(User).where(User.email == email).options(selectinload(User.channel_rows))
     with app.extensions["survey_db"].reading() as session:
-        return session.scalars(select(User).where(User.email == email)).one()
+        return session.scalars(query).one()
 
 
 def users_of(app: Flask) -> list[tuple[str, str, bool, str]]:

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.admin.console import SIGN_IN, SURVEY
+from tests.admin.console import SIGN_IN, SURVEY, audit_rows, signed_in_client
 from tests.respondent import LANGUAGE_NAMES, shipped_questionnaire
 
 SHARE = f"{SURVEY}/share"
@@ -137,3 +137,45 @@ def test_researchers_and_visitors_cannot_make_links(researcher_client, client):
         assert answer.status_code == 302, path
         assert answer.headers["Location"].startswith(SIGN_IN), path
     assert f'href="{SHARE}"' not in researcher_client.get(SURVEY).get_data(as_text=True)
+
+
+# -- partners: the links of their own channels -------------------------------------------------
+
+
+def test_a_partner_gets_the_links_and_codes_of_its_own_channel_at_once(partner_client):
+    page = partner_client.get(SHARE).get_data(as_text=True)
+
+    assert shown_links(page) == [
+        f"http://localhost/s/we-own-it?via=cecop&lang={language}" for language in LANGUAGES
+    ]
+    assert re.search(r'<select [^>]*name="via"', page)  # its channels to pick from
+    png = partner_client.get(f"{SHARE}/qr.png?via=cecop&lang=it")
+    assert decoded(png.data) == ["http://localhost/s/we-own-it?via=cecop&lang=it"]
+
+
+def test_a_partner_of_several_channels_picks_one(app, make_user):
+    partner = signed_in_client(app, *make_user("partner", channels=["cecop", "cicopa-americas"]))
+    page = partner.get(f"{SHARE}?via=cicopa-americas").get_data(as_text=True)
+
+    assert shown_links(page)[0] == "http://localhost/s/we-own-it?via=cicopa-americas&lang=en"
+    assert '<option selected value="cicopa-americas">' in page
+
+
+def test_a_partner_makes_no_link_for_another_channel_nor_for_none(partner_client):
+    for query in ("?via=other-fed", "?via="):
+        answer = partner_client.get(SHARE + query)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400, query
+        assert "Choose one of your channels." in page
+        assert shown_links(page) == []
+        assert "other-fed" not in page.split("</select>")[0]  # never offered
+    for query in ("?via=other-fed&lang=en", "?lang=en"):
+        assert partner_client.get(f"{SHARE}/qr.png{query}").status_code == 404, query
+
+
+def test_a_partner_s_views_of_the_share_page_are_in_the_audit_log(app, partner_client):
+    partner_client.get(SHARE)
+
+    [event] = audit_rows(app, "share.view")
+    assert event.target == "survey:we-own-it"
+    assert event.after == {"channels": ["cecop"]}

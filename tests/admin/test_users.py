@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tests.admin.console import (
     SCHEDULE,
     any_token,
@@ -32,9 +34,10 @@ def shown_password(answer) -> str:
     return match.group(1)
 
 
-def update(client, email: str, role: str, active: bool):
-    """Save the row of `email` on the users page: a role and, if ticked, "Active"."""
-    data = {"csrf_token": any_token(client), "role": role}
+def update(client, email: str, role: str, active: bool, channels: str = ""):
+    """Save the row of `email` on the users page: a role, a partner's channels and, if ticked,
+    "Active"."""
+    data = {"csrf_token": any_token(client), "role": role, "channels": channels}
     if active:
         data["active"] = "y"
     return client.post(f"/admin/users/{user_row(client.application, email).id}", data=data)
@@ -180,3 +183,86 @@ def test_the_audit_log_lists_sign_ins_failures_and_schedule_changes(
     assert "2027-06-01T10:00:00+00:00" in change[5]
     actions = [row[2] for row in rows if len(row) == 6]
     assert actions.index("schedule.change") < actions.index("sign_in.failed"), "newest first"
+
+
+# -- partners ----------------------------------------------------------------------------------
+
+
+def test_adding_a_partner_with_its_channels(app, admin_client, admin_account):
+    answer = post_form(
+        admin_client,
+        USERS,
+        {"email": "fed@example.org", "role": "partner", "channels": "cecop, cicopa-americas"},
+    )
+    assert answer.status_code == 200, error_summary(answer)
+    password = shown_password(answer)
+    partner = user_row(app, "fed@example.org")
+    assert partner.role == "partner"
+    (event,) = [row for row in audit_rows(app, "user.add") if row.target == "fed@example.org"]
+    assert event.actor == admin_account[0]
+    assert event.after == {
+        "email": "fed@example.org",
+        "role": "partner",
+        "active": True,
+        "channels": ["cecop", "cicopa-americas"],
+    }
+    listed = text_of(admin_client.get(USERS))
+    assert "Channels: cecop, cicopa-americas" in listed
+    assert 'value="cecop cicopa-americas"' in listed  # its row's field, ready to change
+    newcomer = signed_in_client(app, "fed@example.org", password)
+    assert newcomer.get("/admin/surveys").status_code == 200
+    assert newcomer.get(USERS).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "channels", "reason"),
+    [
+        ("partner", "", "A partner needs at least one channel"),
+        ("partner", "cecop fed!", "'fed!' is not a channel tag"),
+        ("researcher", "cecop", "Only partners have channels"),
+    ],
+)
+def test_a_partner_without_channel_a_bad_tag_or_channels_for_staff_are_refused(
+    app, admin_client, role, channels, reason
+):
+    before = everything(app)
+    answer = post_form(
+        admin_client, USERS, {"email": "fed@example.org", "role": role, "channels": channels}
+    )
+    assert answer.status_code == 400
+    assert reason in error_summary(answer)
+    assert '<p class="code"' not in answer.get_data(as_text=True)
+    assert everything(app) == before
+
+
+def test_changing_a_partner_s_channels_is_audited(app, admin_client, admin_account, make_user):
+    email, _password = make_user("partner", channels=["cecop"])
+    answer = update(admin_client, email, "partner", active=True, channels="cecop,  new-fed")
+    assert answer.status_code == 302
+    assert f"The account of {email} was saved." in flashed(admin_client)
+    assert user_row(app, email).channels == ("cecop", "new-fed")
+    (event,) = audit_rows(app, "user.channels")
+    assert (event.actor, event.target) == (admin_account[0], email)
+    assert event.before == {"channels": ["cecop"]}
+    assert event.after == {"channels": ["cecop", "new-fed"]}
+    assert audit_rows(app, "user.update") == []  # role and access unchanged
+
+
+def test_a_researcher_becomes_a_partner_and_back(app, admin_client, make_user):
+    email, _password = make_user("researcher")
+    before = everything(app)
+    update(admin_client, email, "partner", active=True)
+    assert "A partner needs at least one channel" in flashed(admin_client)
+    assert everything(app) == before
+
+    update(admin_client, email, "partner", active=True, channels="cecop")
+    assert (user_row(app, email).role, user_row(app, email).channels) == ("partner", ("cecop",))
+
+    before = everything(app)
+    update(admin_client, email, "researcher", active=True, channels="cecop")
+    assert "Only partners have channels" in flashed(admin_client)
+    assert everything(app) == before
+    update(admin_client, email, "researcher", active=True)
+    assert (user_row(app, email).role, user_row(app, email).channels) == ("researcher", ())
+    actions = [row.action for row in audit_rows(app) if row.target == email]
+    assert actions[-4:] == ["user.update", "user.channels", "user.update", "user.channels"]

@@ -17,7 +17,7 @@ import pyreadstat
 import pytest
 from flask import Flask
 
-from tests.admin.test_dashboard import add_response, survey_ids
+from tests.admin.dashboards import add_response, survey_ids
 
 STARTED = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 FLAGS = ("flag_speeder", "flag_straightlining")
