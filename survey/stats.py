@@ -26,11 +26,15 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    and_,
     case,
     cast,
+    false,
     func,
     literal,
+    or_,
     select,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -40,8 +44,9 @@ from survey.i18n import language_name, text
 from survey.models import Answer, QuestionnaireVersion, SectionProgress, Survey, SurveyResponse
 from survey.questionnaire import quality
 from survey.questionnaire.countries import country_name
-from survey.questionnaire.model import Question, Questionnaire
+from survey.questionnaire.model import SPEEDER_FRACTION, Question, Questionnaire
 from survey.questionnaire.types import type_of
+from survey.questionnaire_store import questionnaire_of
 
 NO_CHANNEL = "(none)"
 
@@ -92,6 +97,7 @@ class Dashboard:
     by_channel: tuple[Count, ...]
     by_language: tuple[Count, ...]  # the language each response was last saved in
     drop_off: tuple[SectionFigures, ...]
+    quality: Quality
     has_country: bool = True
 
 
@@ -158,6 +164,7 @@ def dashboard(
         by_channel=_by_channel(session, scope, no_channel),
         by_language=_by_language(session, scope, language),
         drop_off=_drop_off(session, joined, questionnaire, language),
+        quality=_quality(session, survey, scope, joined, questionnaire, dialect),
         has_country=country_question is not None,
     )
 
@@ -235,7 +242,13 @@ def _median_seconds(
 
 def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:
     """How fast the complete responses to each questionnaire version were (by version number):
-    what the speeder flag is judged against, whatever an export's filters."""
+    what the speeder flag is judged against, whatever an export's filters or a partner's
+    channels."""
+    return dict(_paces(session, survey).values())
+
+
+def _paces(session: Session, survey: Survey) -> dict[int, tuple[int, quality.Pace]]:
+    """Version id -> (version number, how fast its complete responses were)."""
     dialect = session.get_bind().dialect.name
     counts = session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.version, func.count())
@@ -244,20 +257,146 @@ def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:
         .group_by(QuestionnaireVersion.id, QuestionnaireVersion.version)
     ).all()
     return {
-        number: quality.Pace(
-            complete,
-            _median_seconds(
-                session,
-                [
-                    SurveyResponse.survey_id == survey.id,
-                    SurveyResponse.questionnaire_version_id == version_id,
-                ],
+        version_id: (
+            number,
+            quality.Pace(
                 complete,
-                dialect,
+                _median_seconds(
+                    session,
+                    [
+                        SurveyResponse.survey_id == survey.id,
+                        SurveyResponse.questionnaire_version_id == version_id,
+                    ],
+                    complete,
+                    dialect,
+                ),
             ),
         )
         for version_id, number, complete in counts
     }
+
+
+# -- quality flags -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How many of a dashboard's responses each quality flag marks, by the rules the exports'
+    flag_speeder and flag_straightlining follow (survey.questionnaire.quality)."""
+
+    speeders: int | None  # None: no version has enough complete responses to judge by
+    judged: int  # the complete responses of the versions that have
+    straightliners: int
+    flagged: int  # by one flag or both
+    speeder_fraction: float
+
+
+def _quality(
+    session: Session,
+    survey: Survey,
+    scope: Scope,
+    joined: Scope | None,
+    questionnaire: Questionnaire | None,
+    dialect: str,
+) -> Quality:
+    """Speeders in SQL, against each version's median (of the whole survey) times the share
+    its newest questionnaire sets; straightliners by the engine's rule, applied once to each
+    distinct answer of a grid question (grouped in SQL), then counted in SQL."""
+    fraction = questionnaire.speeder_fraction if questionnaire else SPEEDER_FRACTION
+    duration = _duration_seconds(dialect)
+    judged_versions = {
+        version_id: pace
+        for version_id, (_number, pace) in _paces(session, survey).items()
+        if quality.judges_speed(pace)
+    }
+    speeding = or_(
+        false(),
+        *(
+            and_(
+                SurveyResponse.questionnaire_version_id == version_id,
+                duration < fraction * (pace.median_seconds or 0.0),
+            )
+            for version_id, pace in judged_versions.items()
+        ),
+    )
+    complete = [*scope.where(), SurveyResponse.status == "complete"]
+    judged = _count(session, complete, SurveyResponse.questionnaire_version_id.in_(judged_versions))
+    # Counted even when no version can be judged yet (then 0, shown as not judged): the
+    # dashboard's statements are the same whatever the number of responses.
+    speeders = _count(session, complete, speeding)
+    straight = _straight_answers(session, survey, joined, dialect)
+    straightliners = (
+        session.scalar(
+            _within(
+                select(func.count(func.distinct(Answer.response_id))).where(straight),
+                joined,
+                Answer.response_id,
+            )
+        )
+        or 0
+    )
+    either = or_(
+        and_(SurveyResponse.status == "complete", speeding),
+        SurveyResponse.id.in_(select(Answer.response_id).where(straight)),
+    )
+    return Quality(
+        speeders=speeders if judged_versions else None,
+        judged=judged,
+        straightliners=straightliners,
+        flagged=_count(session, scope.where(), either),
+        speeder_fraction=fraction,
+    )
+
+
+def _count(session: Session, where: list[ColumnElement[bool]], *more: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).where(*where, *more)) or 0
+
+
+def _straight_answers(
+    session: Session, survey: Survey, joined: Scope | None, dialect: str
+) -> ColumnElement[bool]:
+    """A condition on answers: one of the grid answers that are straightlining. Each distinct
+    answer to a grid question (as stored JSON text) is judged once, by the engine."""
+    grids = sorted(
+        {
+            question_id
+            for version in session.scalars(
+                select(QuestionnaireVersion).where(QuestionnaireVersion.survey_id == survey.id)
+            )
+            for question_id in quality.grids(questionnaire_of(version))
+        }
+    )
+    value_text = _value_text(dialect)
+    distinct = _within(
+        select(Answer.question_id, value_text)
+        .where(Answer.question_id.in_(grids))
+        .group_by(Answer.question_id, value_text),
+        joined,
+        Answer.response_id,
+    )
+    straight = [
+        (question_id, raw)
+        for question_id, raw in (session.execute(distinct) if grids else ())
+        if quality.straightlined({question_id: _decoded_map(raw)}, (question_id,))
+    ]
+    if not straight:
+        return false()
+    return tuple_(Answer.question_id, value_text).in_(straight)
+
+
+def _value_text(dialect: str) -> ColumnElement[str]:
+    """An answer's stored JSON as text: as stored on SQLite (its index on question and value
+    holds it), cast on PostgreSQL (whose json type has no equality to group by)."""
+    if dialect == "sqlite":
+        return type_coerce(Answer.value, String)
+    return cast(Answer.value, String)
+
+
+def _decoded_map(raw: str | None) -> Any:
+    try:
+        return json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
 
 
 def _day_of_start(dialect: str) -> ColumnElement[date | str]:
@@ -294,9 +433,7 @@ def _answer_counts(
     """
     if not question_ids:
         return {}
-    value_text: ColumnElement[str] = (
-        type_coerce(Answer.value, String) if dialect == "sqlite" else cast(Answer.value, String)
-    )
+    value_text = _value_text(dialect)
     counts: dict[str, dict[str, int]] = {}
     query = (
         select(Answer.question_id, value_text, func.count())

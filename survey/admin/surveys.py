@@ -11,6 +11,7 @@ from survey.admin import charts
 from survey.admin.auth import signed_in_required
 from survey.admin.blueprint import audit_partner_view, bp, my_channels, survey_or_404, survey_page
 from survey.deadline_rules import state_at
+from survey.questionnaire import quality
 from survey.questionnaire_store import all_surveys, latest_version, questionnaire_of, schedule_of
 from survey.rendering import Page, render
 from survey.respond.display import moment
@@ -81,5 +82,7 @@ def dashboard(slug: str) -> Page:
             number=charts.number,
             percent=charts.percent,
             duration=charts.duration,
+            min_complete=quality.MIN_COMPLETE_TO_JUDGE,
+            min_rows=quality.MIN_GRID_ROWS,
         )
     )

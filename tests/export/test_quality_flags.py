@@ -4,6 +4,7 @@ who must be flagged and who must not, read back with each format's own reader.""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
 import zipfile
@@ -17,7 +18,8 @@ import pyreadstat
 import pytest
 from flask import Flask
 
-from tests.admin.dashboards import add_response, survey_ids
+from tests.admin.console import signed_in_client
+from tests.admin.dashboards import add_response, dashboard, plain, survey_ids
 
 STARTED = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 FLAGS = ("flag_speeder", "flag_straightlining")
@@ -207,3 +209,46 @@ def test_leaving_out_flagged_is_off_by_default(app, make_export):
     _export, path = make_export("csv", include_partial=True)
 
     assert len(read_rows("csv", path)) == PLAIN + len(KNOWN)
+
+
+# -- the dashboard counts the same responses ---------------------------------------------------
+
+
+def test_the_dashboard_counts_the_flagged_as_the_export_flags_them(app, make_export, make_user):
+    add_known(app)
+    _export, path = make_export("csv", include_partial=True, include_screened_out=True)
+    rows = read_rows("csv", path)
+    exported = {flag: sum(row[flag] == "1" for row in rows) for flag in FLAGS}
+    either = sum("1" in (row["flag_speeder"], row["flag_straightlining"]) for row in rows)
+
+    page = dashboard(signed_in_client(app, *make_user("researcher")))
+
+    assert exported == {"flag_speeder": 1, "flag_straightlining": 3}
+    assert page.figure("speeders") == "1 (4.8 %)"  # of the 21 complete responses
+    assert page.figure("straightlining") == "3 (13.6 %)"  # of the 22 started
+    assert page.figure("flagged") == f"{either} (18.2 %)"
+    text = plain(html.unescape(page.markup))
+    assert "less than 40.0 % of the median time" in text
+    assert "at least 4 rows answered" in text
+
+
+def test_before_20_complete_responses_the_dashboard_judges_no_speeder(app, make_user):
+    add_known(app, plain=PLAIN - 2)
+
+    page = dashboard(signed_in_client(app, *make_user("researcher")))
+
+    assert page.figure("speeders") == "–"
+    assert "not judged yet" in page.markup
+    assert page.figure("straightlining").startswith("3 ")
+
+
+def test_a_partner_sees_the_flags_of_its_own_channel(app, make_user):
+    add_known(app)
+
+    speeders = dashboard(signed_in_client(app, *make_user("partner", channels=["speeder"])))
+    straight = dashboard(signed_in_client(app, *make_user("partner", channels=["straight"])))
+
+    assert speeders.figure("speeders").startswith("1 ")  # judged against the whole survey
+    assert speeders.figure("straightlining").startswith("0 ")
+    assert straight.figure("speeders").startswith("0 ")
+    assert straight.figure("flagged").startswith("1 ")
