@@ -19,6 +19,8 @@ from survey.settings import PROJECT_ROOT
 from tests.conftest import WE_OWN_IT
 
 SLUG = "we-own-it"
+# A respondent page's weight with an empty cache: bytes of HTML, CSS and JavaScript.
+PAGE_WEIGHT_LIMIT = 75_000
 TRANSLATIONS = PROJECT_ROOT / "survey" / "translations"
 # Each in itself.
 LANGUAGE_NAMES = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import random
 import re
-import secrets
 import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -16,10 +15,10 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from survey.admin import charts
-from survey.models import Answer, QuestionnaireVersion, SectionProgress, Survey, SurveyResponse
-from survey.questionnaire_store import find_survey, latest_version
+from survey.models import Answer, SectionProgress, SurveyResponse
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 from tests.staff import sign_in
+from tests.stored_responses import add_other_survey, add_response, survey_ids
 
 SLUG = "we-own-it"
 PAGE = f"/admin/surveys/{SLUG}"
@@ -130,76 +129,6 @@ def dashboard(client, query: str = "") -> Page:
 
 
 # -- writing a data set directly -----------------------------------------------------------------
-
-
-def survey_ids(app: Flask, slug: str = SLUG) -> tuple[int, int]:
-    with app.extensions["survey_db"].reading() as session:
-        survey = find_survey(session, slug)
-        assert survey is not None
-        version = latest_version(session, survey)
-        assert version is not None
-        return survey.id, version.id
-
-
-def add_other_survey(app: Flask) -> tuple[int, int]:
-    """A second survey whose responses must never count on the first one's dashboard."""
-    with app.extensions["survey_db"].writing() as session:
-        survey = Survey(slug="other", default_language="en", timezone="UTC")
-        session.add(survey)
-        session.flush()
-        version = QuestionnaireVersion(
-            survey_id=survey.id, version=1, fingerprint="x", source="", source_name="x.yaml"
-        )
-        session.add(version)
-        session.flush()
-        return survey.id, version.id
-
-
-def add_response(
-    session,
-    ids: tuple[int, int],
-    *,
-    status: str = "in_progress",
-    started: datetime,
-    seconds: int | None = None,
-    channel: str | None = None,
-    answers: dict[str, Any] | None = None,
-    reached: list[str] = (),  # type: ignore[assignment]
-    finished: list[str] = (),  # type: ignore[assignment]
-) -> None:
-    survey_id, version_id = ids
-    response_id = secrets.token_hex(16)
-    submitted = started + timedelta(seconds=seconds) if status == "complete" else None
-    session.add(
-        SurveyResponse(
-            id=response_id,
-            survey_id=survey_id,
-            questionnaire_version_id=version_id,
-            resume_code_hash=secrets.token_hex(32),
-            status=status,
-            language="en",
-            channel=channel,
-            consent_version="2027-1",
-            started_at=started,
-            updated_at=submitted or started,
-            submitted_at=submitted,
-        )
-    )
-    session.flush()
-    for question_id, value in (answers or {}).items():
-        session.add(
-            Answer(response_id=response_id, question_id=question_id, section_id="x", value=value)
-        )
-    for section_id in reached:
-        session.add(
-            SectionProgress(
-                response_id=response_id,
-                section_id=section_id,
-                reached_at=started,
-                completed_at=started if section_id in finished else None,
-            )
-        )
-    session.flush()
 
 
 MEMBER_PATH = [
