@@ -7,7 +7,8 @@ participation page"):
 1. Every count under 5 is published as "fewer than 5" (FEWER), the total included.
 2. A table that has such a count, and counts of 5 or more, also hides its smallest count of 5
    or more (HIDDEN, the first by key among equals): without it, the table's total minus the
-   counts shown would give the sum of the small ones.
+   counts shown would give the sum of the small ones. (Unless the others give it away anyway:
+   a 5 with another 5 after it, or a 6 before it, stays shown.)
 3. The published figures are then checked as a reader who knows this rule would read them: an
    exact count is itself, "fewer than 5" is 0 to 4 (1 to 4 where the row's presence says
    someone is there: a listed country, the first and last day), "hidden" is at least 5 and at
@@ -109,7 +110,12 @@ def _hide_small(cells: Sequence[Cell]) -> tuple[Figure, ...]:
     hidden = None
     if large and len(large) < len(cells):
         hidden = min(large, key=lambda cell: (cell.count, cell.key)).key
-    return tuple(_as_published(cell, hidden) for cell in cells)
+    figures = tuple(_as_published(cell, hidden) for cell in cells)
+    if hidden is not None and _own_bounds(_figure_in(figures, hidden), figures).pinned:
+        # A 5 before another 5, or before a 6 shown with an earlier key: hiding it hides
+        # nothing, so it is shown.
+        return tuple(_as_published(cell, None) for cell in cells)
+    return figures
 
 
 def _as_published(cell: Cell, hidden: str | None) -> Figure:
@@ -181,7 +187,11 @@ def problems(publication: Publication) -> list[str]:
 
 
 def _figure(publication: Publication, name: str, key: str) -> Figure:
-    return next(item for item in publication.tables[name] or () if item.key == key)
+    return _figure_in(publication.tables[name] or (), key)
+
+
+def _figure_in(figures: Sequence[Figure], key: str) -> Figure:
+    return next(item for item in figures if item.key == key)
 
 
 def _own_bounds(figure: Figure, table: Sequence[Figure]) -> Bounds:

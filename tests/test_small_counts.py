@@ -187,9 +187,17 @@ def test_every_count_small_and_solvable_withholds_the_table(counts):
     assert publication.total == Figure(TOTAL, Shown.EXACT, sum(counts))
 
 
+def test_a_5_before_another_5_stays_shown():
+    """Hidden, "a" would be known to be 5: at least 5, and not more than "b" after it."""
+    publication = publish(17, {"country": cells(5, 5, 3, 4)})
+    assert shown(publication) == {"a": "5", "b": "5", "c": "fewer", "d": "fewer"}
+    assert possible_values(publication)["c"] == {3, 4}
+    assert_nothing_small_can_be_worked_out(publication)
+
+
 def test_a_hidden_count_pinned_by_an_equal_one_withholds_the_table():
-    """Hidden "a" (5) comes before the shown "b" (5): a reader knows it is 5, so the two small
-    counts are known to make 3 together."""
+    """Hidden, "a" (5) would be known to be 5 ("b", 5, comes after it), so the two small
+    counts are known to make 3 together, shown or hidden."""
     publication = publish(13, {"country": cells(5, 5, 2, 1)})
     assert publication.tables["country"] is None
     baseline = Publication(
