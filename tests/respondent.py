@@ -228,6 +228,10 @@ RESPONDENT_INTERFACE = (
     "Thank you, your answers were submitted",
     "Received on %(when)s (%(zone)s, %(offset)s).",
     "Your answers count in the global study. You can close this page.",
+    "See how many people have taken part",
+    "How many people have taken part",
+    "Responses submitted",
+    "No one has submitted their answers yet.",
     "There is a problem",
     "Error:",
 )
