@@ -213,7 +213,7 @@ def _by_country(
 
 
 def _day_label(key: str, language: str) -> str:
-    """A day (ISO) as written in `language`: 10 Jan 2027, 10 janv. 2027."""
+    """A day (ISO) as written in `language`: Jan 10, 2027; 10 janv. 2027."""
     return format_date(date.fromisoformat(key), "medium", locale=language)
 
 
