@@ -28,7 +28,7 @@ def select_locale() -> str:
     languages = page_languages()
     asked = request.args.get("lang")
     if asked in languages:
-        session[LANGUAGE_SESSION_KEY] = asked
+        _remember_language(asked)
         return asked
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages:
@@ -59,7 +59,14 @@ def remember_asked_language() -> None:
     page it leads to is in that language too."""
     asked = request.args.get("lang")
     if asked and asked in interface_languages():
-        session[LANGUAGE_SESSION_KEY] = asked
+        _remember_language(asked)
+
+
+def _remember_language(language: str) -> None:
+    """Keep the person's choice in their cookie; a choice already kept sends no new cookie (a
+    page that sets none may be kept by a shared cache)."""
+    if session.get(LANGUAGE_SESSION_KEY) != language:
+        session[LANGUAGE_SESSION_KEY] = language
 
 
 def interface_languages() -> tuple[str, ...]:

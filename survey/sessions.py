@@ -14,7 +14,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CODES_KEY = "resume_codes"  # slug -> resume code
@@ -68,7 +68,8 @@ class SurveySession(SecureCookieSession):
 
 
 class SurveySessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, expiring when the last survey it holds a code for ends."""
+    """Flask's signed cookie, expiring when the last survey it holds a code for ends; a
+    response that sets it is never left for shared caches to keep."""
 
     session_class = SurveySession
 
@@ -92,3 +93,9 @@ class SurveySessionInterface(SecureCookieSessionInterface):
         if not moments:
             return None  # nothing of a respondent's: a cookie that ends with the browser
         return datetime.fromtimestamp(max(moments), UTC)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        super().save_session(app, session, response)
+        if response.cache_control.public and "Set-Cookie" in response.headers:
+            # A shared cache would hand this browser's cookie to whoever asks next.
+            response.headers["Cache-Control"] = "no-store"

@@ -143,10 +143,10 @@ def dashboard(
     # counting them needs no look-up of their responses, which on SQLite is what costs most
     # at 100,000 responses.
     joined = None if _holds_every_response(session, scope, started) else scope
-    country_question = _country_question(questionnaire)
+    country = country_question(questionnaire)
     breakdowns = _breakdown_questions(questionnaire)
     picks = [item for item in breakdowns if type_of(item).list_answer]
-    single = [item for item in (country_question, *breakdowns) if item and item not in picks]
+    single = [item for item in (country, *breakdowns) if item and item not in picks]
     counts = _answer_counts(session, joined, [item.id for item in single], dialect)
     counts.update(_choice_counts(session, joined, [item.id for item in picks], dialect))
     return Dashboard(
@@ -157,7 +157,7 @@ def dashboard(
         completion_rate=completed / eligible if eligible > 0 else None,
         median_seconds=_median_duration(session, scope, completed, dialect),
         per_day=_per_day(session, scope, dialect),
-        by_country=_by_country(country_question, counts, language),
+        by_country=_by_country(country, counts, language),
         breakdowns=tuple(
             _breakdown(item, counts.get(item.id, {}), language) for item in breakdowns
         ),
@@ -165,8 +165,47 @@ def dashboard(
         by_language=_by_language(session, scope, language),
         drop_off=_drop_off(session, joined, questionnaire, language),
         quality=_quality(session, survey, scope, joined, questionnaire, dialect),
-        has_country=country_question is not None,
+        has_country=country is not None,
     )
+
+
+@dataclass(frozen=True)
+class Participation:
+    """A survey's complete (submitted) responses: in all, by the answer to its country question
+    (None: it has none), and per UTC day of submission from the first to the last."""
+
+    total: int
+    by_country: dict[str, int] | None  # the answer (a country code) -> responses, "" for none
+    by_day: tuple[tuple[date, int], ...]  # days without a submission included, as 0
+
+
+def participation(
+    session: Session, survey: Survey, questionnaire: Questionnaire | None
+) -> Participation:
+    """How many people have taken part in `survey`, counted in the database (two GROUP BYs):
+    the figures of the public participation page, the same in every language."""
+    dialect = session.get_bind().dialect.name
+    complete = (SurveyResponse.survey_id == survey.id, SurveyResponse.status == "complete")
+    day = _utc_day(SurveyResponse.submitted_at, dialect)
+    by_day = _count_by_day(session, select(day, func.count()).where(*complete).group_by(day))
+    total = sum(number for _day, number in by_day)
+    country = country_question(questionnaire)
+    if country is None:
+        return Participation(total, None, by_day)
+    value_text = _value_text(dialect)
+    query = (
+        select(value_text, func.count())
+        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(Answer.question_id == country.id, *complete)
+        .group_by(value_text)
+    )
+    by_country: dict[str, int] = {}
+    for raw, number in session.execute(query):
+        _add_value(by_country, raw, number)
+    given = sum(by_country.values())
+    if given < total:
+        by_country[""] = total - given
+    return Participation(total, by_country, by_day)
 
 
 # -- queries -----------------------------------------------------------------------------------
@@ -399,26 +438,34 @@ def _decoded_map(raw: str | None) -> Any:
         return None
 
 
-def _day_of_start(dialect: str) -> ColumnElement[date | str]:
-    """The UTC day a response was started: a date on PostgreSQL, ISO text on SQLite."""
+def _utc_day(moment: InstrumentedAttribute[Any], dialect: str) -> ColumnElement[date | str]:
+    """The UTC day of a response's moment: a date on PostgreSQL, ISO text on SQLite."""
     if dialect == "sqlite":
-        return func.date(SurveyResponse.started_at)  # stored as naive UTC text
-    return func.date(func.timezone("UTC", SurveyResponse.started_at))
+        return func.date(moment)  # stored as naive UTC text
+    return func.date(func.timezone("UTC", moment))
 
 
-def _per_day(session: Session, scope: Scope, dialect: str) -> tuple[Count, ...]:
-    day = _day_of_start(dialect)
+def _count_by_day(session: Session, query: Select[date | str, int]) -> tuple[tuple[date, int], ...]:
+    """The (day, count) rows of `query` from its first day to its last, days without any
+    included (as 0)."""
     counts: dict[date, int] = {}
-    for value, number in session.execute(
-        select(day, func.count()).where(*scope.where()).group_by(day)
-    ):
+    for value, number in session.execute(query):
         key = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         counts[key] = number
     if not counts:
         return ()
     first, last = min(counts), max(counts)
     days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
-    return tuple(Count(day.isoformat(), day.isoformat(), counts.get(day, 0)) for day in days)
+    return tuple((day, counts.get(day, 0)) for day in days)
+
+
+def _per_day(session: Session, scope: Scope, dialect: str) -> tuple[Count, ...]:
+    day = _utc_day(SurveyResponse.started_at, dialect)
+    query = select(day, func.count()).where(*scope.where()).group_by(day)
+    return tuple(
+        Count(day.isoformat(), day.isoformat(), number)
+        for day, number in _count_by_day(session, query)
+    )
 
 
 def _answer_counts(
@@ -441,12 +488,15 @@ def _answer_counts(
         .group_by(Answer.question_id, value_text)
     )
     for question_id, raw, number in session.execute(_within(query, scope, Answer.response_id)):
-        value = _decode(raw)
-        if value is None:
-            continue
-        per_value = counts.setdefault(question_id, {})
-        per_value[str(value)] = per_value.get(str(value), 0) + number
+        _add_value(counts.setdefault(question_id, {}), raw, number)
     return counts
+
+
+def _add_value(counts: dict[str, int], raw: str | float | None, number: int) -> None:
+    """Count `number` answers stored as `raw` under their value as text (none: not counted)."""
+    value = _decode(raw)
+    if value is not None:
+        counts[str(value)] = counts.get(str(value), 0) + number
 
 
 def _choice_counts(
@@ -558,7 +608,8 @@ def _drop_off(
 # -- labels ------------------------------------------------------------------------------------
 
 
-def _country_question(questionnaire: Questionnaire | None) -> Question | None:
+def country_question(questionnaire: Questionnaire | None) -> Question | None:
+    """The question that gives a response's country (the questionnaire's own `analysis`)."""
     if questionnaire is None or questionnaire.country_question is None:
         return None
     return questionnaire.question(questionnaire.country_question)
@@ -577,12 +628,20 @@ def _by_country(
     the country question is a single choice."""
     if question is None:
         return ()
-    labels = {str(choice.code): text(choice.label, language) for choice in question.choices}
     items = [
-        Count(code, labels.get(code) or country_name(code, language), number)
+        Count(code, country_label(question, code, language), number)
         for code, number in counts.get(question.id, {}).items()
     ]
     return tuple(sorted(items, key=lambda item: (-item.count, item.label)))
+
+
+def country_label(question: Question, code: str, language: str) -> str:
+    """A country as the questionnaire names it in `language`: its choice's label when the
+    country question is a single choice, else the country's name."""
+    for choice in question.choices:
+        if str(choice.code) == code:
+            return text(choice.label, language) or country_name(code, language)
+    return country_name(code, language)
 
 
 def _breakdown(question: Question, counts: dict[str, int], language: str) -> Breakdown:

@@ -32,6 +32,7 @@ from survey.extensions import limiter
 from survey.message_catalogs import compile_catalogs
 from survey.models import Base
 from survey.questionnaire_store import load_questionnaire
+from survey.respond.participation import published_figures
 from survey.settings import PROJECT_ROOT, Settings
 
 # The system's Chromium, one per session for every folder that drives it (Playwright's sync API
@@ -245,7 +246,7 @@ def app(
 
     One app is built per database and distinct settings, and shared by the tests of a process;
     each test gets it with instance and exports folders of its own (in `tmp_path`), the clock
-    set back and the rate limits forgotten.
+    set back, the rate limits and the participation page's figures forgotten.
 
     A test runs in one transaction, rolled back at its end: every session of the app joins the
     transaction of one connection in a savepoint of its own (Database.sessions_on), so what the
@@ -273,6 +274,7 @@ def app(
     flask_app.config.update(SURVEY_SETTINGS=own_folders, SURVEY_CLOCK=clock)
     flask_app.instance_path = str(tmp_path.resolve())
     limiter.reset()
+    published_figures(flask_app).clear()
     db = get_db(flask_app)
     if "real_commits" in request.fixturenames:
         yield flask_app

@@ -19,6 +19,8 @@ from survey.settings import PROJECT_ROOT
 from tests.conftest import WE_OWN_IT
 
 SLUG = "we-own-it"
+# A respondent page's weight with an empty cache: bytes of HTML, CSS and JavaScript.
+PAGE_WEIGHT_LIMIT = 75_000
 TRANSLATIONS = PROJECT_ROOT / "survey" / "translations"
 # Each in itself.
 LANGUAGE_NAMES = {
@@ -226,6 +228,10 @@ RESPONDENT_INTERFACE = (
     "Thank you, your answers were submitted",
     "Received on %(when)s (%(zone)s, %(offset)s).",
     "Your answers count in the global study. You can close this page.",
+    "See how many people have taken part",
+    "How many people have taken part",
+    "Responses submitted",
+    "No one has submitted their answers yet.",
     "There is a problem",
     "Error:",
 )

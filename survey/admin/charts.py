@@ -1,10 +1,5 @@
-"""Charts for the dashboard as SVG markup rendered on the server (no JavaScript).
-
-Each chart is an image (role="img") named by its <title> and <desc>; the page puts a table with
-the same numbers after it. No style attributes (the CSP allows only the stylesheet): colours
-and fonts are presentation attributes, sizes come from the viewBox so the chart scales to the
-width of its column. Every piece of text is escaped.
-"""
+"""The dashboard's charts, drawn by `survey.charts`: every bar to scale, its count written
+beside it and kept in its group's data-label, data-series and data-value."""
 
 from __future__ import annotations
 
@@ -14,18 +9,14 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from survey import charts
+from survey.charts import Bar
 
 if TYPE_CHECKING:
     from survey.stats import Breakdown, Count, Dashboard, SectionFigures
 
-WIDTH = 400
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-TEXT = "#0b0c0c"
-MUTED = "#505a5f"
-AXIS = "#b1b4b6"
-COLOURS = ("#1d70b8", "#00703c", "#8a4a00")
-LABEL_CHARACTERS = 46
 NBSP = "\u00a0"  # keeps a number with its unit on one line
 
 
@@ -59,54 +50,6 @@ def duration(seconds: float | None) -> str:
     return f"{secs}{NBSP}s"
 
 
-def _attributes(values: dict[str, object]) -> str:
-    return "".join(
-        f' {name.rstrip("_").replace("_", "-")}="{escape(str(value))}"'
-        for name, value in values.items()
-    )
-
-
-def _element(name: str, content: str | None = None, **attributes: object) -> str:
-    """One SVG element; `content` is text (escaped here), or None for an empty element."""
-    if content is None:
-        return f"<{name}{_attributes(attributes)}/>"
-    return f"<{name}{_attributes(attributes)}>{escape(content)}</{name}>"
-
-
-def _group(children: Sequence[str], **attributes: object) -> str:
-    return f"<g{_attributes(attributes)}>{''.join(children)}</g>"
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
-
-
-def _svg(
-    chart_id: str, title: str, description: str, height: float, kind: str, body: list[str]
-) -> Markup:
-    opening = _attributes(
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "class": f"chart chart-{kind}",
-            "id": chart_id,
-            "viewBox": f"0 0 {WIDTH} {height:g}",
-            "width": "100%",
-            "role": "img",
-            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
-            "font-family": FONT,
-            "font-size": 15,
-            "fill": TEXT,
-        }
-    )
-    return Markup(
-        f"<svg{opening}>"
-        + _element("title", title, id=f"{chart_id}-title")
-        + _element("desc", description, id=f"{chart_id}-desc")
-        + "".join(body)
-        + "</svg>"
-    )
-
-
 def bar_chart(
     chart_id: str,
     title: str,
@@ -115,42 +58,30 @@ def bar_chart(
     series: Sequence[Series],
 ) -> Markup:
     """Horizontal bars, one group per category: the label above, one bar per series."""
-    bar, gap, label_height = 16, 4, 20
-    legend = 24 if len(series) > 1 else 0
-    row = label_height + len(series) * (bar + gap) + 8
-    height = max(legend + row * len(labels), 24)
-    largest = max((value for item in series for value in item.values), default=0)
-    span = WIDTH - 72  # room for the number after the longest bar
-    body: list[str] = []
-    if legend:
-        x = 0
-        for index, item in enumerate(series):
-            body.append(_element("rect", x=x, y=4, width=12, height=12, fill=COLOURS[index % 3]))
-            body.append(_element("text", item.name, x=x + 17, y=16))
-            x += 30 + 9 * len(item.name)
-    if not labels:
-        body.append(_element("text", _("No data yet"), x=0, y=16, fill=MUTED))
-    for position, label in enumerate(labels):
-        top = legend + position * row
-        body.append(_element("text", _short(label), x=0, y=top + 15))
-        for index, item in enumerate(series):
-            value = item.values[position]
-            length = 0.0 if largest == 0 else span * value / largest
-            y = top + label_height + index * (bar + gap)
-            name = f"{label}: {number(value)}" + (f" ({item.name})" if len(series) > 1 else "")
-            shapes = [
-                _element("title", name),
-                _element(
-                    "rect", x=0, y=y, width=f"{length:.1f}", height=bar, fill=COLOURS[index % 3]
-                ),
-                _element("text", number(value), x=f"{length + 4:.1f}", y=y + bar - 3),
-            ]
-            body.append(
-                _group(
-                    shapes, class_="bar", data_label=label, data_series=item.name, data_value=value
-                )
+    return charts.bar_chart(
+        chart_id,
+        title,
+        description,
+        labels,
+        [
+            (
+                item.name,
+                [
+                    Bar(
+                        value,
+                        number(value),
+                        attributes={
+                            "data_label": label,
+                            "data_series": item.name,
+                            "data_value": value,
+                        },
+                    )
+                    for label, value in zip(labels, item.values, strict=True)
+                ],
             )
-    return _svg(chart_id, title, description, height, "bars", body)
+            for item in series
+        ],
+    )
 
 
 def column_chart(
@@ -161,62 +92,17 @@ def column_chart(
     values: Sequence[int],
 ) -> Markup:
     """Vertical columns in order (days), with the first and last label under the axis."""
-    height, left, right, top, bottom = 220, 52, 8, 14, 40
-    plot_width, plot_height = WIDTH - left - right, height - top - bottom
-    largest = max(values, default=0)
-    baseline = top + plot_height
-    body = _column_axes(left, right, top, baseline, largest)
-    if not labels:
-        body.append(_element("text", _("No data yet"), x=left + 4, y=baseline - 8, fill=MUTED))
-    step = plot_width / max(len(labels), 1)
-    width = max(step * 0.8, 1.0)
-    for position, (label, value) in enumerate(zip(labels, values, strict=True)):
-        length = 0.0 if largest == 0 else plot_height * value / largest
-        x = left + position * step + (step - width) / 2
-        column = _element(
-            "rect",
-            x=f"{x:.2f}",
-            y=f"{baseline - length:.2f}",
-            width=f"{width:.2f}",
-            height=f"{length:.2f}",
-            fill=COLOURS[0],
-        )
-        title_text = _element("title", f"{label}: {number(value)}")
-        body.append(_group([title_text, column], class_="bar", data_label=label, data_value=value))
-    if labels:
-        body.append(_element("text", labels[0], x=left, y=baseline + 18, fill=MUTED))
-    if len(labels) > 1:
-        end = WIDTH - right
-        body.append(
-            _element("text", labels[-1], x=end, y=baseline + 18, text_anchor="end", fill=MUTED)
-        )
-    return _svg(chart_id, title, description, height, "columns", body)
-
-
-def _column_axes(left: int, right: int, top: int, baseline: int, largest: int) -> list[str]:
-    """The baseline with 0, and (when there is a column) a dashed line at the largest value."""
-    body = [
-        _element("line", x1=left, y1=baseline, x2=WIDTH - right, y2=baseline, stroke=AXIS),
-        _element("text", "0", x=left - 6, y=baseline + 4, text_anchor="end", fill=MUTED),
-    ]
-    if largest:
-        right_end = WIDTH - right
-        body.append(
-            _element(
-                "line",
-                None,
-                x1=left,
-                y1=top,
-                x2=right_end,
-                y2=top,
-                stroke=AXIS,
-                stroke_dasharray="3 3",
-            )
-        )
-        body.append(
-            _element("text", number(largest), x=left - 6, y=top + 4, text_anchor="end", fill=MUTED)
-        )
-    return body
+    return charts.column_chart(
+        chart_id,
+        title,
+        description,
+        labels,
+        [
+            Bar(value, number(value), attributes={"data_label": label, "data_value": value})
+            for label, value in zip(labels, values, strict=True)
+        ],
+        largest_text=number(max(values, default=0)),
+    )
 
 
 def _categories(chart_id: str, title: str, description: str, counts: Sequence[Count]) -> Markup:

@@ -12,7 +12,8 @@ from babel import Locale, UnknownLocaleError
 COUNTRY_CODES: frozenset[str] = frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-def _sort_key(name: str) -> str:
+def sort_key(name: str) -> str:
+    """A name as an alphabetical list sorts it in any language: case and accents aside."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -29,7 +30,7 @@ def country_names(language: str) -> tuple[tuple[str, str], ...]:
     for country in pycountry.countries:
         name = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
         pairs.append((country.alpha_2, str(name)))
-    return tuple(sorted(pairs, key=lambda pair: _sort_key(pair[1])))
+    return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
 
 
 def country_name(code: str, language: str) -> str:

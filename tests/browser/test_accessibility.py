@@ -3,6 +3,7 @@ and the pages of the note, acknowledge and geopoint question types)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from survey.questionnaire_store import load_questionnaire
+from tests.admin.dashboards import add_response, survey_ids
 from tests.browser import test_notes_and_places as places
 from tests.browser.journey import (
     expect_section,
@@ -55,7 +57,7 @@ def audit() -> Audit:
     return Audit()
 
 
-def test_every_page_of_the_member_journey(page, live_server, audit):
+def test_every_page_of_the_member_journey(page, app, live_server, audit):
     page.goto(welcome_url(live_server))
     audit(page, "welcome")
     page.get_by_role("button", name="Start the survey").click()
@@ -80,6 +82,23 @@ def test_every_page_of_the_member_journey(page, live_server, audit):
     page.get_by_role("button", name="Submit my answers").click()
     expect(page.locator("h1")).to_have_text("Thank you, your answers were submitted")
     audit(page, "thanks")
+
+    # Enough others for the participation page to show its charts and tables.
+    with app.extensions["survey_db"].writing() as session:
+        for index, country in enumerate(["KE"] * 6 + ["AR"] * 2 + ["FR"] * 9):
+            started = datetime(2027, 1, 10 + index % 3, 9, tzinfo=UTC)
+            add_response(
+                session,
+                survey_ids(app),
+                status="complete",
+                started=started,
+                seconds=600,
+                answers={"country": country},
+            )
+    page.get_by_role("link", name="See how many people have taken part").click()
+    expect(page.locator("h1")).to_have_text("How many people have taken part")
+    expect(page.locator("#table-by-country")).to_contain_text("fewer than 5")
+    audit(page, "participation")
     audit.assert_clean()
 
 

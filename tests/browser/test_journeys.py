@@ -18,11 +18,9 @@ from tests.browser.journey import (
     start,
     welcome_url,
 )
-from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS
+from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, PAGE_WEIGHT_LIMIT
 
 pytestmark = pytest.mark.browser
-
-PAGE_WEIGHT_LIMIT = 75_000  # bytes of HTML, CSS and JavaScript for one page, empty cache
 
 TITLES = {
     "about_you": "About you",

@@ -341,6 +341,10 @@ def _unknown_code(app, client, clock) -> tuple[Respondent, str, int]:
     return Respondent(client), f"{BASE}/resume/{UNUSED_CODE}", 404
 
 
+def _participation(app, client, clock) -> tuple[Respondent, str, int]:
+    return Respondent(client), f"{BASE}/participation", 200
+
+
 PAGES: dict[str, Callable[..., tuple[Respondent, str, int]]] = {
     "welcome": _welcome,
     "section": _section,
@@ -351,6 +355,7 @@ PAGES: dict[str, Callable[..., tuple[Respondent, str, int]]] = {
     "closed": _closed,
     "resume link": _resume_link,
     "unknown resume code": _unknown_code,
+    "participation": _participation,
 }
 # Pages that are the welcome page answering a resume code: their links lead to the welcome page.
 SWITCHED_PAGES = [page for page in PAGES if page != "unknown resume code"]
