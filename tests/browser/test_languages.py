@@ -73,17 +73,19 @@ def answer_sections(page: Page, section_ids: list[str], language: str) -> None:
         next_page(page, language)
 
 
-def opened_in(new_context, base: str, how: str, language: str) -> Page:
-    """The welcome page, in `language` chosen as `how` says."""
+def opened_in(new_context, base: str, how: str, language: str, query: str = "") -> Page:
+    """The welcome page, in `language` chosen as `how` says; `query` ("?via=cecop") as the
+    link a person followed had it."""
+    url = welcome_url(base) + query
     if how == "browser":  # the browser's own language setting, sent as Accept-Language
         page = new_context(locale=BROWSER_LOCALES[language]).new_page()
-        page.goto(welcome_url(base))
+        page.goto(url)
     elif how == "query":
         page = new_context().new_page()
-        page.goto(f"{welcome_url(base)}?lang={language}")
+        page.goto(f"{url}{'&' if query else '?'}lang={language}")
     else:
         page = new_context().new_page()
-        page.goto(welcome_url(base))
+        page.goto(url)
         expect(page.locator("html")).to_have_attribute("lang", "en")
         switch_to(page, language)
     return page
@@ -101,7 +103,8 @@ def opened_in(new_context, base: str, how: str, language: str) -> Page:
 def test_the_whole_journey_in_the_chosen_language(
     app, new_context, live_server, offsite_requests, how: str, language: str
 ):
-    page = opened_in(new_context, live_server, how, language)
+    """From a federation's link (?via=) to the public figures, in the person's language."""
+    page = opened_in(new_context, live_server, how, language, "?via=cecop")
     expect(page.locator("h1")).to_have_text(QUESTIONNAIRE.title[language])
     expect_in_language(page, language)
     agree_and_start(page, title("about_you", language), language)
@@ -115,7 +118,18 @@ def test_the_whole_journey_in_the_chosen_language(
     expect_in_language(page, language)
     review_and_submit(page, language)
     expect_in_language(page, language)
-    assert only_response(app).language == language
+    response = only_response(app)
+    assert (response.language, response.channel) == (language, "cecop")
+
+    # The thanks page leads to the public figures, in the same language.
+    page.get_by_role(
+        "link", name=interface_text("See how many people have taken part", language)
+    ).click()
+    expect(page.locator("h1")).to_have_text(
+        interface_text("How many people have taken part", language)
+    )
+    expect(page.locator("#total dd")).to_have_text(interface_text("fewer than 5", language))
+    expect_in_language(page, language)
     assert offsite_requests == []
 
 

@@ -1,12 +1,15 @@
-"""An admin adds a member federation as a partner on the Users page; the partner signs in and
-sees the figures of its own channel only."""
+"""An admin adds a member federation as a partner on the Users page; the partner signs in,
+sees the figures of its own channel only, and takes the QR code of its link for a poster."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.admin.dashboards import add_response, at, survey_ids
+from tests.admin.test_share import LANGUAGES, decoded
 from tests.browser.test_accessibility import Audit
 from tests.respondent import SLUG
 
@@ -66,6 +69,20 @@ def test_an_admin_adds_a_partner_who_then_sees_only_its_channel(
     expect(partner.get_by_text("other-fed")).to_have_count(0)
     expect(partner.get_by_role("link", name="Exports")).to_have_count(0)
     audit(partner, "a partner's dashboard")
+
+    # Share: its channel's links in every language, and a code to print that reads back to one.
+    partner.get_by_role("link", name="Share").click()
+    expect(partner.locator("h1")).to_have_text("Share")
+    links = partner.locator("a.share-url")
+    expect(links).to_have_count(len(LANGUAGES))
+    link = f"{live_server}/s/{SLUG}?via=cecop&lang=pt_BR"
+    expect(links.nth(LANGUAGES.index("pt_BR"))).to_have_text(link)
+    expect(partner.locator("svg.qr-code")).to_have_count(len(LANGUAGES))
+    audit(partner, "a partner's share page")
+    with partner.expect_download() as download:
+        partner.locator("#link-pt_BR").get_by_role("link", name="PNG").click()
+    assert download.value.suggested_filename == f"{SLUG}-cecop-pt_BR.png"
+    assert decoded(Path(download.value.path()).read_bytes()) == [link]
 
     audit.assert_clean()
     assert offsite_requests == []
