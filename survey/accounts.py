@@ -216,14 +216,6 @@ def update_user(
     _replace_channels(session, user, tags, actor=actor, now=now)
 
 
-def set_channels(
-    session: Session, user: User, channels: Iterable[str], *, actor: User | None, now: datetime
-) -> None:
-    """Change the channels a partner sees (audited); AccountError for a bad tag, none at all,
-    or an account that is not a partner's."""
-    _replace_channels(session, user, check_channels(user.role, channels), actor=actor, now=now)
-
-
 def _replace_channels(
     session: Session, user: User, tags: tuple[str, ...], *, actor: User | None, now: datetime
 ) -> None:

@@ -224,7 +224,10 @@ def test_the_service_that_changes_a_partner_s_channels(app, clock, partner_accou
     with db.writing() as session:
         partner = accounts.find_user(session, partner_account[0])
         assert partner is not None
-        accounts.set_channels(session, partner, ["union", "cecop"], actor=None, now=clock.now)
+        change = {"active": True, "actor": None, "now": clock.now}
+        accounts.update_user(
+            session, partner, role="partner", channels=["union", "cecop"], **change
+        )
         assert partner.channels == ("cecop", "union")
         for user, given, reason in (
             (partner, [], "at least one channel"),
@@ -232,7 +235,7 @@ def test_the_service_that_changes_a_partner_s_channels(app, clock, partner_accou
             (accounts.find_user(session, researcher), ["cecop"], "only partners"),
         ):
             with pytest.raises(accounts.AccountError, match=reason):
-                accounts.set_channels(session, user, given, actor=None, now=clock.now)
+                accounts.update_user(session, user, role=user.role, channels=given, **change)
         assert accounts.channels_of(partner) == ("cecop", "union")
         assert accounts.channels_of(accounts.find_user(session, researcher)) is None
     (event,) = audit_rows(app, "user.channels")
