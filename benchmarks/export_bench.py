@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,18 +58,20 @@ def settings_for(database_url: str, instance: Path) -> Settings:
 # -- synthetic data ----------------------------------------------------------------------------
 
 
-def _bound(limit: int | Condition | None, answers: dict[str, Any], year: int, default: int) -> int:
+def _bound(
+    limit: int | Condition | None, answers: dict[str, Any], today: date, default: int
+) -> int:
     if isinstance(limit, Condition):
-        value = limit.value(answers, year)
+        value = limit.value(answers, today)
         return value if isinstance(value, int) else default
     return default if limit is None else limit
 
 
-def _value(question: Question, answers: dict[str, Any], chance: random.Random, year: int) -> Any:
+def _value(question: Question, answers: dict[str, Any], chance: random.Random, today: date) -> Any:
     kind = question.type
     if kind in ("integer", "scale"):
-        low = _bound(question.min, answers, year, 0)
-        high = _bound(question.max, answers, year, low + 100)
+        low = _bound(question.min, answers, today, 0)
+        high = _bound(question.max, answers, today, low + 100)
         if question.id == "age":
             low = max(low, 16)
         if question.id == "members_young" and isinstance(answers.get("members_total"), int):
@@ -96,7 +98,7 @@ def _value(question: Question, answers: dict[str, Any], chance: random.Random, y
 
 
 def synthetic_response(
-    questionnaire: Questionnaire, chance: random.Random, year: int
+    questionnaire: Questionnaire, chance: random.Random, today: date
 ) -> tuple[str, dict[str, Any], list[str]]:
     """(status, answers, completed sections) of one plausible response."""
     roll = chance.random()
@@ -108,14 +110,14 @@ def synthetic_response(
     sections = questionnaire.sections
     stop_after = len(sections) if status == "complete" else chance.randint(1, len(sections) - 1)
     for section in sections[:stop_after]:
-        if not flow.section_applies(section, answers, year):
+        if not flow.section_applies(section, answers, today):
             continue
         for question in section.questions:
-            if not flow.question_applies(question, answers, year):
+            if not flow.question_applies(question, answers, today):
                 continue
             if not question.required and chance.random() < 0.15:
                 continue
-            answers[question.id] = _value(question, answers, chance, year)
+            answers[question.id] = _value(question, answers, chance, today)
             if question.other_choices and flow.other_selected(question, answers[question.id]):
                 answers[question.other_field] = "Something else " + chance.choice(WORDS)
         completed.append(section.id)
@@ -144,7 +146,7 @@ def fill(app: Any, rows: int, seed: int = 7) -> None:
         for _ in range(min(CHUNK, rows - made)):
             response_id = secrets.token_hex(16)
             started = start + timedelta(seconds=chance.randint(0, 60 * 86400))
-            status, answers, completed = synthetic_response(questionnaire, chance, started.year)
+            status, answers, completed = synthetic_response(questionnaire, chance, started.date())
             submitted = started + timedelta(seconds=chance.randint(180, 3600))
             batch["responses"].append(
                 {
