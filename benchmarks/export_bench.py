@@ -1,6 +1,7 @@
 """How fast and how light are the exports? Each format against the naive pandas + openpyxl way.
 
-    .venv/bin/python benchmarks/export_bench.py [--rows 100000] [--database-url URL]
+    .venv/bin/python benchmarks/export_bench.py [--rows 100000] [--smaller-rows N]
+                                                [--database-url URL]
 
 Fills a fresh database (a temporary SQLite file by default; an empty database given by
 --database-url otherwise) with N synthetic responses to the shipped questionnaire, made with
@@ -8,7 +9,10 @@ the app's own models: valid answers for the sections that apply, a mix of comple
 screened-out responses. Then each format is exported in a process of its own (so its peak memory
 is its own), and so is the baseline: every row in one pandas DataFrame, then
 DataFrame.to_excel(engine="openpyxl"). Prints time, rows per second and peak memory (maximum
-resident set size) of each, and as its last line, for scripts:
+resident set size) of each. SPSS and Stata, which hold the whole table, are also exported when
+the database holds only --smaller-rows responses (a tenth by default): a second table gives
+their peak memory at both sizes and its growth per 10,000 responses. As its last line, for
+scripts:
 
     ratios: xlsx_speed=<baseline time / xlsx time> xlsx_memory=<xlsx peak / baseline peak>
             csv_speed=<baseline time / csv time>            (on one line)
@@ -25,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,7 @@ from survey.settings import PROJECT_ROOT, Settings  # noqa: E402
 SLUG = "we-own-it"
 QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "we-own-it.yaml"
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
+WHOLE_TABLE_FORMATS = ("sav", "dta")  # pyreadstat writes them from one DataFrame
 CHUNK = 5_000
 WORDS = "we own it the future of work is ours cooperative young people decide together".split()
 COUNTRIES = sorted(COUNTRY_CODES)
@@ -58,18 +63,20 @@ def settings_for(database_url: str, instance: Path) -> Settings:
 # -- synthetic data ----------------------------------------------------------------------------
 
 
-def _bound(limit: int | Condition | None, answers: dict[str, Any], year: int, default: int) -> int:
+def _bound(
+    limit: int | Condition | None, answers: dict[str, Any], today: date, default: int
+) -> int:
     if isinstance(limit, Condition):
-        value = limit.value(answers, year)
+        value = limit.value(answers, today)
         return value if isinstance(value, int) else default
     return default if limit is None else limit
 
 
-def _value(question: Question, answers: dict[str, Any], chance: random.Random, year: int) -> Any:
+def _value(question: Question, answers: dict[str, Any], chance: random.Random, today: date) -> Any:
     kind = question.type
     if kind in ("integer", "scale"):
-        low = _bound(question.min, answers, year, 0)
-        high = _bound(question.max, answers, year, low + 100)
+        low = _bound(question.min, answers, today, 0)
+        high = _bound(question.max, answers, today, low + 100)
         if question.id == "age":
             low = max(low, 16)
         if question.id == "members_young" and isinstance(answers.get("members_total"), int):
@@ -96,7 +103,7 @@ def _value(question: Question, answers: dict[str, Any], chance: random.Random, y
 
 
 def synthetic_response(
-    questionnaire: Questionnaire, chance: random.Random, year: int
+    questionnaire: Questionnaire, chance: random.Random, today: date
 ) -> tuple[str, dict[str, Any], list[str]]:
     """(status, answers, completed sections) of one plausible response."""
     roll = chance.random()
@@ -108,14 +115,14 @@ def synthetic_response(
     sections = questionnaire.sections
     stop_after = len(sections) if status == "complete" else chance.randint(1, len(sections) - 1)
     for section in sections[:stop_after]:
-        if not flow.section_applies(section, answers, year):
+        if not flow.section_applies(section, answers, today):
             continue
         for question in section.questions:
-            if not flow.question_applies(question, answers, year):
+            if not flow.question_applies(question, answers, today):
                 continue
             if not question.required and chance.random() < 0.15:
                 continue
-            answers[question.id] = _value(question, answers, chance, year)
+            answers[question.id] = _value(question, answers, chance, today)
             if question.other_choices and flow.other_selected(question, answers[question.id]):
                 answers[question.other_field] = "Something else " + chance.choice(WORDS)
         completed.append(section.id)
@@ -144,7 +151,7 @@ def fill(app: Any, rows: int, seed: int = 7) -> None:
         for _ in range(min(CHUNK, rows - made)):
             response_id = secrets.token_hex(16)
             started = start + timedelta(seconds=chance.randint(0, 60 * 86400))
-            status, answers, completed = synthetic_response(questionnaire, chance, started.year)
+            status, answers, completed = synthetic_response(questionnaire, chance, started.date())
             submitted = started + timedelta(seconds=chance.randint(180, 3600))
             batch["responses"].append(
                 {
@@ -257,9 +264,27 @@ def run_child(database_url: str, instance: Path, fmt: str, folder: Path) -> dict
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def print_growth(smaller: dict[str, dict[str, Any]], larger: dict[str, dict[str, Any]]) -> None:
+    """Peak memory of the formats that hold the whole table, at both sizes, and how much it
+    grows per 10,000 responses."""
+    print(f"{'format':<10}{'rows':>10}{'peak MiB':>11}{'rows':>10}{'peak MiB':>11}{'MiB/10k':>10}")
+    for fmt in WHOLE_TABLE_FORMATS:
+        small, large = smaller[fmt], larger[fmt]
+        growth = (large["peak_mib"] - small["peak_mib"]) / (large["rows"] - small["rows"]) * 10_000
+        print(
+            f"{fmt:<10}{small['rows']:>10,}{small['peak_mib']:>11.0f}"
+            f"{large['rows']:>10,}{large['peak_mib']:>11.0f}{growth:>10.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--smaller-rows",
+        type=int,
+        help="sav and dta are also measured at this size, for their growth (default: a tenth)",
+    )
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--instance", help=argparse.SUPPRESS)
@@ -277,9 +302,19 @@ def main() -> None:
         migrate(app)
         with app.extensions["survey_db"].writing() as session:
             load_questionnaire(session, QUESTIONNAIRE)
-        print(f"filling {args.rows:,} synthetic responses …", file=sys.stderr)
+        smaller = args.rows // 10 if args.smaller_rows is None else args.smaller_rows
+        if not 0 < smaller < args.rows:
+            raise SystemExit("--smaller-rows must be more than 0 and fewer than --rows")
+        print(f"filling {smaller:,} synthetic responses …", file=sys.stderr)
         began = time.perf_counter()
-        fill(app, args.rows)
+        fill(app, smaller)
+        app.extensions["survey_db"].dispose()
+        at_smaller = {}
+        for fmt in WHOLE_TABLE_FORMATS:
+            print(f"exporting {fmt} of {smaller:,} …", file=sys.stderr, flush=True)
+            at_smaller[fmt] = run_child(database_url, instance, fmt, work)
+        print(f"filling {args.rows - smaller:,} more …", file=sys.stderr)
+        fill(app, args.rows - smaller, seed=8)
         print(f"filled in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         app.extensions["survey_db"].dispose()
         results = {}
@@ -295,6 +330,7 @@ def main() -> None:
                 f"{result['peak_mib']:>11.0f}{result['bytes'] / 2**20:>11.1f}"
             )
         print("baseline = pandas DataFrame of all rows + to_excel(engine='openpyxl')")
+        print_growth(at_smaller, results)
         base, xlsx, csv = results["baseline"], results["xlsx"], results["csv"]
         print(
             f"ratios: xlsx_speed={base['seconds'] / xlsx['seconds']:.2f} "

@@ -2,7 +2,8 @@
 hand the `Export` to its format's writer (see survey.export.formats).
 
 Rows come from the database in batches as the writer pulls them, so no format needs the whole
-table in memory unless its library does (SPSS, Stata).
+table in memory unless its library does (SPSS, Stata: there in compact typed columns, see
+statistical.py).
 """
 
 from __future__ import annotations

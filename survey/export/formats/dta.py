@@ -11,9 +11,17 @@ from survey.export.documentation import stata_missing_letters
 from survey.export.flatten import Column
 from survey.export.model import Export, Format
 from survey.export.names import cut, stata_names
-from survey.export.statistical import is_numeric, numbered_table, value_labels, variable_label
+from survey.export.statistical import (
+    NumberColumn,
+    TextColumn,
+    is_numeric,
+    typed_columns,
+    value_labels,
+    variable_label,
+)
 
 STATA_LABEL_CHARACTERS = 80
+STATA_NUMBER_FORMAT = "%10.0g"  # what Stata shows a double with
 
 
 def _file_label(export: Export) -> str:
@@ -30,24 +38,23 @@ def _file_label(export: Export) -> str:
 
 
 def _column(
-    export: Export, column: Column, values: list[Any]
+    export: Export, column: Column, typed: NumberColumn | TextColumn
 ) -> tuple[Any, dict[Any, str] | None, list[str]]:
     """A column's values, value labels and extended missing letters as Stata has them."""
-    import pandas as pd
-
     labels: dict[Any, str] | None = None
     if column.is_categorical:
         labels = dict(value_labels(export, column))
-    letters = {float(number): letter for number, letter in stata_missing_letters(column).items()}
+    letters = stata_missing_letters(column)
     for number, letter in letters.items():
-        if labels is not None and int(number) in labels:
-            labels[letter] = labels.pop(int(number))
-    if letters and any(value in letters for value in values):
+        if labels is not None and number in labels:
+            labels[letter] = labels.pop(number)
+    values = typed.array()
+    if letters and isinstance(typed, NumberColumn):
         # pyreadstat writes a letter in a numeric column as that extended missing value
-        series = pd.Series([letters.get(value, value) for value in values], dtype=object)
-    else:
-        series = pd.Series(values, dtype="float64" if is_numeric(column) else object)
-    return series, labels, list(letters.values())
+        lettered = typed.with_letters(letters)
+        if lettered is not None:
+            values = lettered
+    return values, labels, list(letters.values())
 
 
 def write_dta(export: Export, path: Path) -> None:
@@ -56,20 +63,19 @@ def write_dta(export: Export, path: Path) -> None:
     import pandas as pd
     import pyreadstat
 
-    columns, data = numbered_table(export)
-    names = stata_names(columns)
+    names = stata_names(export.columns)
     series = {}
     missing_user_values: dict[str, list[str]] = {}
     labels_by_name: dict[str, dict[Any, str]] = {}
-    for column, values in zip(columns, data, strict=True):
+    for column, typed in zip(export.columns, typed_columns(export), strict=True):
         name = names[column.name]
-        series[name], labels, letters = _column(export, column, values)
+        series[name], labels, letters = _column(export, column, typed)
         if labels is not None:
             labels_by_name[name] = labels
         if letters:
             missing_user_values[name] = letters
     pyreadstat.write_dta(
-        pd.DataFrame(series),
+        pd.DataFrame(series, copy=False),
         str(path),
         file_label=_file_label(export),
         column_labels={
@@ -78,10 +84,16 @@ def write_dta(export: Export, path: Path) -> None:
                 STATA_LABEL_CHARACTERS,
                 len,
             ).rstrip()
-            for column in columns
+            for column in export.columns
         },
         variable_value_labels=labels_by_name,
         missing_user_values=missing_user_values,
+        # A general format for every number, whatever type holds it: as typed, with its digits.
+        variable_format={
+            names[column.name]: STATA_NUMBER_FORMAT
+            for column in export.columns
+            if is_numeric(column)
+        },
     )
 
 
@@ -90,5 +102,5 @@ FORMAT = Format(
     extension="dta",
     label="Stata (.dta)",
     write=write_dta,
-    libraries=("pandas", "pyreadstat"),
+    libraries=("pandas", "pyarrow", "pyreadstat"),
 )

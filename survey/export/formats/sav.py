@@ -10,7 +10,7 @@ from survey.export.documentation import facts
 from survey.export.flatten import Column
 from survey.export.model import Export, Format
 from survey.export.names import cut, spss_names
-from survey.export.statistical import is_numeric, numbered_table, value_labels, variable_label
+from survey.export.statistical import is_numeric, typed_columns, value_labels, variable_label
 
 SPSS_NOTE_BYTES = 80
 
@@ -46,13 +46,14 @@ def write_sav(export: Export, path: Path) -> None:
     import pandas as pd
     import pyreadstat
 
-    columns, data = numbered_table(export)
+    columns = export.columns
     names = spss_names(columns)
     frame = pd.DataFrame(
         {
-            names[column.name]: pd.Series(values, dtype="float64" if is_numeric(column) else object)
-            for column, values in zip(columns, data, strict=True)
-        }
+            names[column.name]: typed.array()
+            for column, typed in zip(columns, typed_columns(export), strict=True)
+        },
+        copy=False,
     )
     note_lines = [f"{key}: {value}" for key, value in facts(export)]
     note_lines += [
@@ -91,7 +92,7 @@ FORMAT = Format(
     extension="sav",
     label="SPSS (.sav)",
     write=write_sav,
-    libraries=("pandas", "pyreadstat"),
+    libraries=("pandas", "pyarrow", "pyreadstat"),
 )
 
 
