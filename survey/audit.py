@@ -53,19 +53,19 @@ def record_partner_view(
     session: Session,
     *,
     actor: User,
-    survey: Survey,
+    survey: Survey | None,
     channels: Sequence[str],
     at: datetime,
     page: str = "dashboard",
 ) -> AuditEvent:
-    """A partner opened a page of a survey (its `page`: dashboard, share): which survey, and
-    the channels it was limited to."""
+    """A partner opened a page (`page`: surveys, the list with its counts; dashboard, share,
+    of one survey): which survey, and the channels it was limited to."""
     return record(
         session,
         actor=actor,
         action=f"{page}.view",
         at=at,
-        target=f"survey:{survey.slug}",
+        target=f"survey:{survey.slug}" if survey is not None else "surveys",
         after={"channels": list(channels)},
     )
 

@@ -57,8 +57,9 @@ def my_channels(db_session: Session) -> tuple[str, ...] | None:
     return accounts.channels_of(me(db_session)) if current_user.is_partner else None
 
 
-def audit_partner_view(survey: Survey, channels: tuple[str, ...] | None, page: str) -> None:
-    """A partner's view of a survey's page, recorded in a transaction of its own."""
+def audit_partner_view(survey: Survey | None, channels: tuple[str, ...] | None, page: str) -> None:
+    """A partner's view of a page (of a survey, or the list of surveys), recorded in a
+    transaction of its own; nothing for admins and researchers."""
     if channels is None:
         return
     with get_db().writing() as db_session:

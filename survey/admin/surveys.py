@@ -44,6 +44,8 @@ def surveys() -> Page:
                     "counts": counts.get(survey.id, {}),
                 }
             )
+    # Its counts are figures of the partner's channels: recorded as a dashboard is.
+    audit_partner_view(None, channels, "surveys")
     return render_template("admin/surveys.html", rows=rows, channels=channels)
 
 

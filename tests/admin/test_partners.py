@@ -172,8 +172,13 @@ def test_a_partner_s_sign_ins_and_views_are_in_the_audit_log(
     (signed_in,) = [row for row in audit_rows(app, "sign_in") if row.actor == email]
     assert signed_in.after == {"channels": ["cecop"]}
 
+    assert partner_client.get("/admin/surveys").status_code == 200
     dashboard(partner_client)
     dashboard(partner_client, "?labels=fr")
+    listed = audit_rows(app, "surveys.view")
+    assert [(event.target, event.after) for event in listed] == [
+        ("surveys", {"channels": ["cecop"]})
+    ]
     views = audit_rows(app, "dashboard.view")
     assert [(row.actor, row.target, row.after) for row in views] == [
         (email, "survey:we-own-it", {"channels": ["cecop"]})
@@ -183,7 +188,9 @@ def test_a_partner_s_sign_ins_and_views_are_in_the_audit_log(
     # Staff's views are not recorded (they see every channel, as before).
     dashboard(signed_in_client(app, *make_user("researcher")))
     dashboard(admin_client)
+    admin_client.get("/admin/surveys")
     assert len(audit_rows(app, "dashboard.view")) == 2
+    assert len(audit_rows(app, "surveys.view")) == 1
 
     log = text_of(admin_client.get("/admin/audit"))
     assert "dashboard.view" in log

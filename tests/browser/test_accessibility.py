@@ -57,6 +57,7 @@ def audit() -> Audit:
     return Audit()
 
 
+@pytest.mark.one_database
 def test_every_page_of_the_member_journey(page, app, live_server, audit):
     page.goto(welcome_url(live_server))
     audit(page, "welcome")
