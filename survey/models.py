@@ -156,7 +156,8 @@ class SurveyResponse(Base):
         ),
         CheckConstraint("NOT late OR status = 'complete'", name="late_only_when_complete"),
         # The dashboard's figures of a survey's responses (statuses, days, median time, channels,
-        # languages) are read from this index alone, never from the rows.
+        # languages, speeders by questionnaire version) are read from this index alone, never
+        # from the rows.
         Index(
             "ix_responses_survey_figures",
             "survey_id",
@@ -165,6 +166,7 @@ class SurveyResponse(Base):
             "submitted_at",
             "channel",
             "language",
+            "questionnaire_version_id",
         ),
         # Exports walk a survey's responses in (started_at, id) order, a batch at a time.
         Index("ix_responses_survey_started", "survey_id", "started_at", "id"),

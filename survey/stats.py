@@ -34,7 +34,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -149,13 +148,18 @@ def dashboard(
     single = [item for item in (country, *breakdowns) if item and item not in picks]
     counts = _answer_counts(session, joined, [item.id for item in single], dialect)
     counts.update(_choice_counts(session, joined, [item.id for item in picks], dialect))
+    paces = _paces(session, survey)
+    if scope.channels is None and len(paces) == 1:  # its one version's median is the survey's
+        median = next(iter(paces.values()))[1].median_seconds
+    else:
+        median = _median_duration(session, scope, completed, dialect)
     return Dashboard(
         started=started,
         completed=completed,
         partial=statuses.get("in_progress", 0),
         screened_out=screened_out,
         completion_rate=completed / eligible if eligible > 0 else None,
-        median_seconds=_median_duration(session, scope, completed, dialect),
+        median_seconds=median,
         per_day=_per_day(session, scope, dialect),
         by_country=_by_country(country, counts, language),
         breakdowns=tuple(
@@ -164,7 +168,7 @@ def dashboard(
         by_channel=_by_channel(session, scope, no_channel),
         by_language=_by_language(session, scope, language),
         drop_off=_drop_off(session, joined, questionnaire, language),
-        quality=_quality(session, survey, scope, joined, questionnaire, dialect),
+        quality=_quality(session, survey, scope, joined, questionnaire, paces, dialect),
         has_country=country is not None,
     )
 
@@ -232,23 +236,45 @@ def _holds_every_response(session: Session, scope: Scope, started: int) -> bool:
 
 
 def _duration_seconds(dialect: str) -> ColumnElement[float]:
-    """Seconds from start to submission, exact to the microsecond as the exports compute them:
-    a speeder is told by comparing it with a share of the median, and julianday arithmetic
-    (days as floating point) is off by up to a tenth of a millisecond."""
-    if dialect == "sqlite":  # naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'
+    """Seconds from start to submission. On SQLite through julianday (days as floating point:
+    fast, and off by some microseconds, which no median shown to the second notices); a
+    speeder is told with `_faster_than`, exact where it matters."""
+    if dialect == "sqlite":
         return cast(
             (
-                cast(func.strftime("%s", SurveyResponse.submitted_at), Integer)
-                - cast(func.strftime("%s", SurveyResponse.started_at), Integer)
+                func.julianday(SurveyResponse.submitted_at)
+                - func.julianday(SurveyResponse.started_at)
             )
-            + (
-                cast(func.substr(SurveyResponse.submitted_at, 20), Float)
-                - cast(func.substr(SurveyResponse.started_at, 20), Float)
-            ),
+            * 86400.0,
             Float,
         )
     return cast(
         func.extract("epoch", SurveyResponse.submitted_at - SurveyResponse.started_at), Float
+    )
+
+
+# A duration this close to a speeder's threshold is compared exactly (see `_faster_than`).
+_NEAR_SECONDS = 0.001
+
+
+def _faster_than(seconds: float, dialect: str) -> ColumnElement[bool]:
+    """Whether a response took less than `seconds`, exactly as the exports compare them
+    (Python's exact timedelta). On SQLite, julianday decides far from the line (it is off by
+    less than 0.1 ms); near it, the stored text's whole seconds and fraction decide."""
+    duration = _duration_seconds(dialect)
+    if dialect != "sqlite":  # PostgreSQL's interval is exact to the microsecond
+        return duration < seconds
+    exact = (
+        cast(func.strftime("%s", SurveyResponse.submitted_at), Integer)
+        - cast(func.strftime("%s", SurveyResponse.started_at), Integer)
+    ) + (  # the stored text is naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'
+        cast(func.substr(SurveyResponse.submitted_at, 20), Float)
+        - cast(func.substr(SurveyResponse.started_at, 20), Float)
+    )
+    return case(
+        (duration < seconds - _NEAR_SECONDS, literal(True)),
+        (duration > seconds + _NEAR_SECONDS, literal(False)),
+        else_=exact < seconds,
     )
 
 
@@ -276,7 +302,7 @@ def _median_seconds(
     ]
     if not middle:  # a response completed between the two queries' snapshots
         return None
-    return round(sum(middle) / len(middle), 6)
+    return round(sum(middle) / len(middle), 3)
 
 
 def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:
@@ -287,31 +313,39 @@ def paces(session: Session, survey: Survey) -> dict[int, quality.Pace]:
 
 
 def _paces(session: Session, survey: Survey) -> dict[int, tuple[int, quality.Pace]]:
-    """Version id -> (version number, how fast its complete responses were)."""
+    """Version id -> (version number, how fast its complete responses were): counted from the
+    index of the responses' figures, one median per version that has complete responses."""
     dialect = session.get_bind().dialect.name
+    numbers: dict[int, int] = {
+        version_id: number
+        for version_id, number in session.execute(
+            select(QuestionnaireVersion.id, QuestionnaireVersion.version).where(
+                QuestionnaireVersion.survey_id == survey.id
+            )
+        )
+    }
+    version = SurveyResponse.questionnaire_version_id
     counts = session.execute(
-        select(QuestionnaireVersion.id, QuestionnaireVersion.version, func.count())
-        .join(SurveyResponse, SurveyResponse.questionnaire_version_id == QuestionnaireVersion.id)
+        select(version, func.count())
         .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == "complete")
-        .group_by(QuestionnaireVersion.id, QuestionnaireVersion.version)
+        .group_by(version)
     ).all()
+    survey_only = [SurveyResponse.survey_id == survey.id]
     return {
         version_id: (
-            number,
+            numbers[version_id],
             quality.Pace(
                 complete,
                 _median_seconds(
                     session,
-                    [
-                        SurveyResponse.survey_id == survey.id,
-                        SurveyResponse.questionnaire_version_id == version_id,
-                    ],
+                    # With one version answered, every complete response is of that version.
+                    survey_only if len(counts) == 1 else [*survey_only, version == version_id],
                     complete,
                     dialect,
                 ),
             ),
         )
-        for version_id, number, complete in counts
+        for version_id, complete in counts
     }
 
 
@@ -336,16 +370,17 @@ def _quality(
     scope: Scope,
     joined: Scope | None,
     questionnaire: Questionnaire | None,
+    paces: dict[int, tuple[int, quality.Pace]],
     dialect: str,
 ) -> Quality:
     """Speeders in SQL, against each version's median (of the whole survey) times the share
     its newest questionnaire sets; straightliners by the engine's rule, applied once to each
-    distinct answer of a grid question (grouped in SQL), then counted in SQL."""
+    distinct answer of a grid question (grouped in SQL), then counted in SQL; either flag as
+    their sum less the responses both flag."""
     fraction = questionnaire.speeder_fraction if questionnaire else SPEEDER_FRACTION
-    duration = _duration_seconds(dialect)
     judged_versions = {
         version_id: pace
-        for version_id, (_number, pace) in _paces(session, survey).items()
+        for version_id, (_number, pace) in paces.items()
         if quality.judges_speed(pace)
     }
     speeding = or_(
@@ -353,36 +388,39 @@ def _quality(
         *(
             and_(
                 SurveyResponse.questionnaire_version_id == version_id,
-                duration < fraction * (pace.median_seconds or 0.0),
+                _faster_than(fraction * (pace.median_seconds or 0.0), dialect),
             )
             for version_id, pace in judged_versions.items()
         ),
     )
     complete = [*scope.where(), SurveyResponse.status == "complete"]
-    judged = _count(session, complete, SurveyResponse.questionnaire_version_id.in_(judged_versions))
+    if scope.channels is None:  # the paces count the whole survey's complete responses
+        judged = sum(pace.complete for pace in judged_versions.values())
+    else:
+        judged = _count(
+            session, complete, SurveyResponse.questionnaire_version_id.in_(judged_versions)
+        )
     # Counted even when no version can be judged yet (then 0, shown as not judged): the
     # dashboard's statements are the same whatever the number of responses.
     speeders = _count(session, complete, speeding)
-    straight = _straight_answers(session, survey, joined, dialect)
+    straight_answer = _straight_answers(session, survey, joined, dialect)
+    straight = select(Answer.response_id).where(straight_answer)
     straightliners = (
         session.scalar(
             _within(
-                select(func.count(func.distinct(Answer.response_id))).where(straight),
+                select(func.count(func.distinct(Answer.response_id))).where(straight_answer),
                 joined,
                 Answer.response_id,
             )
         )
         or 0
     )
-    either = or_(
-        and_(SurveyResponse.status == "complete", speeding),
-        SurveyResponse.id.in_(select(Answer.response_id).where(straight)),
-    )
+    both = _count(session, complete, SurveyResponse.id.in_(straight), speeding)
     return Quality(
         speeders=speeders if judged_versions else None,
         judged=judged,
         straightliners=straightliners,
-        flagged=_count(session, scope.where(), either),
+        flagged=speeders + straightliners - both,
         speeder_fraction=fraction,
     )
 
@@ -413,14 +451,18 @@ def _straight_answers(
         joined,
         Answer.response_id,
     )
-    straight = [
-        (question_id, raw)
-        for question_id, raw in (session.execute(distinct) if grids else ())
-        if quality.straightlined({question_id: _decoded_map(raw)}, (question_id,))
-    ]
-    if not straight:
-        return false()
-    return tuple_(Answer.question_id, value_text).in_(straight)
+    straight: dict[str, list[str]] = {}
+    for question_id, raw in session.execute(distinct) if grids else ():
+        if quality.straightlined({question_id: _decoded_map(raw)}, (question_id,)):
+            straight.setdefault(question_id, []).append(raw)
+    # Per question, its values as a list: each a look-up in the index on (question, value).
+    return or_(
+        false(),
+        *(
+            and_(Answer.question_id == question_id, value_text.in_(values))
+            for question_id, values in straight.items()
+        ),
+    )
 
 
 def _value_text(dialect: str) -> ColumnElement[str]:
