@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,3 +38,23 @@ def test_by_default_a_worker_answers_while_another_request_is_still_arriving(tmp
 @pytest.mark.slow
 def test_a_worker_of_one_thread_answers_one_request_at_a_time(tmp_path: Path):
     assert not _answers_beside_a_request_still_arriving(tmp_path, ("--threads", "1"))
+
+
+def test_a_server_process_starts_without_the_heavy_libraries(tmp_path):
+    """Every worker and command builds the app: numpy, pandas, pyarrow, pyxform and segno are
+    loaded only where an export, an XLSForm or a QR code is made (each costs memory in every
+    process and time at every start)."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from survey import create_app\n"
+        "from survey.settings import Settings\n"
+        f"folder = Path({str(tmp_path)!r})\n"
+        "create_app(Settings.for_folder(folder, f'sqlite:///{folder / \"s.db\"}', 'k'))\n"
+        "heavy = {'numpy', 'pandas', 'pyarrow', 'pyxform', 'segno', 'openpyxl', 'pyreadstat'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"

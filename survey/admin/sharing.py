@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import segno
 from flask import Response, abort, request
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -34,6 +34,9 @@ from survey.links import public_url_for
 from survey.models import PARTNER, Survey
 from survey.questionnaire_store import latest_version, questionnaire_of
 from survey.rendering import Page, render
+
+if TYPE_CHECKING:
+    import segno
 
 # Modules (squares) of the code: the PNG is drawn at this many pixels a module, with the
 # quiet zone of four modules that scanners need around it. A short link makes a code of about
@@ -62,6 +65,8 @@ def survey_link(survey: Survey, language: str, via: str | None) -> str:
 
 
 def qr_code(link: str) -> segno.QRCode:
+    import segno  # only where a code is drawn, not at every process's start
+
     return segno.make(link, error=ERROR, micro=False)
 
 

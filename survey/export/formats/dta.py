@@ -5,20 +5,16 @@ value (.a, .b ...), with its value label."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from survey.export.documentation import stata_missing_letters
 from survey.export.flatten import Column
 from survey.export.model import Export, Format
 from survey.export.names import cut, stata_names
-from survey.export.statistical import (
-    NumberColumn,
-    TextColumn,
-    is_numeric,
-    typed_columns,
-    value_labels,
-    variable_label,
-)
+from survey.export.statistical import is_numeric, value_labels, variable_label
+
+if TYPE_CHECKING:
+    from survey.export.compact_columns import TypedColumn
 
 STATA_LABEL_CHARACTERS = 80
 STATA_NUMBER_FORMAT = "%10.0g"  # what Stata shows a double with
@@ -38,9 +34,11 @@ def _file_label(export: Export) -> str:
 
 
 def _column(
-    export: Export, column: Column, typed: NumberColumn | TextColumn
+    export: Export, column: Column, typed: TypedColumn
 ) -> tuple[Any, dict[Any, str] | None, list[str]]:
     """A column's values, value labels and extended missing letters as Stata has them."""
+    from survey.export.compact_columns import NumberColumn  # loaded by write_dta already
+
     labels: dict[Any, str] | None = None
     if column.is_categorical:
         labels = dict(value_labels(export, column))
@@ -60,8 +58,11 @@ def _column(
 def write_dta(export: Export, path: Path) -> None:
     """Stata 15: categories numeric with value labels, variable labels (80 characters at
     most), missing-value codes as extended missing values."""
+    # numpy only when a file is written: every process imports the formats' registry.
     import pandas as pd
     import pyreadstat
+
+    from survey.export.compact_columns import typed_columns
 
     names = stata_names(export.columns)
     series = {}

@@ -10,7 +10,7 @@ from survey.export.documentation import facts
 from survey.export.flatten import Column
 from survey.export.model import Export, Format
 from survey.export.names import cut, spss_names
-from survey.export.statistical import is_numeric, typed_columns, value_labels, variable_label
+from survey.export.statistical import is_numeric, value_labels, variable_label
 
 SPSS_NOTE_BYTES = 80
 
@@ -43,8 +43,11 @@ def _notes(lines: Iterable[str]) -> list[str]:
 def write_sav(export: Export, path: Path) -> None:
     """SPSS: choices, statuses, 0/1 and matrices numeric with value labels; variable labels;
     each column's missing-value codes declared user-missing; measurement levels."""
+    # numpy only when a file is written: every process imports the formats' registry.
     import pandas as pd
     import pyreadstat
+
+    from survey.export.compact_columns import typed_columns
 
     columns = export.columns
     names = spss_names(columns)
