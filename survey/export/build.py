@@ -68,9 +68,15 @@ def prepare(
     for status in flagged.values():
         counts[status] -= 1
 
+    batch_size = (
+        source.WHOLE_TABLE_BATCH_SIZE
+        if formats.get(options.format).whole_table
+        else source.BATCH_SIZE
+    )
+
     def values() -> Iterator[list[Any]]:
         for record, questionnaire in source.records(
-            session, survey, options, versions, leave_out=flagged
+            session, survey, options, versions, batch_size, leave_out=flagged
         ):
             yield make_row(record, questionnaire)
 

@@ -44,6 +44,9 @@ class Format:
     write: Callable[[Export, Path], None]
     libraries: tuple[str, ...] = ()  # modules the writer needs: offered only when installed
     file_suffix: str = ""  # ends the file name's stem, to tell variants apart ("_excel")
+    # Its library needs the whole table at once (SPSS, Stata): the rows are then read in
+    # smaller batches, so that the batches in hand add less to the table held.
+    whole_table: bool = False
 
 
 @dataclass(frozen=True)

@@ -104,4 +104,5 @@ FORMAT = Format(
     label="Stata (.dta)",
     write=write_dta,
     libraries=("pandas", "pyarrow", "pyreadstat"),
+    whole_table=True,
 )

@@ -96,6 +96,7 @@ FORMAT = Format(
     label="SPSS (.sav)",
     write=write_sav,
     libraries=("pandas", "pyarrow", "pyreadstat"),
+    whole_table=True,
 )
 
 
