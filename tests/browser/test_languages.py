@@ -130,6 +130,9 @@ def test_the_whole_journey_in_the_chosen_language(
     )
     expect(page.locator("#total dd")).to_have_text(interface_text("fewer than 5", language))
     expect_in_language(page, language)
+    # Its script and stylesheet fetched before the server stops (a request cut off there
+    # would leave its file open).
+    page.wait_for_load_state("load")
     assert offsite_requests == []
 
 

@@ -272,9 +272,11 @@ def _respondent(race: Race, number: int) -> None:
         if sleeper_code is not None:
             race.view(sleeper, sleeper_code, order[0])
             race.save(sleeper, sleeper_code, order[0], answers[order[0]], following[order[0]])
-        for _ in range(MAX_ITERATIONS):
-            if not race.running():
-                break
+        journeys = 0
+        # Bounded by time (race.running: the hard stop at the latest) and by journeys. A
+        # closed welcome page costs no journey: threads that used them all up waiting through
+        # the grace period would leave nobody to be refused after the cut-off.
+        while journeys < MAX_ITERATIONS and race.running():
             person = race.person()
             start_token = race.welcome(person)
             if start_token is None:
@@ -284,6 +286,7 @@ def _respondent(race: Race, number: int) -> None:
                 else:
                     time.sleep(0.02)
                 continue
+            journeys += 1
             code = race.start(person, start_token)
             if code is None:
                 continue
