@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -140,8 +141,8 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
     steady stream of readers starve a waiting writer); SQLite already serialises writers
     with BEGIN IMMEDIATE.
     """
-    survey = session.scalar(select(Survey).where(Survey.slug == slug))
-    return _locked(session, survey, lock)
+    _lock(session, slug, lock)
+    return session.scalar(select(Survey).where(Survey.slug == slug), execution_options=_fresh(lock))
 
 
 # Built once: every respondent page runs it (building it costs about as much as running it).
@@ -158,22 +159,31 @@ def find_survey_and_version(
     session: Session, slug: str, *, lock: str | None = None
 ) -> tuple[Survey | None, QuestionnaireVersion | None]:
     """`find_survey` and its `latest_version` in one query: every respondent page needs both."""
-    row = session.execute(_SURVEY_AND_NEWEST, {"slug": slug}).first()
+    _lock(session, slug, lock)
+    row = session.execute(
+        _SURVEY_AND_NEWEST, {"slug": slug}, execution_options=_fresh(lock)
+    ).first()
     if row is None:
         return None, None
-    return _locked(session, row[0], lock), row[1]
+    return row[0], row[1]
 
 
-def _locked(session: Session, survey: Survey | None, lock: str | None) -> Survey | None:
-    if survey is None or lock is None or session.get_bind().dialect.name != "postgresql":
-        return survey
+def _fresh(lock: str | None) -> dict[str, bool]:
+    """A locked read replaces what the session may hold of the survey already."""
+    return {"populate_existing": lock is not None}
+
+
+def _lock(session: Session, slug: str, lock: str | None) -> None:
+    """On PostgreSQL, take the survey's lock before its row is read, so the read sees what the
+    lock's last holder committed (a survey's slug never changes: the lock is keyed by it)."""
+    if lock is None or session.get_bind().dialect.name != "postgresql":
+        return
     function = "pg_advisory_xact_lock_shared" if lock == "share" else "pg_advisory_xact_lock"
+    key = int.from_bytes(hashlib.blake2b(slug.encode(), digest_size=4).digest(), signed=True)
     session.execute(
-        text(f"SELECT {function}(:namespace, :survey_id)"),
-        {"namespace": SURVEY_LOCK_NAMESPACE, "survey_id": survey.id},
+        text(f"SELECT {function}(:namespace, :key)"),
+        {"namespace": SURVEY_LOCK_NAMESPACE, "key": key},
     )
-    session.refresh(survey)  # as committed by whoever held the lock before us
-    return survey
 
 
 def all_surveys(session: Session) -> list[Survey]:

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, delete, insert, select, union_all, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -139,19 +150,21 @@ _BY_CODE_HASH = (
         SurveyResponse.resume_code_hash == bindparam("code_hash"),
     )
 )
-# Plain rows, read from the tables: no ORM entity is made of them, so they skip its machinery.
-_ANSWERS = union_all(
+_PROGRESS = _table(SectionProgress)
+# A response's answers (personal ones included) and completed sections in one statement:
+# rows of (0, question, value) and (1, section, NULL). Plain rows, read from the tables: no ORM
+# entity is made of them, so they skip its machinery.
+_STATE = union_all(
     *(
-        select(table.c.question_id, table.c.value).where(
+        select(literal_column("0"), table.c.question_id, table.c.value).where(
             table.c.response_id == bindparam("response_id")
         )
         for table in (_table(Answer), _table(PersonalAnswer))
-    )
-)
-_PROGRESS = _table(SectionProgress)
-_COMPLETED = select(_PROGRESS.c.section_id).where(
-    _PROGRESS.c.response_id == bindparam("response_id"),
-    _PROGRESS.c.completed_at.is_not(None),
+    ),
+    select(literal_column("1"), _PROGRESS.c.section_id, null()).where(
+        _PROGRESS.c.response_id == bindparam("response_id"),
+        _PROGRESS.c.completed_at.is_not(None),
+    ),
 )
 _NOW = bindparam("now", type_=UTCDateTime())
 _CLAIM = (
@@ -160,35 +173,50 @@ _CLAIM = (
     .values(updated_at=_NOW, last_section=bindparam("section"), language=bindparam("answered_in"))
     .returning(SurveyResponse)
 )
-# On the tables, not the mapped classes: no answer is ever loaded as an object to keep in step.
-_ANSWER_WRITES = {
-    model: (
-        delete(table).where(
-            table.c.response_id == bindparam("response_id"),
-            table.c.question_id.in_(bindparam("keys", expanding=True)),
-        ),
-        insert(table),
-    )
-    for model, table in ((model, _table(model)) for model in (Answer, PersonalAnswer))
-}
+_ANSWER_KEY = ("response_id", "question_id")
 _PROGRESS_KEY = ("response_id", "section_id")
 
 
 @functools.cache
-def _progress_writes(dialect: str) -> tuple[Executable, Executable]:
-    """INSERTs into section progress, as `dialect` spells ON CONFLICT: (reached: a row if none,
-    saved: a row or its completed time)."""
+def _writes(dialect: str) -> _Writes:
+    """The statements a save writes with, as `dialect` spells ON CONFLICT (SQLite and
+    PostgreSQL alike); on the tables, not the mapped classes: no answer is ever loaded as an
+    object to keep in step."""
+    answers = {}
+    for model in (Answer, PersonalAnswer):
+        table = _table(model)
+        upsert = insert_on_conflict(dialect, table)
+        answers[model] = (
+            delete(table).where(
+                table.c.response_id == bindparam("response_id"),
+                table.c.question_id.in_(bindparam("keys", expanding=True)),
+            ),
+            upsert.on_conflict_do_update(
+                index_elements=_ANSWER_KEY,
+                set_={"section_id": upsert.excluded.section_id, "value": upsert.excluded.value},
+            ),
+        )
     row: dict[str, Any] = {
         "response_id": bindparam("response_id"),
         "section_id": bindparam("section_id"),
         "reached_at": _NOW,
+        "completed_at": bindparam("completed_at", type_=UTCDateTime()),
     }
-    reached = insert_on_conflict(dialect, SectionProgress).values(row)
-    saved = insert_on_conflict(dialect, SectionProgress).values({**row, "completed_at": _NOW})
-    return (
-        reached.on_conflict_do_nothing(index_elements=_PROGRESS_KEY),
-        saved.on_conflict_do_update(index_elements=_PROGRESS_KEY, set_={"completed_at": _NOW}),
+    progress = insert_on_conflict(dialect, SectionProgress).values(row)
+    # A row with a completed time sets it; one without (a section reached) keeps what is there.
+    completed = func.coalesce(progress.excluded.completed_at, _PROGRESS.c.completed_at)
+    return _Writes(
+        answers,
+        progress.on_conflict_do_update(
+            index_elements=_PROGRESS_KEY, set_={"completed_at": completed}
+        ),
     )
+
+
+@dataclass(frozen=True)
+class _Writes:
+    answers: dict[type, tuple[Executable, Executable]]  # model: (delete by keys, upsert)
+    progress: Executable  # one section's row: reached (completed_at None) or saved
 
 
 def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
@@ -197,36 +225,25 @@ def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyRes
 
 def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
-    bound = {"response_id": response.id}
-    answers = {str(question_id): value for question_id, value in session.execute(_ANSWERS, bound)}
-    completed: set[str] = set(session.scalars(_COMPLETED, bound))
+    answers: dict[str, Any] = {}
+    completed: set[str] = set()
+    for kind, key, value in session.execute(_STATE, {"response_id": response.id}):
+        if kind:
+            completed.add(key)
+        else:
+            answers[key] = value
     return ResponseState(response, questionnaire_of(response.version), answers, completed)
-
-
-def mark_reached(
-    session: Session, response: SurveyResponse, section_id: str, now: datetime
-) -> None:
-    """Record that a person reached a section (the first time only): called by the save that
-    sends them there, in its transaction, so showing a section writes nothing."""
-    if response.status != "in_progress" or response.id is None:
-        return
-    reached, _saved = _progress_writes(session.get_bind().dialect.name)
-    session.execute(reached, {"response_id": response.id, "section_id": section_id, "now": now})
 
 
 def _claim(
     session: Session,
-    survey: Survey,
     response: SurveyResponse,
     now: datetime,
     section: str,
     language: str,
 ) -> None:
     """Lock the response for this write (`section` saved last, at `now`, in `language`), or
-    refuse if it is finished or the survey closed. The response is brought up to date from
-    the row it claimed."""
-    if not deadline_rules.may_continue(schedule_of(survey), now):
-        raise SurveyClosed(survey.slug)
+    refuse if it is finished. The response is brought up to date from the row it claimed."""
     claimed = session.scalars(
         _CLAIM,
         {
@@ -249,13 +266,24 @@ def save_section(
     result: SectionResult,
     now: datetime,
     language: str | None = None,
-) -> None:
+    *,
+    from_review: bool = False,
+) -> Section | None:
     """Store a valid section (or a screen-out) and drop answers that no longer apply;
-    `language` is the one the section was answered in (the response's, from now on)."""
+    `language` is the one the section was answered in (the response's, from now on).
+
+    Returns the section the person goes to next (None: the review, or the end of a
+    screen-out): the next one, or the first one left when they came `from_review`. It is
+    recorded as reached here, so showing it writes nothing.
+
+    A refused save (SurveyClosed, SurveyNotOpen, ResponseFinished) is refused before anything
+    is written."""
+    if not deadline_rules.may_continue(schedule_of(survey), now):
+        raise SurveyClosed(survey.slug)
     store_draft(session, survey, progress, now)
     response = progress.response
-    _claim(session, survey, response, now, section.id, language or response.language)
-    questionnaire = progress.questionnaire
+    _claim(session, response, now, section.id, language or response.language)
+    questionnaire, today = progress.questionnaire, now.date()
     answers = dict(progress.answers)
     for question in section.questions:
         answers.pop(question.id, None)
@@ -263,15 +291,27 @@ def save_section(
     answers.update(
         {key: value for key, value in result.values.items() if value not in (None, "", [])}
     )
-    kept = flow.prune(questionnaire, answers, now.date())
-    _write_answers(session, questionnaire, response, progress.answers, kept)
+    kept = flow.prune(questionnaire, answers, today)
+    writes = _writes(session.get_bind().dialect.name)
+    _write_answers(session, writes, questionnaire, response, progress.answers, kept)
     progress.answers = kept
-    _reached, saved = _progress_writes(session.get_bind().dialect.name)
-    session.execute(saved, {"response_id": response.id, "section_id": section.id, "now": now})
-    progress.completed.add(section.id)
-    applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, now.date())}
-    again = flow.changed_lists(questionnaire, answers, kept, now.date()) - {section.id}
+    applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, today)}
+    again = flow.changed_lists(questionnaire, answers, kept, today) - {section.id}
     stale = (progress.completed - applicable) | (progress.completed & again)
+    progress.completed = (progress.completed | {section.id}) - stale
+    following = None
+    if result.screened_out is None:
+        following = (
+            flow.first_incomplete(questionnaire, kept, progress.completed, today)
+            if from_review
+            else flow.next_section(questionnaire, kept, section.id, today)
+        )
+    rows = [{"section_id": section.id, "completed_at": now}]
+    if following is not None and following.id != section.id:
+        rows.append({"section_id": following.id, "completed_at": None})
+    session.execute(
+        writes.progress, [{"response_id": response.id, "now": now, **row} for row in rows]
+    )
     if stale:
         session.execute(
             update(SectionProgress)
@@ -282,20 +322,23 @@ def save_section(
             .values(completed_at=None)
             .execution_options(synchronize_session=False)
         )
-        progress.completed -= stale
     if result.screened_out is not None:
         response.status = "screened_out"
-    session.flush()
+        session.flush()
+    return following
 
 
 def _write_answers(
     session: Session,
+    writes: _Writes,
     questionnaire: Questionnaire,
     response: SurveyResponse,
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
-    """Bring the stored answers from `before` to `after`, touching only what changed."""
+    """Bring the stored answers from `before` to `after`, touching only what changed: one
+    statement for those no longer given, one for those new or changed, each of answers and
+    personal answers."""
     section_of: dict[str, str] = {}
     personal: set[str] = set()
     for question in questionnaire.questions():
@@ -303,27 +346,24 @@ def _write_answers(
             section_of[key] = question.section_id
         if question.personal:
             personal.add(question.id)
-    changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
     for model in (Answer, PersonalAnswer):
-        keys = [key for key in changed if (key in personal) == (model is PersonalAnswer)]
-        if not keys:
-            continue
-        # One statement each way, whatever the number of answers the section changed.
-        removing, adding = _ANSWER_WRITES[model]
-        session.execute(removing, {"response_id": response.id, "keys": keys})
+        mine = model is PersonalAnswer
+        removing, upserting = writes.answers[model]
+        gone = sorted(key for key in before if key not in after and (key in personal) == mine)
+        if gone:
+            session.execute(removing, {"response_id": response.id, "keys": gone})
         rows = [
             {
                 "response_id": response.id,
                 "question_id": key,
                 "section_id": section_of[key],
-                "value": after[key],
+                "value": value,
             }
-            for key in keys
-            if key in after and key in section_of
+            for key, value in sorted(after.items())
+            if (key in personal) == mine and key in section_of and before.get(key) != value
         ]
         if rows:
-            session.execute(adding, rows)
-    session.flush()
+            session.execute(upserting, rows)
 
 
 def submit(

@@ -51,7 +51,6 @@ from survey.responses import (
     ResponseState,
     SurveyClosed,
     SurveyNotOpen,
-    mark_reached,
     save_section,
     submit,
 )
@@ -158,7 +157,7 @@ def section(slug: str, section_id: str) -> Page:
     """A section: shown from a read-only session, saved (POST) in one write.
 
     That a person reached a section (the dashboard's drop-off) is recorded by the write that
-    sends them there: the save of the section before, in its own transaction (`_save`); the
+    sends them there: the save of the section before, in its transaction (`save_section`); the
     first section is recorded by the first save, which stores the response. So a GET writes
     nothing: showing a page never waits for nor holds the database's write lock (SQLite has
     one), and rendering, always after the transaction, cannot leave a write half done. A
@@ -209,8 +208,16 @@ def _save(db_session: Session, place: _Place) -> Outcome:
     if not result.ok and result.screened_out is None:
         return _section_page(place, form, _problems(progress.questionnaire, result.problems))
     try:
-        with db_session.begin_nested():  # a refused save writes nothing (not even the draft)
-            save_section(db_session, survey, progress, current, result, now, current_language())
+        following = save_section(
+            db_session,
+            survey,
+            progress,
+            current,
+            result,
+            now,
+            current_language(),
+            from_review=request.args.get("return") == "review",
+        )
     except (SurveyClosed, SurveyNotOpen):
         return closed(survey, progress.questionnaire, progress)
     except ResponseFinished:
@@ -218,22 +225,9 @@ def _save(db_session: Session, place: _Place) -> Outcome:
     drop(session, STARTED_KEY, survey.slug)  # stored: the browser's start is done
     if result.screened_out is not None:
         return redirect(url_for("respond.screened_out", slug=survey.slug))
-    return redirect(_next_page(db_session, place))
-
-
-def _next_page(db_session: Session, place: _Place) -> str:
-    """The page after a saved section (the next section, or the first one left when the person
-    came from the review), recorded as reached in this same transaction."""
-    survey, progress, now = place.survey, place.progress, place.now
-    questionnaire, answers = progress.questionnaire, progress.answers
-    if request.args.get("return") == "review":
-        following = flow.first_incomplete(questionnaire, answers, progress.completed, now.date())
-    else:
-        following = flow.next_section(questionnaire, answers, place.section.id, now.date())
     if following is None:
-        return url_for("respond.review", slug=survey.slug)
-    mark_reached(db_session, progress.response, following.id, now)
-    return url_for("respond.section", slug=survey.slug, section_id=following.id)
+        return redirect(url_for("respond.review", slug=survey.slug))
+    return redirect(url_for("respond.section", slug=survey.slug, section_id=following.id))
 
 
 def _problems(questionnaire: Questionnaire, problems: list[Problem]) -> dict[str, str]:

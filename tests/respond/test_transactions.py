@@ -87,8 +87,9 @@ def test_a_failure_inside_a_save_stores_none_of_it_and_the_browser_keeps_its_sta
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    # The last step of the first save's unit of work, after the response and answers are added.
-    monkeypatch.setattr("survey.respond.answering.mark_reached", broken)
+    # The last step of the first save's unit of work, after the response, its answers and its
+    # progress are written: the browser's start is let go.
+    monkeypatch.setattr("survey.respond.answering.drop", broken)
     failed = someone.save("about_you", MEMBER_ANSWERS["about_you"])
     assert failed.status_code == 500
     assert rows(app) == {"responses": 0, "answers": 0, "section_progress": 0, "audit_events": 0}
