@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit, deadline_rules, resume_codes
 from survey.db import affected, insert_on_conflict
@@ -167,11 +168,11 @@ _STATE = union_all(
     ),
 )
 _NOW = bindparam("now", type_=UTCDateTime())
+_RESPONSES = _table(SurveyResponse)
 _CLAIM = (
-    update(SurveyResponse)
-    .where(SurveyResponse.id == bindparam("response_id"), SurveyResponse.status == "in_progress")
+    update(_RESPONSES)
+    .where(_RESPONSES.c.id == bindparam("response_id"), _RESPONSES.c.status == "in_progress")
     .values(updated_at=_NOW, last_section=bindparam("section"), language=bindparam("answered_in"))
-    .returning(SurveyResponse)
 )
 _ANSWER_KEY = ("response_id", "question_id")
 _PROGRESS_KEY = ("response_id", "section_id")
@@ -202,7 +203,7 @@ def _writes(dialect: str) -> _Writes:
         "reached_at": _NOW,
         "completed_at": bindparam("completed_at", type_=UTCDateTime()),
     }
-    progress = insert_on_conflict(dialect, SectionProgress).values(row)
+    progress = insert_on_conflict(dialect, _PROGRESS).values(row)
     # A row with a completed time sets it; one without (a section reached) keeps what is there.
     completed = func.coalesce(progress.excluded.completed_at, _PROGRESS.c.completed_at)
     return _Writes(
@@ -243,19 +244,13 @@ def _claim(
     language: str,
 ) -> None:
     """Lock the response for this write (`section` saved last, at `now`, in `language`), or
-    refuse if it is finished. The response is brought up to date from the row it claimed."""
-    claimed = session.scalars(
-        _CLAIM,
-        {
-            "response_id": response.id,
-            "now": now,
-            "section": section,
-            "answered_in": language,
-        },
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    ).first()
-    if claimed is None:
+    refuse if it is finished. The response is brought up to date with what the claim wrote
+    (the rest of the row is what it was: only an in-progress response is claimed)."""
+    bound = {"response_id": response.id, "now": now, "section": section, "answered_in": language}
+    if affected(session.execute(_CLAIM, bound)) != 1:
         raise ResponseFinished(response.id)
+    for name, value in (("updated_at", now), ("last_section", section), ("language", language)):
+        set_committed_value(response, name, value)
 
 
 def save_section(

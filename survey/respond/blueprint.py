@@ -26,6 +26,7 @@ bp = Blueprint("respond", __name__, template_folder="templates")
 bp.record_once(lambda state: page_cache.install(state.app))
 bp.add_app_template_global(display.choice_groups, "choice_groups")
 bp.add_app_template_global(display.paragraphs, "paragraphs")
+bp.add_app_template_global(display.country_options, "country_options")
 
 CHANNEL_KEY = "channel"
 # Limits count per address (behind a proxy: the client's, see SURVEY_TRUSTED_PROXIES), in the

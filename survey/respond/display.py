@@ -12,10 +12,12 @@ from typing import Any
 from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from survey.deadline_rules import Schedule, State, state_at, to_local
 from survey.i18n import current_language, text
 from survey.questionnaire import flow
+from survey.questionnaire.countries import country_names
 from survey.questionnaire.model import Choice, Question, Questionnaire, Section
 from survey.questionnaire.types import type_of
 
@@ -215,3 +217,23 @@ def field_label(questionnaire: Questionnaire, field: str) -> str:
         question = questionnaire.question(question_id.removesuffix("_other"))
         return _("%(question)s (Please specify)", question=text(question.label))
     return text(questionnaire.question(question_id).label)
+
+
+@functools.lru_cache(maxsize=16)
+def _country_options(language: str) -> tuple[str, frozenset[str]]:
+    """The HTML <option>s of every country, named and sorted for `language`, and their codes:
+    built once per language (some 250 of them on every page that asks for a country)."""
+    names = country_names(language)
+    options = "".join(
+        f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in names
+    )
+    return options, frozenset(code for code, _name in names)
+
+
+def country_options(language: str, selected: str) -> Markup:
+    """The country <option>s in `language`, the `selected` one marked so."""
+    options, codes = _country_options(language)
+    if selected in codes:
+        chosen = f'<option value="{escape(selected)}"'
+        options = options.replace(f"{chosen}>", f"{chosen} selected>", 1)
+    return Markup(options)  # noqa: S704 - built from escaped codes and names
