@@ -183,7 +183,7 @@ def _writes(dialect: str) -> _Writes:
     """The statements a save writes with, as `dialect` spells ON CONFLICT (SQLite and
     PostgreSQL alike); on the tables, not the mapped classes: no answer is ever loaded as an
     object to keep in step."""
-    answers = {}
+    answers: dict[type, tuple[Executable, Executable]] = {}
     for model in (Answer, PersonalAnswer):
         table = _table(model)
         upsert = insert_on_conflict(dialect, table)
@@ -230,9 +230,9 @@ def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     completed: set[str] = set()
     for kind, key, value in session.execute(_STATE, {"response_id": response.id}):
         if kind:
-            completed.add(key)
+            completed.add(str(key))
         else:
-            answers[key] = value
+            answers[str(key)] = value
     return ResponseState(response, questionnaire_of(response.version), answers, completed)
 
 

@@ -19,11 +19,13 @@ from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey_and_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
-from survey.respond import display, page_cache
+from survey.respond import blank_forms, display, page_cache
 from survey.responses import ResponseState
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 bp.record_once(lambda state: page_cache.install(state.app))
+bp.record_once(lambda state: blank_forms.install(state.app))
+bp.add_app_template_global(blank_forms.blank_widgets, "blank_widgets")
 bp.add_app_template_global(display.choice_groups, "choice_groups")
 bp.add_app_template_global(display.paragraphs, "paragraphs")
 bp.add_app_template_global(display.country_options, "country_options")
