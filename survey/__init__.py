@@ -17,9 +17,9 @@ from survey.extensions import babel, csrf, limiter, login_manager
 from survey.i18n import (
     current_language,
     install_template_gettext,
+    language_links,
     language_name,
     select_locale,
-    switch_url,
     text,
 )
 from survey.links import public_url_for
@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
         current_language=current_language,
         language_name=language_name,
         language_tag=language_tag,
-        switch_url=switch_url,
+        language_links=language_links,
         country_names=country_names,
         question_type=type_of,
         public_url_for=public_url_for,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import cast
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations
@@ -77,17 +78,41 @@ def interface_languages() -> tuple[str, ...]:
     return catalog_languages()
 
 
-def switch_url(language: str) -> str:
-    """This page in another language: the same path and query, with lang=`language`.
+@dataclass(frozen=True)
+class LanguageLink:
+    """A language of the page's switcher: its code, BCP 47 tag and own name, and the address
+    of this page in it (None for the language the page is in)."""
+
+    code: str
+    tag: str
+    name: str
+    url: str | None
+
+
+def language_links(languages: Iterable[str]) -> list[LanguageLink]:
+    """This page in each of `languages`: the same path and query, with lang=<code>.
 
     A page shown in answer to a form (the welcome page after a refused start, say) sets
-    `g.page_path` to the address that shows it, so the link never leads to a POST-only URL.
+    `g.page_path` to the address that shows it, so a link never leads to a POST-only URL.
     """
     path = g.get("page_path")
     # The query belongs to the address asked for: kept when the page is that address.
-    arguments = list(request.args.items(multi=True)) if path in (None, request.path) else []
-    query = urlencode([*[(k, v) for k, v in arguments if k != "lang"], ("lang", language)])
-    return f"{path or request.path}?{query}"
+    kept = (
+        [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        if path in (None, request.path)
+        else []
+    )
+    base = f"{path or request.path}?{urlencode(kept)}{'&' if kept else ''}lang="
+    current = current_language()
+    return [
+        LanguageLink(
+            code,
+            language_tag(code),
+            language_name(code),
+            None if code == current else base + quote_plus(code),
+        )
+        for code in languages
+    ]
 
 
 def current_language() -> str:

@@ -10,7 +10,7 @@ cookie is a token that means nothing once that session has ended.
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,15 +56,15 @@ def forget(session: Any, slug: str) -> None:
 
 
 class SurveySession(SecureCookieSession):
-    """The cookie's content, and what it was when the request came in."""
+    """The cookie's content, and how to read it again as the browser sent it."""
 
-    opened: dict[str, Any]
+    reopen: Callable[[], dict[str, Any]]
 
     def undo(self) -> None:
         """Back to what the browser sent: a request that fails (its transaction rolled back)
         changes nothing the browser holds either."""
         self.clear()
-        self.update(copy.deepcopy(self.opened))
+        self.update(self.reopen())
 
 
 class SurveySessionInterface(SecureCookieSessionInterface):
@@ -74,6 +74,15 @@ class SurveySessionInterface(SecureCookieSessionInterface):
     session_class = SurveySession
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        session = self._read(app, request)
+        if isinstance(session, SurveySession):
+            # Read again only if a request fails (rare): no copy of every request's cookie.
+            session.reopen = lambda: dict(self._read(app, request) or {})
+        return session
+
+    def _read(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The cookie as sent, without what has ended (each survey's entries end at its own
+        time)."""
         session = super().open_session(app, request)
         if session is None:
             return None
@@ -83,8 +92,6 @@ class SurveySessionInterface(SecureCookieSessionInterface):
             for slug, moment in list(until.items()):
                 if not isinstance(moment, int | float) or moment <= now:
                     forget(session, slug)
-        if isinstance(session, SurveySession):
-            session.opened = copy.deepcopy(dict(session))
         return session
 
     def get_expiration_time(self, app: Flask, session: Any) -> datetime | None:
