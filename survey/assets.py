@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -28,3 +28,11 @@ def register_static_versions(app: Flask) -> None:
     def _add_version(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values:
             values.setdefault("v", version(values["filename"]))
+
+    @lru_cache(maxsize=64)
+    def asset_url(script_root: str, filename: str) -> str:
+        return url_for("static", filename=filename)
+
+    # Every page links the same few files: their addresses are worked out once (per prefix the
+    # app is served under, which the proxy may set per request).
+    app.jinja_env.globals["static_url"] = lambda filename: asset_url(request.script_root, filename)

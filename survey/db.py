@@ -62,8 +62,8 @@ def _tune_sqlite(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
             _begin_writing(connection)
-        else:
-            connection.exec_driver_sql(f"BEGIN {mode}")
+        else:  # straight to the sqlite3 connection: a read's BEGIN cannot wait for a lock
+            connection.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 def _begin_writing(connection: Connection) -> None:
