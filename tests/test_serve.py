@@ -58,3 +58,26 @@ def test_a_server_process_starts_without_the_heavy_libraries(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert found.stdout.strip() == "[]"
+
+
+def test_serve_refuses_a_port_another_server_listens_on(tmp_path: Path):
+    """The workers listen on sockets of their own that share the port (SO_REUSEPORT): a second
+    `survey serve` on that port must not start and quietly take half the connections."""
+    env = console.environment(tmp_path)
+    assert console.run("init", env=env, cwd=tmp_path).returncode == 0
+    with console.serving(env, tmp_path, options=("--workers", "2")) as port:
+        second = console.run("serve", "--port", str(port), env=env, cwd=tmp_path, timeout=30)
+        assert second.returncode != 0
+        assert f"127.0.0.1:{port} is in use" in second.stderr
+        assert console.get(port, "/healthz")[0] == 200  # the first goes on
+
+
+def test_serve_refuses_a_port_another_program_listens_on(tmp_path: Path):
+    env = console.environment(tmp_path)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        refused = console.run("serve", "--port", str(port), env=env, cwd=tmp_path, timeout=30)
+    assert refused.returncode != 0
+    assert "is in use" in refused.stderr and "Traceback" not in refused.stderr

@@ -122,8 +122,14 @@ def serve_command(
     """Serve the app with gunicorn, a production WSGI server, and run the exports asked for
     on the Exports page beside it."""
     from survey.export.supervisor import WorkerProcess
-    from survey.serving import THREADS, Server, gunicorn_settings
+    from survey.serving import THREADS, PortInUse, Server, check_port_free, gunicorn_settings
 
+    try:
+        check_port_free(host, port)
+    except PortInUse as error:
+        raise click.ClickException(
+            f"cannot serve: {error}; stop what uses it or pick --port"
+        ) from error
     threads = threads or THREADS
     settings = gunicorn_settings(host, port, workers, threads)
     exporter = WorkerProcess() if export_worker else None
