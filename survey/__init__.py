@@ -25,7 +25,6 @@ from survey.i18n import (
 from survey.links import public_url_for
 from survey.message_catalogs import language_tag
 from survey.models import utcnow
-from survey.questionnaire.countries import country_names
 from survey.questionnaire.types import type_of
 from survey.security import register_security_headers
 from survey.sessions import LONGEST, SurveySessionInterface
@@ -107,7 +106,6 @@ def register_extensions(app: Flask) -> None:
         language_name=language_name,
         language_tag=language_tag,
         language_links=language_links,
-        country_names=country_names,
         question_type=type_of,
         public_url_for=public_url_for,
         current_user=current_user,
