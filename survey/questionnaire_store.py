@@ -178,12 +178,14 @@ def _lock(session: Session, slug: str, lock: str | None) -> None:
     lock's last holder committed (a survey's slug never changes: the lock is keyed by it)."""
     if lock is None or session.get_bind().dialect.name != "postgresql":
         return
-    function = "pg_advisory_xact_lock_shared" if lock == "share" else "pg_advisory_xact_lock"
     key = int.from_bytes(hashlib.blake2b(slug.encode(), digest_size=4).digest(), signed=True)
-    session.execute(
-        text(f"SELECT {function}(:namespace, :key)"),
-        {"namespace": SURVEY_LOCK_NAMESPACE, "key": key},
-    )
+    session.connection().execute(_LOCKS[lock], {"namespace": SURVEY_LOCK_NAMESPACE, "key": key})
+
+
+_LOCKS = {
+    "share": text("SELECT pg_advisory_xact_lock_shared(:namespace, :key)"),
+    "update": text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+}
 
 
 def all_surveys(session: Session) -> list[Survey]:

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Executable,
+    Result,
     Table,
     bindparam,
     delete,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit, deadline_rules, resume_codes
@@ -143,13 +144,12 @@ def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Surve
 # What every respondent page reads, and every save writes, in statements built once: building
 # one (and working out its cache key) costs about as much as running it. Values are bound at
 # each run.
-_BY_CODE_HASH = (
-    select(SurveyResponse)
-    .options(joinedload(SurveyResponse.version))  # every page that finds one reads its content
-    .where(
-        SurveyResponse.survey_id == bindparam("survey_id"),
-        SurveyResponse.resume_code_hash == bindparam("code_hash"),
-    )
+# Its questionnaire version is not joined: it is nearly always the survey's newest, which the
+# page has read already with the survey, and reading `response.version` then finds it in the
+# session without a query (a response on an older version gets its own, once).
+_BY_CODE_HASH = select(SurveyResponse).where(
+    SurveyResponse.survey_id == bindparam("survey_id"),
+    SurveyResponse.resume_code_hash == bindparam("code_hash"),
 )
 _PROGRESS = _table(SectionProgress)
 # A response's answers (personal ones included) and completed sections in one statement:
@@ -220,6 +220,14 @@ class _Writes:
     progress: Executable  # one section's row: reached (completed_at None) or saved
 
 
+def _run(session: Session, statement: Executable, parameters: Any) -> Result[*tuple[Any, ...]]:
+    """A Core statement of a page or a save, run on the session's connection: past what the
+    ORM does first for any statement (flush what is pending, find the bind, its events),
+    which cost more than running these. Nothing is pending at these points: a drafted
+    response is flushed as it is stored."""
+    return session.connection().execute(statement, parameters)
+
+
 def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
     return session.scalar(_BY_CODE_HASH, {"survey_id": survey.id, "code_hash": code_hash})
 
@@ -228,7 +236,7 @@ def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
     answers: dict[str, Any] = {}
     completed: set[str] = set()
-    for kind, key, value in session.execute(_STATE, {"response_id": response.id}):
+    for kind, key, value in _run(session, _STATE, {"response_id": response.id}):
         if kind:
             completed.add(str(key))
         else:
@@ -247,7 +255,7 @@ def _claim(
     refuse if it is finished. The response is brought up to date with what the claim wrote
     (the rest of the row is what it was: only an in-progress response is claimed)."""
     bound = {"response_id": response.id, "now": now, "section": section, "answered_in": language}
-    if affected(session.execute(_CLAIM, bound)) != 1:
+    if affected(_run(session, _CLAIM, bound)) != 1:
         raise ResponseFinished(response.id)
     for name, value in (("updated_at", now), ("last_section", section), ("language", language)):
         set_committed_value(response, name, value)
@@ -304,8 +312,8 @@ def save_section(
     rows = [{"section_id": section.id, "completed_at": now}]
     if following is not None and following.id != section.id:
         rows.append({"section_id": following.id, "completed_at": None})
-    session.execute(
-        writes.progress, [{"response_id": response.id, "now": now, **row} for row in rows]
+    _run(
+        session, writes.progress, [{"response_id": response.id, "now": now, **row} for row in rows]
     )
     if stale:
         session.execute(
@@ -346,7 +354,7 @@ def _write_answers(
         removing, upserting = writes.answers[model]
         gone = sorted(key for key in before if key not in after and (key in personal) == mine)
         if gone:
-            session.execute(removing, {"response_id": response.id, "keys": gone})
+            _run(session, removing, {"response_id": response.id, "keys": gone})
         rows = [
             {
                 "response_id": response.id,
@@ -358,7 +366,7 @@ def _write_answers(
             if (key in personal) == mine and key in section_of and before.get(key) != value
         ]
         if rows:
-            session.execute(upserting, rows)
+            _run(session, upserting, rows)
 
 
 def submit(

@@ -151,8 +151,14 @@ class _Place:
     now: datetime
 
 
+@limiter.limit(FIRST_SAVE_LIMIT)
+def _count_first_save() -> None:
+    """Count a first save (the only save that adds a response) against FIRST_SAVE_LIMIT; past
+    it, RateLimitExceeded (429). Called only for one: every other page and save of a section
+    then skips the limiter's work, a few percent of their time."""
+
+
 @bp.route("/s/<slug>/p/<section_id>", methods=["GET", "POST"])
-@limiter.limit(FIRST_SAVE_LIMIT, exempt_when=lambda: not first_save())
 def section(slug: str, section_id: str) -> Page:
     """A section: shown from a read-only session, saved (POST) in one write.
 
@@ -170,6 +176,8 @@ def section(slug: str, section_id: str) -> Page:
                 values = form_values(place.section, place.progress.answers)
                 place = _section_page(place, values, {})
         return render(place)
+    if first_save():
+        _count_first_save()
     with get_db().writing() as db_session:
         place = _place(db_session, slug, section_id, writing=True)
         outcome = _save(db_session, place) if isinstance(place, _Place) else place

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from limits import parse_many
 
-from survey.respond.views import RESUME_LIMIT, START_LIMIT
+from survey.respond.views import FIRST_SAVE_LIMIT, RESUME_LIMIT, START_LIMIT
 from tests.respond.helpers import location, responses
 from tests.respondent import NOT_INVOLVED_ANSWERS, SLUG, Respondent
 
@@ -48,3 +48,27 @@ def test_a_script_flooding_starts_is_turned_away_and_stores_nothing(app):
     assert codes[:allowed] == [302] * allowed
     assert set(codes[allowed:]) == {429}
     assert responses(app) == []  # starts alone add no rows
+
+
+def test_a_script_flooding_first_saves_is_turned_away_and_other_saves_go_on(app):
+    """Each first save adds a response: past the limit from one address, the next is refused
+    and stores nothing, while that address's later saves and pages go on."""
+    allowed = per_minute(FIRST_SAVE_LIMIT)
+    people = []
+    for number in range(allowed + 1):
+        client = app.test_client()
+        # Started from addresses of their own (starts have a limit of their own) ...
+        client.environ_base["REMOTE_ADDR"] = f"10.1.{number // 250}.{number % 250 + 1}"
+        person = Respondent(client)
+        person.start()
+        client.environ_base["REMOTE_ADDR"] = "10.9.9.9"  # ... and saved from one
+        people.append(person)
+    codes = [person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"]) for person in people]
+
+    assert [answer.status_code for answer in codes[:allowed]] == [302] * allowed
+    assert codes[allowed].status_code == 429
+    assert "Retry-After" in codes[allowed].headers
+    assert len(responses(app)) == allowed
+    later = people[0].save("involvement", NOT_INVOLVED_ANSWERS["involvement"])
+    assert later.status_code == 302
+    assert people[-1].get(f"/s/{SLUG}/p/about_you").status_code == 200
