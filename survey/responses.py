@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     Executable,
     Result,
+    Select,
     Table,
     bindparam,
     delete,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    type_coerce,
     union_all,
     update,
 )
@@ -43,7 +46,7 @@ from survey.models import (
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
 from survey.questionnaire.schema import Questionnaire, Section
-from survey.questionnaire_store import latest_version, questionnaire_of, schedule_of
+from survey.questionnaire_store import newest_version, questionnaire_of, schedule_of
 
 
 class ResponseError(Exception):
@@ -85,7 +88,7 @@ def draft(
     """A response a person has started (consent given, code drawn) but not yet saved: nothing
     is written until its first section is saved (`store_draft`), so starts that go no further
     leave no row behind."""
-    version = latest_version(session, survey)
+    version = newest_version(session, survey)
     if version is None:
         raise SurveyNotOpen(survey.slug)
     questionnaire = questionnaire_of(version)
@@ -145,8 +148,9 @@ def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Surve
 # one (and working out its cache key) costs about as much as running it. Values are bound at
 # each run.
 # Its questionnaire version is not joined: it is nearly always the survey's newest, which the
-# page has read already with the survey, and reading `response.version` then finds it in the
-# session without a query (a response on an older version gets its own, once).
+# page has read already with the survey (`find_survey_and_version` keeps it in the session),
+# and `response.version` then finds it there without a query; a response on an older version
+# gets its own query.
 _BY_CODE_HASH = select(SurveyResponse).where(
     SurveyResponse.survey_id == bindparam("survey_id"),
     SurveyResponse.resume_code_hash == bindparam("code_hash"),
@@ -230,6 +234,50 @@ def _run(session: Session, statement: Executable, parameters: Any) -> Result[*tu
 
 def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
     return session.scalar(_BY_CODE_HASH, {"survey_id": survey.id, "code_hash": code_hash})
+
+
+def find_progress(session: Session, survey: Survey, code: str, key: str) -> ResponseState | None:
+    """`find_by_code` and `load_progress` in one statement (what every page of a respondent
+    reads): the response, with its answers and completed sections gathered as JSON."""
+    bound = {"survey_id": survey.id, "code_hash": resume_codes.code_hash(code, key)}
+    row = session.execute(_progress_by_hash(session.get_bind().dialect.name), bound).first()
+    if row is None:
+        return None
+    response, answers, personal, completed = cast("tuple[SurveyResponse, Any, Any, Any]", row)
+    pairs = [*(answers or ()), *(personal or ())]
+    return ResponseState(
+        response,
+        questionnaire_of(response.version),
+        {str(question): value for question, value in pairs},
+        {str(section) for section in completed or ()},
+    )
+
+
+@functools.cache
+def _progress_by_hash(dialect: str) -> Executable:
+    """_BY_CODE_HASH with three more columns: the response's answers and personal answers, each
+    a JSON array of [question, value] (NULL: none), and its completed sections, a JSON array of
+    their ids. SQLite and PostgreSQL name the functions that gather JSON differently."""
+    if dialect == "postgresql":
+        gather, pair, as_json = func.json_agg, func.json_build_array, lambda value: value
+    else:
+        gather, pair, as_json = func.json_group_array, func.json_array, func.json
+
+    def answers_of(table: Table) -> Any:
+        gathered = gather(pair(table.c.question_id, as_json(table.c.value)))
+        return _json(select(gathered).where(table.c.response_id == SurveyResponse.id))
+
+    completed = select(gather(_PROGRESS.c.section_id)).where(
+        _PROGRESS.c.response_id == SurveyResponse.id, _PROGRESS.c.completed_at.is_not(None)
+    )
+    return _BY_CODE_HASH.add_columns(
+        answers_of(_table(Answer)), answers_of(_table(PersonalAnswer)), _json(completed)
+    )
+
+
+def _json(query: Select[Any]) -> Any:
+    """A correlated subquery's one JSON value, read back as Python (lists, strings, numbers)."""
+    return type_coerce(query.scalar_subquery(), JSON)
 
 
 def load_progress(session: Session, response: SurveyResponse) -> ResponseState:

@@ -17,9 +17,8 @@ from survey.responses import (
     ResponseState,
     SurveyNotOpen,
     draft,
-    find_by_code,
+    find_progress,
     is_draft,
-    load_progress,
 )
 from survey.sessions import (
     CODES_KEY,
@@ -68,9 +67,9 @@ def progress_of(db_session: Session, survey: Survey) -> ResponseState | None:
     code = saved_code(survey.slug)
     if code is None:
         return None
-    response = find_by_code(db_session, survey, code, resume_key())
-    if response is not None:
-        progress = load_progress(db_session, response)
+    stored = find_progress(db_session, survey, code, resume_key())
+    if stored is not None:
+        progress = stored
         drop(session, STARTED_KEY, survey.slug)
     else:
         drafted = draft_of(db_session, survey, code)
