@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 CODES_KEY = "resume_codes"  # slug -> resume code
 STARTED_KEY = "started"  # slug -> [start time (epoch seconds), channel], until the first save
@@ -72,6 +73,15 @@ class SurveySessionInterface(SecureCookieSessionInterface):
     response that sets it is never left for shared caches to keep."""
 
     session_class = SurveySession
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's, made once for the app's keys (Flask makes a new one for every request)."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = app.extensions.get("survey_session_serializer")
+        if made is None or made[0] != keys:
+            made = (keys, super().get_signing_serializer(app))
+            app.extensions["survey_session_serializer"] = made
+        return made[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         session = self._read(app, request)
