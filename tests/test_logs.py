@@ -7,11 +7,15 @@ import io
 import logging
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger as GunicornLogger
 
 from survey.logs import REDACTED, RedactingLogger, redact, redact_handlers
+from survey.serving import gunicorn_settings
 from tests import console
 
 CODE = "K7QF-3MZP-9XWA"
@@ -144,3 +148,52 @@ def test_the_access_log_of_survey_serve_holds_no_code_and_no_email(tmp_path: Pat
     ):
         assert line in log, log
     assert log.count(f'"GET /s/we-own-it/resume/{REDACTED} HTTP/1.1"') == 2, log
+
+
+class _Sent:
+    """What gunicorn's logger reads of a response it has sent."""
+
+    status = "200 OK"
+    sent = 5120
+    headers = [("Content-Type", "text/html")]
+
+
+class _Received:
+    headers = [("USER-AGENT", "pytest"), ("REFERER", "http://127.0.0.1/s/we-own-it")]
+
+
+TOOK = timedelta(seconds=1, microseconds=2345)
+ENVIRON = {
+    "REQUEST_METHOD": "POST",
+    "RAW_URI": f"/s/we-own-it/resume/{CODE}?via=radio",
+    "PATH_INFO": f"/s/we-own-it/resume/{CODE}",
+    "QUERY_STRING": "via=radio",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "REMOTE_ADDR": "198.18.0.7",
+}
+
+
+def access_line(line_format: str) -> str:
+    """The access log line `survey serve`'s logger makes with `line_format` for one request."""
+    config = Config()
+    config.set("access_log_format", line_format)
+    logger = RedactingLogger(config)
+    atoms = logger.atoms(_Sent(), _Received(), ENVIRON, TOOK)
+    return line_format % logger.atoms_wrapper_class(atoms)
+
+
+@pytest.mark.parametrize(
+    "line_format",
+    [
+        gunicorn_settings("127.0.0.1", 8000, 2)["access_log_format"],
+        "%(m)s %(U)s?%(q)s %(H)s %(s)s %(B)s %(T)s %(D)s %(M)s",
+        '"%(r)s" %(s)s "%({referer}i)s" "%(a)s" %(h)s',  # more than the few: gunicorn's own
+    ],
+)
+def test_an_access_log_line_is_the_one_gunicorn_makes_with_codes_redacted(line_format):
+    # Every atom gunicorn itself makes for the request, through the same redaction.
+    made = GunicornLogger(Config()).atoms(_Sent(), _Received(), ENVIRON, TOOK)
+    expected = line_format % RedactingLogger.atoms_wrapper_class(made)
+
+    assert access_line(line_format) == expected
+    assert CODE not in expected and REDACTED in expected
