@@ -150,8 +150,8 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
     steady stream of readers starve a waiting writer); SQLite already serialises writers
     with BEGIN IMMEDIATE.
     """
-    _lock(session, slug, lock)
-    return session.scalar(select(Survey).where(Survey.slug == slug), execution_options=_fresh(lock))
+    lock_survey(session, slug, lock)
+    return session.scalar(select(Survey).where(Survey.slug == slug), execution_options=fresh(lock))
 
 
 # Built once: every respondent page runs it (building it costs about as much as running it).
@@ -168,25 +168,28 @@ def find_survey_and_version(
     session: Session, slug: str, *, lock: str | None = None
 ) -> tuple[Survey | None, QuestionnaireVersion | None]:
     """`find_survey` and its `latest_version` in one query: every respondent page needs both."""
-    _lock(session, slug, lock)
-    row = session.execute(
-        _SURVEY_AND_NEWEST, {"slug": slug}, execution_options=_fresh(lock)
-    ).first()
+    lock_survey(session, slug, lock)
+    row = session.execute(_SURVEY_AND_NEWEST, {"slug": slug}, execution_options=fresh(lock)).first()
     if row is None:
         return None, None
-    # A session holds what it loaded by weak reference only: kept here for the session's life,
-    # the version is still in it when a response on it is read (nearly every one is on the
-    # newest), and `response.version` finds it there instead of querying it.
-    session.info.setdefault("versions_read", []).append(row[1])
+    keep_version(session, row[1])
     return row[0], row[1]
 
 
-def _fresh(lock: str | None) -> dict[str, bool]:
+def keep_version(session: Session, version: QuestionnaireVersion | None) -> None:
+    """Keep a survey's newest version, just read, in `session` for the session's life. A
+    session holds what it loaded by weak reference only: kept, the version is still there when
+    a response on it is read (nearly every one is on the newest), and `response.version` finds
+    it instead of querying it; so does `newest_version`."""
+    session.info.setdefault("versions_read", []).append(version)
+
+
+def fresh(lock: str | None) -> dict[str, bool]:
     """A locked read replaces what the session may hold of the survey already."""
     return {"populate_existing": lock is not None}
 
 
-def _lock(session: Session, slug: str, lock: str | None) -> None:
+def lock_survey(session: Session, slug: str, lock: str | None) -> None:
     """On PostgreSQL, take the survey's lock before its row is read, so the read sees what the
     lock's last holder committed (a survey's slug never changes: the lock is keyed by it)."""
     if lock is None or session.get_bind().dialect.name != "postgresql":

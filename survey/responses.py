@@ -19,6 +19,7 @@ from sqlalchemy import (
     Result,
     Select,
     Table,
+    and_,
     bindparam,
     delete,
     func,
@@ -38,6 +39,7 @@ from survey.db import affected, insert_on_conflict
 from survey.models import (
     Answer,
     PersonalAnswer,
+    QuestionnaireVersion,
     SectionProgress,
     Survey,
     SurveyResponse,
@@ -46,7 +48,14 @@ from survey.models import (
 from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
 from survey.questionnaire.schema import Questionnaire, Section
-from survey.questionnaire_store import newest_version, questionnaire_of, schedule_of
+from survey.questionnaire_store import (
+    fresh,
+    keep_version,
+    lock_survey,
+    newest_version,
+    questionnaire_of,
+    schedule_of,
+)
 
 
 class ResponseError(Exception):
@@ -238,12 +247,15 @@ def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyRes
 
 def find_progress(session: Session, survey: Survey, code: str, key: str) -> ResponseState | None:
     """`find_by_code` and `load_progress` in one statement (what every page of a respondent
-    reads): the response, with its answers and completed sections gathered as JSON."""
-    bound = {"survey_id": survey.id, "code_hash": resume_codes.code_hash(code, key)}
-    row = session.execute(_progress_by_hash(session.get_bind().dialect.name), bound).first()
-    if row is None:
+    reads), or none if `find_survey_with_progress` read it already in this session."""
+    code_hash = resume_codes.code_hash(code, key)
+    read = session.info.get(_READ_AHEAD, {}).pop((survey.id, code_hash), None)
+    if read is None:
+        bound = {"survey_id": survey.id, "code_hash": code_hash}
+        read = session.execute(_progress_by_hash(session.get_bind().dialect.name), bound).first()
+    if read is None or read[0] is None:
         return None
-    response, answers, personal, completed = cast("tuple[SurveyResponse, Any, Any, Any]", row)
+    response, answers, personal, completed = cast("tuple[SurveyResponse, Any, Any, Any]", read)
     pairs = [*(answers or ()), *(personal or ())]
     return ResponseState(
         response,
@@ -253,11 +265,40 @@ def find_progress(session: Session, survey: Survey, code: str, key: str) -> Resp
     )
 
 
+def find_survey_with_progress(
+    session: Session, slug: str, code: str, key: str, *, lock: str | None = None
+) -> tuple[Survey | None, QuestionnaireVersion | None]:
+    """`find_survey_and_version`, reading in the same statement the response of `code` (the
+    code this browser holds) with its answers and completed sections: the next `find_progress`
+    of that code in this session takes them instead of querying (a respondent's page reads the
+    survey, then the response: one statement for both)."""
+    lock_survey(session, slug, lock)
+    code_hash = resume_codes.code_hash(code, key)
+    row = session.execute(
+        _survey_and_progress(session.get_bind().dialect.name),
+        {"slug": slug, "code_hash": code_hash},
+        execution_options=fresh(lock),
+    ).first()
+    if row is None:
+        return None, None
+    survey = cast("Survey", row[0])
+    version = cast("QuestionnaireVersion | None", row[1])
+    progress = row[2:]
+    keep_version(session, version)
+    session.info.setdefault(_READ_AHEAD, {})[(survey.id, code_hash)] = tuple(progress)
+    return survey, version
+
+
+# Responses read ahead with their survey, by (survey id, code hash): (response or None, then
+# the three state columns of `_state_columns`).
+_READ_AHEAD = "progress_read_ahead"
+
+
 @functools.cache
-def _progress_by_hash(dialect: str) -> Executable:
-    """_BY_CODE_HASH with three more columns: the response's answers and personal answers, each
-    a JSON array of [question, value] (NULL: none), and its completed sections, a JSON array of
-    their ids. SQLite and PostgreSQL name the functions that gather JSON differently."""
+def _state_columns(dialect: str) -> tuple[Any, Any, Any]:
+    """A response's answers and personal answers, each a JSON array of [question, value]
+    (NULL: none), and its completed sections, a JSON array of their ids: subqueries of a row of
+    responses. SQLite and PostgreSQL name the functions that gather JSON differently."""
     if dialect == "postgresql":
         gather, pair, as_json = func.json_agg, func.json_build_array, lambda value: value
     else:
@@ -270,8 +311,31 @@ def _progress_by_hash(dialect: str) -> Executable:
     completed = select(gather(_PROGRESS.c.section_id)).where(
         _PROGRESS.c.response_id == SurveyResponse.id, _PROGRESS.c.completed_at.is_not(None)
     )
-    return _BY_CODE_HASH.add_columns(
-        answers_of(_table(Answer)), answers_of(_table(PersonalAnswer)), _json(completed)
+    return answers_of(_table(Answer)), answers_of(_table(PersonalAnswer)), _json(completed)
+
+
+@functools.cache
+def _progress_by_hash(dialect: str) -> Executable:
+    """_BY_CODE_HASH with the response's state (`_state_columns`)."""
+    return _BY_CODE_HASH.add_columns(*_state_columns(dialect))
+
+
+@functools.cache
+def _survey_and_progress(dialect: str) -> Executable:
+    """The survey, its newest version, and the response of a code hash with its state."""
+    return (
+        select(Survey, QuestionnaireVersion, SurveyResponse, *_state_columns(dialect))
+        .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
+        .outerjoin(
+            SurveyResponse,
+            and_(
+                SurveyResponse.survey_id == Survey.id,
+                SurveyResponse.resume_code_hash == bindparam("code_hash"),
+            ),
+        )
+        .where(Survey.slug == bindparam("slug"))
+        .order_by(QuestionnaireVersion.version.desc())
+        .limit(1)
     )
 
 

@@ -20,7 +20,8 @@ from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey_and_version, questionnaire_of, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import blank_forms, display, page_cache
-from survey.responses import ResponseState
+from survey.respond.held import resume_key, saved_code
+from survey.responses import ResponseState, find_survey_with_progress
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 bp.record_once(lambda state: page_cache.install(state.app))
@@ -75,7 +76,12 @@ def load_survey(
 ) -> tuple[Survey, Questionnaire]:
     """The survey and its newest content; a write holds a shared lock on the survey, so an
     admin's close waits for it, or it sees the close (the deadline is decided in the write)."""
-    survey, version = find_survey_and_version(db_session, slug, lock="share" if writing else None)
+    lock = "share" if writing else None
+    code = saved_code(slug)
+    if code is None:
+        survey, version = find_survey_and_version(db_session, slug, lock=lock)
+    else:  # the response of the code too, for `progress_of`: one statement for both
+        survey, version = find_survey_with_progress(db_session, slug, code, resume_key(), lock=lock)
     if survey is None or version is None:
         abort(404)
     questionnaire = questionnaire_of(version)
