@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -30,7 +32,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -408,7 +410,7 @@ def save_section(
     )
     kept = flow.prune(questionnaire, answers, today)
     writes = _writes(session.get_bind().dialect.name)
-    _write_answers(session, writes, questionnaire, response, progress.answers, kept)
+    before = progress.answers
     progress.answers = kept
     applicable = {item.id for item in flow.applicable_sections(questionnaire, kept, today)}
     again = flow.changed_lists(questionnaire, answers, kept, today) - {section.id}
@@ -424,9 +426,13 @@ def save_section(
     rows = [{"section_id": section.id, "completed_at": now}]
     if following is not None and following.id != section.id:
         rows.append({"section_id": following.id, "completed_at": None})
-    _run(
-        session, writes.progress, [{"response_id": response.id, "now": now, **row} for row in rows]
-    )
+    with _together(session):
+        _write_answers(session, writes, questionnaire, response, before, kept)
+        _run(
+            session,
+            writes.progress,
+            [{"response_id": response.id, "now": now, **row} for row in rows],
+        )
     if stale:
         session.execute(
             update(SectionProgress)
@@ -441,6 +447,31 @@ def save_section(
         response.status = "screened_out"
         session.flush()
     return following
+
+
+@contextmanager
+def _together(session: Session) -> Iterator[None]:
+    """Statements whose results are not read, sent together: on PostgreSQL in one pipeline, one
+    round trip for all at the block's end; SQLite, in the process, runs them one by one.
+
+    An error the database answers to them is raised at the block's end, by psycopg: it is
+    raised as SQLAlchemy raises one (so a database outage gets its page, 503, not a bug's),
+    and a connection it found lost is dropped from the pool, as SQLAlchemy drops one."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = connection.connection.driver_connection  # the psycopg connection
+    try:
+        with driver.pipeline():
+            yield
+    except driver.Error as error:
+        lost = connection.dialect.is_disconnect(error, driver, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            None, None, error, driver.Error, connection_invalidated=lost
+        ) from error
 
 
 def _write_answers(
