@@ -124,7 +124,9 @@ def skip_unused_limit_check(app: Flask) -> None:
     whole_app = manager.default_limits or manager.application_limits
     if whole_app or any(manager.blueprint_limits(app, name) for name in app.blueprints):
         return
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # as Flask-Limiter 4 registers it
+        checks.remove(limiter._check_request_limit)
 
 
 def register_blueprints(app: Flask) -> None:
