@@ -312,6 +312,15 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def one_connection(database_url: str) -> Iterator[Database]:
+    """A Database of its own on the test database, its pool one connection: what a test of
+    pooled connections hands out and takes back."""
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def make_user(app: Flask, clock: Clock):
     """Create an account: make_user("researcher") -> (email, password); a partner with its
     channels: make_user("partner", channels=["cecop"])."""

@@ -4,8 +4,6 @@ at the end: an error it gives then is still one the app knows (a lost connection
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,20 +16,13 @@ from survey.responses import _together
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, pool_size=1, max_overflow=0)
-    yield database
-    database.dispose()
-
-
 def answers_of_nobody(database: Database) -> int:
     with database.reading() as session:
         return int(session.scalar(select(func.count()).select_from(Answer)) or 0)
 
 
-def test_a_broken_constraint_met_at_the_end_is_a_bug_and_writes_nothing(database):
-    with pytest.raises(IntegrityError) as raised, database.writing() as session:
+def test_a_broken_constraint_met_at_the_end_is_a_bug_and_writes_nothing(one_connection):
+    with pytest.raises(IntegrityError) as raised, one_connection.writing() as session:
         with _together(session):
             # An answer of a response that does not exist: refused by the foreign key.
             session.connection().execute(
@@ -41,14 +32,14 @@ def test_a_broken_constraint_met_at_the_end_is_a_bug_and_writes_nothing(database
             )
 
     assert not is_outage(raised.value)
-    assert answers_of_nobody(database) == 0
+    assert answers_of_nobody(one_connection) == 0
 
 
-def test_a_connection_lost_in_the_pipeline_is_an_outage_and_the_pool_recovers(database):
-    with pytest.raises(OperationalError) as raised, database.writing() as session:
+def test_a_connection_lost_in_the_pipeline_is_an_outage_and_the_pool_recovers(one_connection):
+    with pytest.raises(OperationalError) as raised, one_connection.writing() as session:
         with _together(session):
             session.connection().execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
     assert is_outage(raised.value)
-    with database.reading() as session:  # the lost connection was not handed out again
+    with one_connection.reading() as session:  # the lost connection was not handed out again
         assert session.scalar(select(func.count()).select_from(SurveyResponse)) is not None
