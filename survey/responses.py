@@ -25,11 +25,8 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal_column,
-    null,
     select,
     type_coerce,
-    union_all,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -167,21 +164,6 @@ _BY_CODE_HASH = select(SurveyResponse).where(
     SurveyResponse.resume_code_hash == bindparam("code_hash"),
 )
 _PROGRESS = _table(SectionProgress)
-# A response's answers (personal ones included) and completed sections in one statement:
-# rows of (0, question, value) and (1, section, NULL). Plain rows, read from the tables: no ORM
-# entity is made of them, so they skip its machinery.
-_STATE = union_all(
-    *(
-        select(literal_column("0"), table.c.question_id, table.c.value).where(
-            table.c.response_id == bindparam("response_id")
-        )
-        for table in (_table(Answer), _table(PersonalAnswer))
-    ),
-    select(literal_column("1"), _PROGRESS.c.section_id, null()).where(
-        _PROGRESS.c.response_id == bindparam("response_id"),
-        _PROGRESS.c.completed_at.is_not(None),
-    ),
-)
 _NOW = bindparam("now", type_=UTCDateTime())
 _RESPONSES = _table(SurveyResponse)
 _CLAIM = (
@@ -257,7 +239,14 @@ def find_progress(session: Session, survey: Survey, code: str, key: str) -> Resp
         read = session.execute(_progress_by_hash(session.get_bind().dialect.name), bound).first()
     if read is None or read[0] is None:
         return None
-    response, answers, personal, completed = cast("tuple[SurveyResponse, Any, Any, Any]", read)
+    response, *state = cast("tuple[SurveyResponse, Any, Any, Any]", read)
+    return _progress(response, *state)
+
+
+def _progress(
+    response: SurveyResponse, answers: Any, personal: Any, completed: Any
+) -> ResponseState:
+    """A response with its state as `_state_columns` reads it."""
     pairs = [*(answers or ()), *(personal or ())]
     return ResponseState(
         response,
@@ -317,6 +306,12 @@ def _state_columns(dialect: str) -> tuple[Any, Any, Any]:
 
 
 @functools.cache
+def _state_by_id(dialect: str) -> Executable:
+    """The state (`_state_columns`) of the response with id `response_id`."""
+    return select(*_state_columns(dialect)).where(SurveyResponse.id == bindparam("response_id"))
+
+
+@functools.cache
 def _progress_by_hash(dialect: str) -> Executable:
     """_BY_CODE_HASH with the response's state (`_state_columns`)."""
     return _BY_CODE_HASH.add_columns(*_state_columns(dialect))
@@ -348,14 +343,9 @@ def _json(query: Select[Any]) -> Any:
 
 def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
     """The response with its answers (personal ones included) and completed sections."""
-    answers: dict[str, Any] = {}
-    completed: set[str] = set()
-    for kind, key, value in _run(session, _STATE, {"response_id": response.id}):
-        if kind:
-            completed.add(str(key))
-        else:
-            answers[str(key)] = value
-    return ResponseState(response, questionnaire_of(response.version), answers, completed)
+    statement = _state_by_id(session.get_bind().dialect.name)
+    answers, personal, completed = _run(session, statement, {"response_id": response.id}).one()
+    return _progress(response, answers, personal, completed)
 
 
 def _claim(
