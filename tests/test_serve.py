@@ -81,3 +81,21 @@ def test_serve_refuses_a_port_another_program_listens_on(tmp_path: Path):
         refused = console.run("serve", "--port", str(port), env=env, cwd=tmp_path, timeout=30)
     assert refused.returncode != 0
     assert "is in use" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_served_worker_compiles_its_templates_before_its_first_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Jinja compiles a template on first use: a worker that did it while answering made its
+    first respondents wait. The app `survey serve` runs has them all compiled already."""
+    from survey.cli.instance import _served_app
+
+    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SURVEY_DATABASE_URL", f"sqlite:///{tmp_path / 'survey.db'}")
+    # Leave the test run's own log handlers as they are.
+    monkeypatch.setattr("survey.logs.redact_handlers", lambda *_loggers: None)
+    app = _served_app()
+    compiled = {name for _loader, name in app.jinja_env.cache}  # type: ignore[union-attr]
+    pages = set(app.jinja_env.list_templates(extensions=("html",)))
+    assert {"respond/section.html", "admin/dashboard.html"} <= pages
+    assert pages <= compiled

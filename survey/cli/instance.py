@@ -144,14 +144,17 @@ def serve_command(
 
 
 def _served_app() -> Flask:
-    """The app as `survey serve` runs it, in each worker: its log lines redacted too."""
+    """The app as `survey serve` runs it, in each worker: its log lines redacted too, its
+    templates compiled before its first request."""
     import logging
 
     from survey import create_app
     from survey.logs import redact_handlers
+    from survey.rendering import compile_templates
 
     app = create_app()
     redact_handlers(app.logger, logging.getLogger())
+    compile_templates(app)
     return app
 
 
