@@ -163,6 +163,10 @@ def affected(result: Result[Any]) -> int:
     return cast("CursorResult[Any]", result).rowcount
 
 
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise RuntimeError("a session opened with Database.reading() cannot write: use writing()")
+
+
 class Database:
     """The engine and two session factories: one for reading, one for writing."""
 
@@ -170,21 +174,36 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **options)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        reader = self.engine
+        self._reader: Engine | None = None
         if self.engine.dialect.name == "postgresql":
             # Each read statement on its own, no BEGIN and COMMIT around them: two round trips
             # fewer for every page. At PostgreSQL's isolation level, READ COMMITTED, each
             # statement of a transaction sees the database as it is when that statement starts,
-            # so a transaction around reads made them no more consistent.
-            reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._read = sessionmaker(reader, expire_on_commit=False)
+            # so a transaction around reads made them no more consistent. Reads have a pool of
+            # their own, its connections in autocommit from the start: switched to it and back
+            # at each checkout, as one pool for both did, a page paid for several calls of
+            # the driver, and a rollback when the connection went back (nothing to roll back).
+            self._reader = make_engine(
+                url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
+            )
+        self._read = sessionmaker(self._reader or self.engine, expire_on_commit=False)
+        event.listen(self._read, "before_flush", _refuse_writes)
+        self._joined = False
         self._write = sessionmaker(writer, expire_on_commit=False)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for a request that only reads."""
-        with self._read() as session, session.begin():
+        """A session for a request that only reads. It ends as it began, closed (a transaction
+        it began is rolled back): no commit's work on every page. A change made through it is
+        refused (`_refuse_writes`), never silently dropped."""
+        with self._read() as session:
+            if self._joined:  # the test's factory writes too: refuse here
+                event.listen(session, "before_flush", _refuse_writes)
             yield session
+            if self._joined:
+                # In a test's transaction (`sessions_on`) it is a savepoint, released: rolled
+                # back, it would also undo what a writing session opened inside it wrote.
+                session.commit()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -207,10 +226,12 @@ class Database:
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         self._read = self._write = joined
+        self._joined = True
         try:
             yield
         finally:
             self._read, self._write = factories
+            self._joined = False
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -223,6 +244,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
 
 
 def insert_on_conflict(dialect: str, model: Any) -> sqlite.Insert | postgresql.Insert:

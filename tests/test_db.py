@@ -75,3 +75,21 @@ def test_a_writer_waits_no_longer_than_the_busy_timeout_then_fails(database, mon
         other.join()
 
     assert 0.25 < waited < 3
+
+
+def test_a_reading_session_refuses_a_change_rather_than_dropping_it(app):
+    """A reading session is closed, not committed: a change made through it would be lost
+    without a word, so it is refused at once."""
+    from sqlalchemy import select
+
+    from survey import get_db
+    from survey.models import Survey
+
+    db = get_db(app)
+    with pytest.raises(RuntimeError, match="cannot write"), db.reading() as session:
+        survey = session.scalars(select(Survey)).first()
+        assert survey is not None
+        survey.contact = "changed@example.org"
+        session.flush()
+    with db.reading() as session:
+        assert session.scalars(select(Survey.contact)).first() != "changed@example.org"
