@@ -45,7 +45,19 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     engine = create_engine(url, **options)
     _ping_after_idle(engine)
+    if engine.dialect.driver == "psycopg":
+        _describe_lazily(engine)
     return engine
+
+
+def _describe_lazily(engine: Engine) -> None:
+    """Every psycopg connection of `engine` makes cursors whose `description` builds its
+    columns only when they are looked at (`survey.pg_cursor`)."""
+    from survey.pg_cursor import LazilyDescribedCursor
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.cursor_factory = LazilyDescribedCursor
 
 
 def _ping_after_idle(engine: Engine) -> None:
