@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote_plus, urlencode
 
 from babel import Locale, UnknownLocaleError
@@ -13,6 +13,7 @@ from babel.support import NullTranslations
 from flask import g, has_app_context, request, session
 from flask_babel import get_translations
 from jinja2 import Environment
+from markupsafe import Markup
 
 from survey.message_catalogs import language_tag
 
@@ -89,7 +90,7 @@ class LanguageLink:
     url: str | None
 
 
-def language_links(languages: Iterable[str]) -> list[LanguageLink]:
+def language_links(languages: Iterable[str]) -> tuple[LanguageLink, ...]:
     """This page in each of `languages`: the same path and query, with lang=<code>.
 
     A page shown in answer to a form (the welcome page after a refused start, say) sets
@@ -98,13 +99,21 @@ def language_links(languages: Iterable[str]) -> list[LanguageLink]:
     path = g.get("page_path")
     # The query belongs to the address asked for: kept when the page is that address.
     kept = (
-        [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        tuple((k, v) for k, v in request.args.items(multi=True) if k != "lang")
         if path in (None, request.path)
-        else []
+        else ()
     )
-    base = f"{path or request.path}?{urlencode(kept)}{'&' if kept else ''}lang="
-    current = current_language()
-    return [
+    return _links(tuple(languages), path or request.path, kept, current_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _links(
+    languages: tuple[str, ...], path: str, kept: tuple[tuple[str, str], ...], current: str
+) -> tuple[LanguageLink, ...]:
+    """`language_links` of a page: the same for every page of one address and language, so
+    made once for each (the last 1,024) rather than on every page."""
+    base = f"{path}?{urlencode(kept)}{'&' if kept else ''}lang="
+    return tuple(
         LanguageLink(
             code,
             language_tag(code),
@@ -112,7 +121,7 @@ def language_links(languages: Iterable[str]) -> list[LanguageLink]:
             None if code == current else base + quote_plus(code),
         )
         for code in languages
-    ]
+    )
 
 
 def current_language() -> str:
@@ -150,7 +159,7 @@ def page_translations() -> NullTranslations:
 def install_template_gettext(environment: Environment) -> None:
     """Templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext`, as Flask-Babel
     installs them (new-style: escaped, `%(name)s` variables), reading `page_translations`;
-    `_` is `gettext` itself rather than Jinja's alias that looks `gettext` up at each call."""
+    `_`, the one nearly every text uses, is `_gettext`."""
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda string: page_translations().ugettext(string),
         ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
@@ -160,7 +169,15 @@ def install_template_gettext(environment: Environment) -> None:
         ),
         newstyle=True,
     )
-    environment.globals["_"] = environment.globals["gettext"]
+    environment.globals["_"] = _gettext
+
+
+def _gettext(string: str, /, **variables: Any) -> Markup:
+    """Templates' `_`: what Jinja's new-style `gettext` gives (the page's translation, escaped,
+    its %(name)s variables put in and escaped), without the two calls through the template's
+    context that Jinja's wrapper makes for each of a page's dozens of texts. Every template is
+    HTML, escaped: the wrapper's case of a template that is not has no use here."""
+    return Markup(page_translations().ugettext(string)) % variables
 
 
 @functools.lru_cache(maxsize=256)

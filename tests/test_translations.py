@@ -184,3 +184,19 @@ def test_messages_made_in_python_are_translated(client, language: str):
     assert translation(language, "Tick the box to agree before you start.") in answer
     assert translation(language, "There is a problem") in answer
     assert "Tick the box to agree before you start." not in answer
+
+
+def test_a_templates_text_is_escaped_and_its_variables_too(app):
+    """`_` in a template: the translation is the page's own HTML, what is put in it is text."""
+    template = app.jinja_env.from_string(
+        '{{ _("Section %(number)s of %(total)s", number="<b>1</b>", total=7) }}'
+    )
+    with app.test_request_context(f"{BASE}?lang=fr"):
+        from flask import g
+
+        g.languages = ("en", "fr")
+        shown = template.render()
+    assert translation("fr", "Section %(number)s of %(total)s") % {
+        "number": "&lt;b&gt;1&lt;/b&gt;",
+        "total": 7,
+    } == shown
