@@ -196,7 +196,11 @@ def test_a_templates_text_is_escaped_and_its_variables_too(app):
 
         g.languages = ("en", "fr")
         shown = template.render()
-    assert translation("fr", "Section %(number)s of %(total)s") % {
-        "number": "&lt;b&gt;1&lt;/b&gt;",
-        "total": 7,
-    } == shown
+    assert (
+        translation("fr", "Section %(number)s of %(total)s")
+        % {
+            "number": "&lt;b&gt;1&lt;/b&gt;",
+            "total": 7,
+        }
+        == shown
+    )
