@@ -156,6 +156,14 @@ def page_translations() -> NullTranslations:
     return cast(NullTranslations, found)
 
 
+def gettext(string: str, /, **variables: Any) -> str:
+    """Flask-Babel's `gettext` (the page's translation, its %(name)s variables put in), reading
+    `page_translations`: Flask-Babel's finds the catalog again (domain, context, locale, cache)
+    at each call, and a respondent page's views and helpers make a dozen."""
+    translated = page_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def install_template_gettext(environment: Environment) -> None:
     """Templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext`, as Flask-Babel
     installs them (new-style: escaped, `%(name)s` variables), reading `page_translations`;

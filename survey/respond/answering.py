@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from survey import current_time, get_db, resume_codes
 from survey.deadline_rules import State, may_continue, may_start, state_at
 from survey.extensions import limiter
 from survey.i18n import current_language
+from survey.i18n import gettext as _
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.answers import Problem, form_values, read_section

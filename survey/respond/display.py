@@ -11,11 +11,11 @@ from typing import Any
 
 from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from survey.deadline_rules import Schedule, State, state_at, to_local
 from survey.i18n import current_language, text
+from survey.i18n import gettext as _
 from survey.questionnaire import flow
 from survey.questionnaire.countries import country_names
 from survey.questionnaire.model import Choice, Question, Questionnaire, Section

@@ -4,11 +4,11 @@ forgetting this browser's code and withdrawing one's answers."""
 from __future__ import annotations
 
 from flask import g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from survey import current_time, get_db, resume_codes
 from survey.extensions import limiter
+from survey.i18n import gettext as _
 from survey.questionnaire import flow
 from survey.rendering import Outcome, Page, render
 from survey.respond import display

@@ -19,7 +19,6 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, current_app, make_response
 from flask.sansio.app import App
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from werkzeug.wrappers import Response
 from survey import charts, current_time, get_db, stats
 from survey.charts import Bar
 from survey.i18n import current_language
+from survey.i18n import gettext as _
 from survey.models import Survey
 from survey.questionnaire.countries import sort_key
 from survey.questionnaire.model import Questionnaire

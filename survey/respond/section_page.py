@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
+from survey.i18n import gettext as _
 from survey.models import Survey
 from survey.questionnaire.schema import Questionnaire, Section
 from survey.rendering import Later

@@ -14,7 +14,6 @@ submit again; any other page says the survey is briefly unavailable (`survey.err
 from __future__ import annotations
 
 from flask import g, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -26,6 +25,7 @@ from survey.error_pages import (
     unavailable,
     unexpected,
 )
+from survey.i18n import gettext as _
 from survey.i18n import interface_languages
 from survey.questionnaire.schema import Questionnaire, Section
 from survey.rendering import Page, later, render
