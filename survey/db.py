@@ -176,11 +176,11 @@ def affected(result: Result[Any]) -> int:
 
 
 def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
-    raise RuntimeError("a session opened with Database.reading() cannot write: use writing()")
+    raise RuntimeError("a reading session cannot write: use Database.writing()")
 
 
 class Database:
-    """The engine and two session factories: one for reading, one for writing."""
+    """The engine and its session factories: for reading, for a snapshot, for writing."""
 
     def __init__(self, url: str, **options: Any):
         self.url = url
@@ -199,7 +199,15 @@ class Database:
                 url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
             )
         self._read = sessionmaker(self._reader or self.engine, expire_on_commit=False)
-        event.listen(self._read, "before_flush", _refuse_writes)
+        # A snapshot: SQLite's read transaction is one; PostgreSQL's needs REPEATABLE READ.
+        snapshot = self.engine
+        if self._reader is not None:
+            snapshot = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        self._snapshot = sessionmaker(snapshot, expire_on_commit=False)
+        for reads in (self._read, self._snapshot):
+            event.listen(reads, "before_flush", _refuse_writes)
         self._joined = False
         self._write = sessionmaker(writer, expire_on_commit=False)
 
@@ -208,7 +216,22 @@ class Database:
         """A session for a request that only reads. It ends as it began, closed (a transaction
         it began is rolled back): no commit's work on every page. A change made through it is
         refused (`_refuse_writes`), never silently dropped."""
-        with self._read() as session:
+        with self._closed_after(self._read) as session:
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A reading session whose statements all see the database as it was at its first: an
+        export's counts and rows, read over minutes while respondents save, agree with each
+        other. On PostgreSQL a REPEATABLE READ, read-only transaction (`reading()` sees, at
+        each statement, what was committed before it started); on SQLite a read transaction
+        is such a snapshot already."""
+        with self._closed_after(self._snapshot) as session:
+            yield session
+
+    @contextmanager
+    def _closed_after(self, factory: sessionmaker[Session]) -> Iterator[Session]:
+        with factory() as session:
             if self._joined:  # the test's factory writes too: refuse here
                 event.listen(session, "before_flush", _refuse_writes)
             yield session
@@ -233,16 +256,16 @@ class Database:
         """For tests: inside the block every session, reading or writing, joins the transaction
         of `connection` in a savepoint of its own (its commit releases the savepoint, its
         rollback undoes only that savepoint), so the caller can roll back all of it at the end."""
-        factories = self._read, self._write
+        factories = self._read, self._snapshot, self._write
         joined = sessionmaker(
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        self._read = self._write = joined
+        self._read = self._snapshot = self._write = joined
         self._joined = True
         try:
             yield
         finally:
-            self._read, self._write = factories
+            self._read, self._snapshot, self._write = factories
             self._joined = False
 
     def ping(self) -> bool:

@@ -93,3 +93,44 @@ def test_a_reading_session_refuses_a_change_rather_than_dropping_it(app):
         session.flush()
     with db.reading() as session:
         assert session.scalars(select(Survey.contact)).first() != "changed@example.org"
+
+
+@pytest.fixture
+def counted(database_url: str) -> Iterator[tuple[Database, str]]:
+    """A Database on the test database, and a table of its own holding one row."""
+    from uuid import uuid4
+
+    database = Database(database_url)
+    table = f"counted_{uuid4().hex[:12]}"
+    with database.writing() as session:
+        session.execute(text(f"CREATE TABLE {table} (n INTEGER)"))
+        session.execute(text(f"INSERT INTO {table} VALUES (1)"))
+    yield database, table
+    with database.writing() as session:
+        session.execute(text(f"DROP TABLE {table}"))
+    database.dispose()
+
+
+def test_a_snapshot_sees_the_database_as_it_was_at_its_first_read(counted):
+    """What an export reads: its counts and its rows agree, whatever is saved meanwhile."""
+    database, table = counted
+    count = text(f"SELECT count(*) FROM {table}")
+    with database.snapshot() as snapshot:
+        assert snapshot.scalar(count) == 1
+        with database.writing() as session:
+            session.execute(text(f"INSERT INTO {table} VALUES (2)"))
+        assert snapshot.scalar(count) == 1
+    with database.reading() as session:
+        assert session.scalar(count) == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_reading_session_sees_each_commit_as_it_comes(counted):
+    """Why exports take a snapshot: a page's reads run one statement at a time."""
+    database, table = counted
+    count = text(f"SELECT count(*) FROM {table}")
+    with database.reading() as reading:
+        assert reading.scalar(count) == 1
+        with database.writing() as session:
+            session.execute(text(f"INSERT INTO {table} VALUES (2)"))
+        assert reading.scalar(count) == 2
