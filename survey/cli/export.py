@@ -87,8 +87,9 @@ def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
 
 def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any) -> Path:
     """Write the export and return its path. Counts and rows come from one snapshot
-    (`Database.snapshot`: they agree whatever is saved meanwhile); the audit event is committed, in a transaction of its own, before
-    any row is written, and the file appears whole or not at all."""
+    (`Database.snapshot`: they agree whatever is saved meanwhile); the audit event is
+    committed, in a transaction of its own, before any row is written, and the file appears
+    whole or not at all."""
     db, now = get_db(), current_time()
     reserved: Path | None = None
     try:

@@ -94,7 +94,8 @@ def _write_file(
     progress: Callable[[int, int], None],
 ) -> tuple[str, int, Path]:
     """Write a held job's file into `folder` from one snapshot (`Database.snapshot`: its
-    counts and rows agree whatever is saved meanwhile); returns its name, its number of rows and where it is."""
+    counts and rows agree whatever is saved meanwhile); returns its name, its number of rows
+    and where it is."""
     with db.snapshot() as session:
         job = session.get(ExportJob, job_id)
         survey = session.get(Survey, job.survey_id) if job is not None else None
