@@ -103,15 +103,19 @@ def language_links(languages: Iterable[str]) -> tuple[LanguageLink, ...]:
         if path in (None, request.path)
         else ()
     )
-    return _links(tuple(languages), path or request.path, kept, current_language())
+    path = path or request.path
+    # The same for every page of one address and language: kept for the addresses of pages
+    # (short, without a query), not for whatever long address a client may make up.
+    made = _links if kept or len(path) > _KEPT_PATH_LENGTH else _kept_links
+    return made(tuple(languages), path, kept, current_language())
 
 
-@functools.lru_cache(maxsize=1024)
+_KEPT_PATH_LENGTH = 200
+
+
 def _links(
     languages: tuple[str, ...], path: str, kept: tuple[tuple[str, str], ...], current: str
 ) -> tuple[LanguageLink, ...]:
-    """`language_links` of a page: the same for every page of one address and language, so
-    made once for each (the last 1,024) rather than on every page."""
     base = f"{path}?{urlencode(kept)}{'&' if kept else ''}lang="
     return tuple(
         LanguageLink(
@@ -122,6 +126,9 @@ def _links(
         )
         for code in languages
     )
+
+
+_kept_links = functools.lru_cache(maxsize=1024)(_links)
 
 
 def current_language() -> str:
