@@ -17,8 +17,10 @@ respondent comes from an address of its own in X-Forwarded-For (from 198.18.0.0/
 set aside for benchmarks), as a real deployment sees them: the per-address limits on starts and
 first saves (survey/respond/blueprint.py) apply, and no respondent comes near them.
 
-Prints, per database and number of respondents at once (each run right after "hello" at that
-level): completed responses and requests per second, p50/p99 of each kind of step (welcome;
+Prints, per database and number of respondents at once (each run between two runs of "hello"
+at that level, whose figures are taken together: on a shared machine whose speed drifts within
+the minute, the survey is compared with hello at the same moment on average): completed
+responses and requests per second, p50/p99 of each kind of step (welcome;
 start = POST + redirect + first section; section = a section page's GET; save = POST + redirect
 + the next page's GET; review; submit = POST + redirect + thanks) beside hello's; last, for
 scripts:
@@ -341,7 +343,9 @@ def print_round(level: int, measured: Round) -> None:
         f"  {level:2d} at a time: {samples.journeys / samples.window:6.1f} responses/s, "
         f"{per_second:7.1f} req/s = {per_second / hello.per_second:.3f} x hello "
         f"(server CPU {server_ms(samples):.2f} ms/request, load generator CPU "
-        f"{samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s, "
+        f"{samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s "
+        f"({figures(measured.hello_before, 'hello').per_second:.0f} before, "
+        f"{figures(measured.hello_after, 'hello').per_second:.0f} after), "
         f"p50 {hello.p50_ms:.1f} ms, p99 {hello.p99_ms:.1f} ms "
         f"(server CPU {server_ms(measured.hello):.2f} ms/request, load generator CPU "
         f"{measured.hello.client_cpu:.0%})"
@@ -363,11 +367,33 @@ Client = Callable[[aiohttp.BaseConnector, Samples], Any]
 
 @dataclass(frozen=True)
 class Round:
-    """One level: "hello", then the survey right after it (on a shared machine the load of
-    other programs changes by the minute, so each ratio compares runs a few seconds apart)."""
+    """One level: "hello", the survey, then "hello" again. On a shared machine the load of
+    other programs changes by the minute: each ratio compares runs seconds apart, and hello's
+    two runs taken together (`hello`) stand for the machine while the survey ran."""
 
-    hello: Samples
+    hello_before: Samples
     survey: Samples
+    hello_after: Samples
+
+    @property
+    def hello(self) -> Samples:
+        return merged(self.hello_before, self.hello_after)
+
+
+def merged(first: Samples, second: Samples) -> Samples:
+    """Two runs of one client as one: their steps, requests, windows and CPU together."""
+    both = Samples()
+    for samples in (first, second):
+        for kind, values in samples.seconds.items():
+            both.seconds[kind].extend(values)
+        both.requests += samples.requests
+        both.journeys += samples.journeys
+        both.window += samples.window
+        both.server_cpu += samples.server_cpu
+    both.client_cpu = (first.client_cpu * first.window + second.client_cpu * second.window) / max(
+        both.window, 1e-9
+    )
+    return both
 
 
 def measure(
@@ -381,6 +407,7 @@ def measure(
         level: Round(
             asyncio.run(load(level, seconds, hello, servers[0])),
             asyncio.run(load(level, seconds, survey, servers[1])),
+            asyncio.run(load(level, seconds, hello, servers[0])),
         )
         for level in LEVELS
     }
@@ -445,7 +472,9 @@ def main() -> int:
                 results[database] = measure_survey(
                     folder / database, url, options.duration, hello, numbers
                 )
-                print(f"{database}: survey serve; hello (same gunicorn settings) right before it")
+                print(
+                    f"{database}: survey serve; hello (same gunicorn settings) before and after it"
+                )
                 for level, measured in results[database].items():
                     print_round(level, measured)
     save_vs_hello, p99_ms = save_ratios(results)
