@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from survey import db as survey_db
 from survey.db import Database
@@ -111,26 +113,28 @@ def counted(database_url: str) -> Iterator[tuple[Database, str]]:
     database.dispose()
 
 
+def counts_around_a_commit(
+    opened: Callable[[], AbstractContextManager[Session]], database: Database, table: str
+) -> tuple[int, int]:
+    """What a session `opened` counts in `table`, before and after another commits a row."""
+    count = text(f"SELECT count(*) FROM {table}")
+    with opened() as session:
+        before = session.scalar(count)
+        with database.writing() as writer:
+            writer.execute(text(f"INSERT INTO {table} VALUES (2)"))
+        return before, session.scalar(count)
+
+
 def test_a_snapshot_sees_the_database_as_it_was_at_its_first_read(counted):
     """What an export reads: its counts and its rows agree, whatever is saved meanwhile."""
     database, table = counted
-    count = text(f"SELECT count(*) FROM {table}")
-    with database.snapshot() as snapshot:
-        assert snapshot.scalar(count) == 1
-        with database.writing() as session:
-            session.execute(text(f"INSERT INTO {table} VALUES (2)"))
-        assert snapshot.scalar(count) == 1
+    assert counts_around_a_commit(database.snapshot, database, table) == (1, 1)
     with database.reading() as session:
-        assert session.scalar(count) == 2
+        assert session.scalar(text(f"SELECT count(*) FROM {table}")) == 2
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_on_postgresql_a_reading_session_sees_each_commit_as_it_comes(counted):
     """Why exports take a snapshot: a page's reads run one statement at a time."""
     database, table = counted
-    count = text(f"SELECT count(*) FROM {table}")
-    with database.reading() as reading:
-        assert reading.scalar(count) == 1
-        with database.writing() as session:
-            session.execute(text(f"INSERT INTO {table} VALUES (2)"))
-        assert reading.scalar(count) == 2
+    assert counts_around_a_commit(database.reading, database, table) == (1, 2)
