@@ -135,10 +135,9 @@ def store_draft(session: Session, survey: Survey, progress: ResponseState, now: 
             session.add(response)
     except IntegrityError:
         # The same first save arrived twice at once: the other request stored the response.
-        existing = _find_by_hash(session, survey, response.resume_code_hash)
-        if existing is None:
+        stored = _progress_of_hash(session, survey, response.resume_code_hash)
+        if stored is None:
             raise
-        stored = load_progress(session, existing)
         progress.response, progress.answers = stored.response, stored.answers
         progress.completed = stored.completed
 
@@ -149,7 +148,8 @@ def _table(model: Any) -> Table:
 
 def find_by_code(session: Session, survey: Survey, code: str, key: str) -> SurveyResponse | None:
     """The stored response of `survey` with this (normalized) code; `key`: the resume key."""
-    return _find_by_hash(session, survey, resume_codes.code_hash(code, key))
+    code_hash = resume_codes.code_hash(code, key)
+    return session.scalar(_BY_CODE_HASH, {"survey_id": survey.id, "code_hash": code_hash})
 
 
 # What every respondent page reads, and every save writes, in statements built once: building
@@ -225,15 +225,19 @@ def _run(session: Session, statement: Executable, parameters: Any) -> Result[*tu
     return session.connection().execute(statement, parameters)
 
 
-def _find_by_hash(session: Session, survey: Survey, code_hash: str) -> SurveyResponse | None:
-    return session.scalar(_BY_CODE_HASH, {"survey_id": survey.id, "code_hash": code_hash})
-
-
 def find_progress(session: Session, survey: Survey, code: str, key: str) -> ResponseState | None:
-    """`find_by_code` and `load_progress` in one statement (what every page of a respondent
-    reads), or none if `find_survey_with_progress` read it already in this session."""
+    """The response of `code` with its answers (personal ones included) and completed
+    sections, in one statement, or none if `find_survey_with_progress` read it already in
+    this session."""
     code_hash = resume_codes.code_hash(code, key)
     read = session.info.get(_READ_AHEAD, {}).pop((survey.id, code_hash), None)
+    return _progress_of_hash(session, survey, code_hash, read)
+
+
+def _progress_of_hash(
+    session: Session, survey: Survey, code_hash: str, read: Any = None
+) -> ResponseState | None:
+    """The response of a code hash with its state: as `read` ahead if it was, else queried."""
     if read is None:
         bound = {"survey_id": survey.id, "code_hash": code_hash}
         read = session.execute(_progress_by_hash(session.get_bind().dialect.name), bound).first()
@@ -306,12 +310,6 @@ def _state_columns(dialect: str) -> tuple[Any, Any, Any]:
 
 
 @functools.cache
-def _state_by_id(dialect: str) -> Executable:
-    """The state (`_state_columns`) of the response with id `response_id`."""
-    return select(*_state_columns(dialect)).where(SurveyResponse.id == bindparam("response_id"))
-
-
-@functools.cache
 def _progress_by_hash(dialect: str) -> Executable:
     """_BY_CODE_HASH with the response's state (`_state_columns`)."""
     return _BY_CODE_HASH.add_columns(*_state_columns(dialect))
@@ -339,13 +337,6 @@ def _survey_and_progress(dialect: str) -> Executable:
 def _json(query: Select[Any]) -> Any:
     """A correlated subquery's one JSON value, read back as Python (lists, strings, numbers)."""
     return type_coerce(query.scalar_subquery(), JSON)
-
-
-def load_progress(session: Session, response: SurveyResponse) -> ResponseState:
-    """The response with its answers (personal ones included) and completed sections."""
-    statement = _state_by_id(session.get_bind().dialect.name)
-    answers, personal, completed = _run(session, statement, {"response_id": response.id}).one()
-    return _progress(response, answers, personal, completed)
 
 
 def _claim(

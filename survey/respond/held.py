@@ -67,16 +67,14 @@ def progress_of(db_session: Session, survey: Survey) -> ResponseState | None:
     code = saved_code(survey.slug)
     if code is None:
         return None
-    stored = find_progress(db_session, survey, code, resume_key())
-    if stored is not None:
-        progress = stored
+    progress = find_progress(db_session, survey, code, resume_key())
+    if progress is not None:
         drop(session, STARTED_KEY, survey.slug)
     else:
-        drafted = draft_of(db_session, survey, code)
-        if drafted is None:
+        progress = draft_of(db_session, survey, code)
+        if progress is None:
             forget(session, survey.slug)  # withdrawn, or never saved and forgotten
             return None
-        progress = drafted
     _keep_until(survey)
     g.languages = progress.questionnaire.languages
     return progress

@@ -15,7 +15,7 @@ from survey.respond import display
 from survey.respond.answering import welcome_page
 from survey.respond.blueprint import RESUME_LIMIT, bp, load_survey, page, where_to_continue
 from survey.respond.held import progress_of, remember_code, resume_key, saved_code, shown_code
-from survey.responses import find_by_code, load_progress, withdraw
+from survey.responses import find_by_code, find_progress, withdraw
 from survey.sessions import forget
 
 
@@ -80,14 +80,14 @@ def resume_form(slug: str) -> Page:
             )
         if request.method == "GET":
             return redirect(url_for("respond.resume", slug=slug, code=code))
-        response = find_by_code(db_session, survey, code, resume_key())
-        if response is None:
+        found = find_progress(db_session, survey, code, resume_key())
+        if found is None:
             outcome = welcome_page(
                 survey, questionnaire, None, {"code": _not_found()}, 404, entered[:40]
             )
         else:
             remember_code(survey, code)
-            outcome = redirect(where_to_continue(survey, load_progress(db_session, response)))
+            outcome = redirect(where_to_continue(survey, found))
     return render(outcome)
 
 
@@ -105,10 +105,9 @@ def resume(slug: str, code: str) -> Page:
 def _resume(db_session: Session, slug: str, code: str) -> Outcome:
     survey, questionnaire = load_survey(db_session, slug)
     normalized = resume_codes.normalize(code)
-    found = find_by_code(db_session, survey, normalized, resume_key()) if normalized else None
-    if normalized is None or found is None:
+    linked = find_progress(db_session, survey, normalized, resume_key()) if normalized else None
+    if normalized is None or linked is None:
         return welcome_page(survey, questionnaire, None, {"code": _not_found()}, 404, code[:40])
-    linked = load_progress(db_session, found)
     if request.method == "POST" or saved_code(slug) == normalized:
         remember_code(survey, normalized)
         return redirect(where_to_continue(survey, linked))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from survey.db import Database
 from survey.models import SurveyResponse
 from survey.questionnaire_store import find_survey
-from survey.responses import find_by_code, load_progress
+from survey.responses import find_progress
 from tests.faults.deployment import SLUG, Deployment
 from tests.faults.visitor import SERVER_WENT_AWAY, Attempt, Route, Visitor
 from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS
@@ -190,10 +190,9 @@ def stored_responses(
             survey = find_survey(session, SLUG)
             assert survey is not None
             for code in codes:
-                response = find_by_code(session, survey, code, resume_key)
-                if response is not None:
-                    progress = load_progress(session, response)
-                    stored[code] = (response.status, progress.answers)
+                progress = find_progress(session, survey, code, resume_key)
+                if progress is not None:
+                    stored[code] = (progress.response.status, progress.answers)
     finally:
         database.dispose()
     return stored

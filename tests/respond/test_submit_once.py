@@ -90,6 +90,33 @@ def test_start_sent_twice_before_the_first_answer_arrives_makes_one_response(app
     assert len(responses(app)) == 1
 
 
+def test_a_first_save_that_arrives_twice_at_once_writes_one_response(app, clock):
+    """Two first saves of one start, each having read that nothing was stored yet (a double
+    click racing itself): the second's insert is refused, and it goes on with the response the
+    first stored, its answers included."""
+    from survey import get_db
+    from survey.questionnaire_store import find_survey
+    from survey.responses import draft, store_draft
+
+    db = get_db(app)
+    key = app.config["SURVEY_SETTINGS"].resume_key
+    started = {"key": key, "started_at": clock.now, "language": "en", "channel": None}
+    with db.writing() as session:
+        survey = find_survey(session, "we-own-it")
+        assert survey is not None
+        first = draft(session, survey, "K7QF-3MZP-9XWA", **started)
+        store_draft(session, survey, first, clock.now)
+    with db.writing() as session:
+        survey = find_survey(session, "we-own-it")
+        assert survey is not None
+        second = draft(session, survey, "K7QF-3MZP-9XWA", **started)
+        assert second.response.id is None  # as it read it: not stored yet
+        store_draft(session, survey, second, clock.now)
+        assert second.response.id == first.response.id
+        assert second.answers == {} and second.completed == set()
+    assert len(responses(app)) == 1
+
+
 def test_a_copied_welcome_page_never_puts_two_people_into_one_response(app):
     """A welcome page served to two people with the same cookie (a cache that kept it, a page
     copied with its cookie): each start draws its own code, so each answers on their own."""
