@@ -171,7 +171,8 @@ def foreign_keys_off(connection: Connection) -> Iterator[None]:
 
 
 def affected(result: Result[Any]) -> int:
-    """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
+    """How many rows an UPDATE or DELETE touched, or an INSERT run with `preserve_rowcount`
+    (its result is a cursor result)."""
     return cast("CursorResult[Any]", result).rowcount
 
 

@@ -29,8 +29,8 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit, deadline_rules, resume_codes
@@ -130,16 +130,31 @@ def store_draft(session: Session, survey: Survey, progress: ResponseState, now: 
         raise SurveyNotOpen(survey.slug)
     response.id = secrets.token_hex(16)
     response.updated_at = now
-    try:
-        with session.begin_nested():
-            session.add(response)
-    except IntegrityError:
-        # The same first save arrived twice at once: the other request stored the response.
-        stored = _progress_of_hash(session, survey, response.resume_code_hash)
-        if stored is None:
-            raise
-        progress.response, progress.answers = stored.response, stored.answers
-        progress.completed = stored.completed
+    row = {column.key: getattr(response, column.key) for column in _RESPONSES.columns}
+    if affected(_run(session, _store_response(session.get_bind().dialect.name), row)) == 1:
+        # Stored as it is: the session holds it from now on as if it had read it.
+        make_transient_to_detached(response)
+        session.add(response)
+        return
+    # The same first save arrived twice at once: the other request stored the response.
+    stored = _progress_of_hash(session, survey, response.resume_code_hash)
+    if stored is None:  # its code is another survey's, or it was withdrawn meanwhile
+        raise RuntimeError("a first save's response was neither stored nor found")
+    progress.response, progress.answers = stored.response, stored.answers
+    progress.completed = stored.completed
+
+
+@functools.cache
+def _store_response(dialect: str) -> Executable:
+    """A drafted response's INSERT, which stores nothing if a response with its code is there
+    already: one statement, where the ORM's flush in a savepoint that catches the conflict
+    took three on PostgreSQL (and the unit of work's bookkeeping). SQLAlchemy keeps an INSERT's
+    row count only when asked to (`preserve_rowcount`): it tells stored (1) from there (0)."""
+    return (
+        insert_on_conflict(dialect, _RESPONSES)
+        .on_conflict_do_nothing(index_elements=[_RESPONSES.c.resume_code_hash])
+        .execution_options(preserve_rowcount=True)
+    )
 
 
 def _table(model: Any) -> Table:
@@ -517,22 +532,27 @@ def submit(
     survey_schedule = schedule_of(survey)
     if not deadline_rules.may_continue(survey_schedule, now):
         raise SurveyClosed(survey.slug)
+    written = {
+        "status": "complete",
+        "submitted_at": now,
+        "updated_at": now,
+        "late": deadline_rules.is_late(survey_schedule, now),
+        "language": language or response.language,
+    }
     done = affected(
         session.execute(
             update(SurveyResponse)
             .where(SurveyResponse.id == response.id, SurveyResponse.status == "in_progress")
-            .values(
-                status="complete",
-                submitted_at=now,
-                updated_at=now,
-                late=deadline_rules.is_late(survey_schedule, now),
-                language=language or response.language,
-            )
+            .values(written)
             .execution_options(synchronize_session=False)
         )
     )
-    session.refresh(response)
-    return done == 1
+    if done != 1:  # another request finished it first: read what it wrote
+        session.refresh(response)
+        return False
+    for name, value in written.items():  # what this one wrote, without reading it back
+        set_committed_value(response, name, value)
+    return True
 
 
 def withdraw(session: Session, response: SurveyResponse, *, now: datetime, by: str) -> None:

@@ -117,6 +117,82 @@ def test_a_first_save_that_arrives_twice_at_once_writes_one_response(app, clock)
     assert len(responses(app)) == 1
 
 
+def test_a_first_save_stores_its_response_in_one_statement_and_reads_nothing_back(client):
+    """The conflict a first save may meet (the same save twice at once, above) is settled by
+    the INSERT itself: when it stored the row, nothing is read after it."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    person = Respondent(client)
+    person.start()
+    person.get(f"{BASE}/p/about_you")
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        saved = person.post(f"{BASE}/p/about_you", NOT_INVOLVED_ANSWERS["about_you"])
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert saved.status_code == 302
+    stores = [n for n, item in enumerate(statements) if item.startswith("INSERT INTO RESPONSES")]
+    assert len(stores) == 1
+    assert not [item for item in statements[stores[0] :] if item.startswith("SELECT")]
+    assert len(responses(client.application)) == 1
+
+
+def test_a_submit_that_meets_an_earlier_one_keeps_what_the_earlier_one_wrote(app, clock):
+    """Two submits of one response, each having read it in progress (a double click on Submit
+    racing itself): the first writes the submission, the second changes nothing and sees the
+    first's; each holds afterwards what is stored, the same as read back."""
+    from survey import get_db
+    from survey.questionnaire_store import find_survey
+    from survey.responses import find_progress, submit
+
+    person = Respondent(app.test_client())
+    person.start()
+    person.answer_all(NOT_INVOLVED_ANSWERS)
+    code, key = person.resume_code(), app.config["SURVEY_SETTINGS"].resume_key
+    db = get_db(app)
+
+    def read_it(session):
+        survey = find_survey(session, "we-own-it")
+        assert survey is not None
+        progress = find_progress(session, survey, code, key)
+        assert progress is not None and progress.response.status == "in_progress"
+        return survey, progress
+
+    first_at = clock.now + timedelta(minutes=1)
+    with db.writing() as late_session:
+        late_survey, late = read_it(late_session)
+        with db.writing() as session:
+            survey, progress = read_it(session)
+            assert submit(session, survey, progress, first_at, "fr") is True
+            kept = progress.response
+        assert (
+            submit(late_session, late_survey, late, first_at + timedelta(minutes=1), "en") is False
+        )
+        seen = late.response
+    row = only_response(app)
+    assert (row.status, row.submitted_at, row.updated_at, row.language, row.late) == (
+        "complete",
+        first_at,
+        first_at,
+        "fr",
+        False,
+    )
+    for held in (kept, seen):
+        assert (held.status, held.submitted_at, held.updated_at, held.language, held.late) == (
+            row.status,
+            row.submitted_at,
+            row.updated_at,
+            row.language,
+            row.late,
+        )
+
+
 def test_a_copied_welcome_page_never_puts_two_people_into_one_response(app):
     """A welcome page served to two people with the same cookie (a cache that kept it, a page
     copied with its cookie): each start draws its own code, so each answers on their own."""
