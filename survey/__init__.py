@@ -19,7 +19,7 @@ from survey.i18n import (
     install_template_gettext,
     language_links,
     language_name,
-    select_locale,
+    locale_of_page,
     text,
 )
 from survey.links import public_url_for
@@ -99,7 +99,7 @@ def register_extensions(app: Flask) -> None:
     # own context processor loads the user (session checks, a query) for every page rendered, and
     # its strong protection then rewrote a respondent's cookie on each page (no one signs in there).
     login_manager.init_app(app, add_context_processor=False)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=locale_of_page)
     install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(
         text=text,

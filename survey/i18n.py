@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -38,15 +39,25 @@ def select_locale() -> str:
     return _browser_choice(languages) or languages[0]
 
 
+def locale_of_page() -> Locale:
+    """`select_locale` as Flask-Babel's locale selector: the locale itself, parsed once per
+    language (Flask-Babel parses a selector's text again for every request)."""
+    return _locale(select_locale())
+
+
+@functools.lru_cache(maxsize=64)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
 def _browser_choice(languages: tuple[str, ...]) -> str | None:
     """The first of the browser's languages, in its order of preference, that the page has:
     "en-GB,fr;q=0.9" is English, even though "fr" matches exactly and "en-GB" does not. A
     language of a region (`pt_BR`) is had for its own tag ("pt-BR") and, when the page has no
     other of that language, for the language's ("pt", "pt-PT")."""
-    exact = {language_tag(code).lower(): code for code in languages}
-    by_language: dict[str, str] = {}
-    for code in languages:
-        by_language.setdefault(language_tag(code).lower().partition("-")[0], code)
+    if not request.headers.get("Accept-Language"):
+        return None
+    exact, by_language = _tags(languages)
     for tag, _quality in request.accept_languages:
         tag = tag.replace("_", "-").lower()
         language = tag.partition("-")[0]
@@ -54,6 +65,16 @@ def _browser_choice(languages: tuple[str, ...]) -> str | None:
         if found is not None:
             return found
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _tags(languages: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """A page's languages by their lower-case tag, and by their language's (the first of each)."""
+    exact = {language_tag(code).lower(): code for code in languages}
+    by_language: dict[str, str] = {}
+    for code in languages:
+        by_language.setdefault(language_tag(code).lower().partition("-")[0], code)
+    return exact, by_language
 
 
 def remember_asked_language() -> None:
@@ -191,8 +212,27 @@ def _gettext(string: str, /, **variables: Any) -> Markup:
     """Templates' `_`: what Jinja's new-style `gettext` gives (the page's translation, escaped,
     its %(name)s variables put in and escaped), without the two calls through the template's
     context that Jinja's wrapper makes for each of a page's dozens of texts. Every template is
-    HTML, escaped: the wrapper's case of a template that is not has no use here."""
-    return Markup(page_translations().ugettext(string)) % variables
+    HTML, escaped: the wrapper's case of a template that is not has no use here. A text
+    without variables is the same every time for a catalog: made once (`_PLAIN`)."""
+    translations = page_translations()
+    if variables:
+        return Markup(translations.ugettext(string)) % variables
+    made = _PLAIN.get(translations)
+    if made is None:
+        made = _PLAIN.setdefault(translations, {})
+    found = made.get(string)
+    if found is None:
+        found = Markup(translations.ugettext(string)) % {}
+        if len(made) < _MOST_PLAIN:
+            made[string] = found
+    return found
+
+
+# Templates' texts without variables, by catalog: a few hundred each (every template writes
+# its texts as they are; the bound keeps one that did not from filling memory). A catalog
+# lives as long as its app (Flask-Babel keeps it); the entry goes with it.
+_MOST_PLAIN = 4096
+_PLAIN: weakref.WeakKeyDictionary[NullTranslations, dict[str, Markup]] = weakref.WeakKeyDictionary()
 
 
 @functools.lru_cache(maxsize=256)
