@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -174,6 +174,25 @@ def affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched, or an INSERT run with `preserve_rowcount`
     (its result is a cursor result)."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+@contextmanager
+def on_the_driver(connection: Connection) -> Iterator[Any]:
+    """The driver's own connection under SQLAlchemy's `connection` (psycopg's), for what
+    SQLAlchemy has no way to do (a pipeline) or does at a cost a page pays several times (a
+    statement whose result is not read). An error the driver raises in the block is raised as
+    SQLAlchemy raises one (so a database outage still gets its page, 503, not a bug's), and a
+    connection it found lost is dropped from the pool, as SQLAlchemy drops one."""
+    driver: Any = connection.connection.driver_connection
+    try:
+        yield driver
+    except driver.Error as error:
+        lost = connection.dialect.is_disconnect(error, driver, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            None, None, error, driver.Error, connection_invalidated=lost
+        ) from error
 
 
 def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:

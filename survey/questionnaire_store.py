@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from survey.db import on_the_driver
 from survey.deadline_rules import Schedule
 from survey.models import QuestionnaireVersion, Survey
 from survey.questionnaire.schema import (
@@ -191,16 +192,23 @@ def fresh(lock: str | None) -> dict[str, bool]:
 
 def lock_survey(session: Session, slug: str, lock: str | None) -> None:
     """On PostgreSQL, take the survey's lock before its row is read, so the read sees what the
-    lock's last holder committed (a survey's slug never changes: the lock is keyed by it)."""
+    lock's last holder committed (a survey's slug never changes: the lock is keyed by it).
+    Taken through psycopg itself: its result is never read, and a page's writes take it every
+    time (through SQLAlchemy it cost a third more of the CPU a short write transaction takes)."""
     if lock is None or session.get_bind().dialect.name != "postgresql":
         return
-    key = int.from_bytes(hashlib.blake2b(slug.encode(), digest_size=4).digest(), signed=True)
-    session.connection().execute(_LOCKS[lock], {"namespace": SURVEY_LOCK_NAMESPACE, "key": key})
+    with on_the_driver(session.connection()) as driver:
+        driver.execute(_LOCKS[lock], (SURVEY_LOCK_NAMESPACE, _lock_key(slug)), prepare=True)
+
+
+@lru_cache(maxsize=256)
+def _lock_key(slug: str) -> int:
+    return int.from_bytes(hashlib.blake2b(slug.encode(), digest_size=4).digest(), signed=True)
 
 
 _LOCKS = {
-    "share": text("SELECT pg_advisory_xact_lock_shared(:namespace, :key)"),
-    "update": text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+    "share": "SELECT pg_advisory_xact_lock_shared(%s, %s)",
+    "update": "SELECT pg_advisory_xact_lock(%s, %s)",
 }
 
 

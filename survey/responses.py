@@ -29,12 +29,11 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit, deadline_rules, resume_codes
-from survey.db import affected, insert_on_conflict
+from survey.db import affected, insert_on_conflict, on_the_driver
 from survey.models import (
     Answer,
     PersonalAnswer,
@@ -457,17 +456,8 @@ def _together(session: Session) -> Iterator[None]:
     if connection.dialect.name != "postgresql":
         yield
         return
-    driver: Any = connection.connection.driver_connection  # the psycopg connection
-    try:
-        with driver.pipeline():
-            yield
-    except driver.Error as error:
-        lost = connection.dialect.is_disconnect(error, driver, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            None, None, error, driver.Error, connection_invalidated=lost
-        ) from error
+    with on_the_driver(connection) as driver, driver.pipeline():
+        yield
 
 
 def _write_answers(

@@ -1,6 +1,7 @@
 """A save's writes go to PostgreSQL together, in one pipeline, and the database's answer comes
 at the end: an error it gives then is still one the app knows (a lost connection is an outage,
-503 with what was typed; a broken constraint is a bug), and nothing of the save is written."""
+503 with what was typed; a broken constraint is a bug), and nothing of the save is written. The
+survey's lock, taken through psycopg itself, fails the same way."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from survey.db import Database
 from survey.error_pages import is_outage
 from survey.models import Answer, SurveyResponse
+from survey.questionnaire_store import lock_survey
 from survey.responses import _together
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -42,4 +44,26 @@ def test_a_connection_lost_in_the_pipeline_is_an_outage_and_the_pool_recovers(on
 
     assert is_outage(raised.value)
     with one_connection.reading() as session:  # the lost connection was not handed out again
+        assert session.scalar(select(func.count()).select_from(SurveyResponse)) is not None
+
+
+def test_a_connection_lost_before_the_survey_lock_is_an_outage_and_the_pool_recovers(
+    one_connection,
+):
+    with one_connection.writing() as session:
+        mine = session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+        ended = Database(one_connection.url)  # the pool's one connection is this session's
+        try:
+            with ended.engine.connect() as killer:
+                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": mine})
+        finally:
+            ended.dispose()
+        with pytest.raises(OperationalError) as raised:
+            lock_survey(session, "we-own-it", "share")
+        assert raised.value.connection_invalidated
+        assert is_outage(raised.value)
+        session.rollback()
+
+    with one_connection.writing() as session:  # the lost connection was not handed out again
+        lock_survey(session, "we-own-it", "share")
         assert session.scalar(select(func.count()).select_from(SurveyResponse)) is not None
