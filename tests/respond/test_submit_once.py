@@ -9,6 +9,7 @@ import pytest
 
 from tests.respond.helpers import (
     BASE,
+    as_posted,
     completed_sections,
     location,
     only_response,
@@ -191,6 +192,46 @@ def test_a_submit_that_meets_an_earlier_one_keeps_what_the_earlier_one_wrote(app
             row.language,
             row.late,
         )
+
+
+def test_a_save_that_meets_a_submit_made_since_it_read_the_response_writes_nothing(app, clock):
+    """A section saved from a tab that read the response before another tab submitted it: the
+    claim of the response refuses it (ResponseFinished), and nothing of it is written."""
+    from survey import get_db
+    from survey.questionnaire.answers import read_section
+    from survey.questionnaire_store import find_survey
+    from survey.responses import ResponseFinished, find_progress, save_section, submit
+
+    person = Respondent(app.test_client())
+    person.start()
+    person.answer_all(NOT_INVOLVED_ANSWERS)
+    code, key = person.resume_code(), app.config["SURVEY_SETTINGS"].resume_key
+    before = stored(app)
+    db = get_db(app)
+
+    def read_it(session):
+        survey = find_survey(session, "we-own-it")
+        assert survey is not None
+        progress = find_progress(session, survey, code, key)
+        assert progress is not None and progress.response.status == "in_progress"
+        return survey, progress
+
+    # As the page does, the refusal is met inside the transaction, which then ends as usual.
+    with db.writing() as late_session:
+        late_survey, late = read_it(late_session)
+        with db.writing() as session:
+            survey, progress = read_it(session)
+            assert submit(session, survey, progress, clock.now, "en") is True
+        section = late.questionnaire.section("future")
+        assert section is not None
+        changed = {"help_needed": ["finance"], "recommend": "9"}
+        result = read_section(section, as_posted(changed), late.answers, clock.now.date())
+        assert result.ok
+        with pytest.raises(ResponseFinished):
+            save_section(late_session, late_survey, late, section, result, clock.now, "fr")
+    row = only_response(app)
+    assert (row.status, row.language, row.last_section) == ("complete", "en", "contact")
+    assert stored(app) == before
 
 
 def test_a_copied_welcome_page_never_puts_two_people_into_one_response(app):
