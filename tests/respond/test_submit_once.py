@@ -34,6 +34,18 @@ def welcome_form(person: Respondent) -> dict[str, str]:
     return {"consent": "yes"}
 
 
+def in_progress(session, code: str, key: str):
+    """The survey and the response of `code`, read in `session` while it is in progress."""
+    from survey.questionnaire_store import find_survey
+    from survey.responses import find_progress
+
+    survey = find_survey(session, "we-own-it")
+    assert survey is not None
+    progress = find_progress(session, survey, code, key)
+    assert progress is not None and progress.response.status == "in_progress"
+    return survey, progress
+
+
 # -- exactly once ------------------------------------------------------------------------------
 
 
@@ -149,8 +161,7 @@ def test_a_submit_that_meets_an_earlier_one_keeps_what_the_earlier_one_wrote(app
     racing itself): the first writes the submission, the second changes nothing and sees the
     first's; each holds afterwards what is stored, the same as read back."""
     from survey import get_db
-    from survey.questionnaire_store import find_survey
-    from survey.responses import find_progress, submit
+    from survey.responses import submit
 
     person = Respondent(app.test_client())
     person.start()
@@ -158,18 +169,11 @@ def test_a_submit_that_meets_an_earlier_one_keeps_what_the_earlier_one_wrote(app
     code, key = person.resume_code(), app.config["SURVEY_SETTINGS"].resume_key
     db = get_db(app)
 
-    def read_it(session):
-        survey = find_survey(session, "we-own-it")
-        assert survey is not None
-        progress = find_progress(session, survey, code, key)
-        assert progress is not None and progress.response.status == "in_progress"
-        return survey, progress
-
     first_at = clock.now + timedelta(minutes=1)
     with db.writing() as late_session:
-        late_survey, late = read_it(late_session)
+        late_survey, late = in_progress(late_session, code, key)
         with db.writing() as session:
-            survey, progress = read_it(session)
+            survey, progress = in_progress(session, code, key)
             assert submit(session, survey, progress, first_at, "fr") is True
             kept = progress.response
         assert (
@@ -199,8 +203,7 @@ def test_a_save_that_meets_a_submit_made_since_it_read_the_response_writes_nothi
     claim of the response refuses it (ResponseFinished), and nothing of it is written."""
     from survey import get_db
     from survey.questionnaire.answers import read_section
-    from survey.questionnaire_store import find_survey
-    from survey.responses import ResponseFinished, find_progress, save_section, submit
+    from survey.responses import ResponseFinished, save_section, submit
 
     person = Respondent(app.test_client())
     person.start()
@@ -209,18 +212,11 @@ def test_a_save_that_meets_a_submit_made_since_it_read_the_response_writes_nothi
     before = stored(app)
     db = get_db(app)
 
-    def read_it(session):
-        survey = find_survey(session, "we-own-it")
-        assert survey is not None
-        progress = find_progress(session, survey, code, key)
-        assert progress is not None and progress.response.status == "in_progress"
-        return survey, progress
-
     # As the page does, the refusal is met inside the transaction, which then ends as usual.
     with db.writing() as late_session:
-        late_survey, late = read_it(late_session)
+        late_survey, late = in_progress(late_session, code, key)
         with db.writing() as session:
-            survey, progress = read_it(session)
+            survey, progress = in_progress(session, code, key)
             assert submit(session, survey, progress, clock.now, "en") is True
         section = late.questionnaire.section("future")
         assert section is not None
