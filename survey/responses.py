@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    inspect,
     select,
     type_coerce,
     update,
@@ -129,7 +130,10 @@ def store_draft(session: Session, survey: Survey, progress: ResponseState, now: 
         raise SurveyNotOpen(survey.slug)
     response.id = secrets.token_hex(16)
     response.updated_at = now
-    row = {column.key: getattr(response, column.key) for column in _RESPONSES.columns}
+    # What the draft set, as the ORM's flush would insert it: a column it left unset gets its
+    # default.
+    given = inspect(response).dict
+    row = {column.key: given[column.key] for column in _RESPONSES.columns if column.key in given}
     if affected(_run(session, _store_response(session.get_bind().dialect.name), row)) == 1:
         # Stored as it is: the session holds it from now on as if it had read it.
         make_transient_to_detached(response)
