@@ -26,10 +26,12 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    literal_column,
     select,
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -182,18 +184,27 @@ _BY_CODE_HASH = select(SurveyResponse).where(
     SurveyResponse.resume_code_hash == bindparam("code_hash"),
 )
 _PROGRESS = _table(SectionProgress)
-_NOW = bindparam("now", type_=UTCDateTime())
+_UTC_TIME = UTCDateTime()
+_NOW = bindparam("now", type_=_UTC_TIME)
 _RESPONSES = _table(SurveyResponse)
+# The status is written in the statement, not bound: its text compiled for psycopg (`_claim`)
+# then takes the same values as the statement.
 _CLAIM = (
     update(_RESPONSES)
-    .where(_RESPONSES.c.id == bindparam("response_id"), _RESPONSES.c.status == "in_progress")
+    .where(
+        _RESPONSES.c.id == bindparam("response_id"),
+        _RESPONSES.c.status == literal_column("'in_progress'"),
+    )
     .values(updated_at=_NOW, last_section=bindparam("section"), language=bindparam("answered_in"))
 )
-# _CLAIM as psycopg runs it (`_claim`).
-_CLAIM_ON_POSTGRESQL = (
-    "UPDATE responses SET updated_at = %(now)s, last_section = %(section)s,"
-    " language = %(answered_in)s WHERE id = %(response_id)s AND status = 'in_progress'"
-)
+
+
+@functools.cache
+def _claim_for_psycopg() -> str:
+    """_CLAIM's text as SQLAlchemy compiles it for psycopg, its values named as _CLAIM's."""
+    return str(_CLAIM.compile(dialect=psycopg.dialect()))
+
+
 _ANSWER_KEY = ("response_id", "question_id")
 _PROGRESS_KEY = ("response_id", "section_id")
 
@@ -378,8 +389,8 @@ def _claim(
         # Through psycopg itself, as the survey's lock (`lock_survey`): only its row count is
         # read, and through SQLAlchemy it cost about 90 µs more per save.
         with on_the_driver(connection) as driver:
-            stamped = {**bound, "now": UTCDateTime().process_bind_param(now, connection.dialect)}
-            claimed = driver.execute(_CLAIM_ON_POSTGRESQL, stamped).rowcount
+            stamped = {**bound, "now": _UTC_TIME.process_bind_param(now, connection.dialect)}
+            claimed = driver.execute(_claim_for_psycopg(), stamped).rowcount
     else:
         claimed = affected(connection.execute(_CLAIM, bound))
     if claimed != 1:
