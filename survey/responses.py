@@ -425,10 +425,7 @@ def save_section(
     response = progress.response
     _claim(session, response, now, section.id, language or response.language)
     questionnaire, today = progress.questionnaire, now.date()
-    answers = dict(progress.answers)
-    for question in section.questions:
-        answers.pop(question.id, None)
-        answers.pop(question.other_field, None)
+    answers = {key: value for key, value in progress.answers.items() if key not in section.keys}
     answers.update(
         {key: value for key, value in result.values.items() if value not in (None, "", [])}
     )
@@ -500,13 +497,8 @@ def _write_answers(
     """Bring the stored answers from `before` to `after`, touching only what changed: one
     statement for those no longer given, one for those new or changed, each of answers and
     personal answers."""
-    section_of: dict[str, str] = {}
-    personal: set[str] = set()
-    for question in questionnaire.questions():
-        for key in (question.id, question.other_field):
-            section_of[key] = question.section_id
-        if question.personal:
-            personal.add(question.id)
+    keys = questionnaire.answer_keys
+    section_of, personal = keys.sections, keys.personal
     for model in (Answer, PersonalAnswer):
         mine = model is PersonalAnswer
         removing, upserting = writes.answers[model]

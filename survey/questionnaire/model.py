@@ -7,6 +7,7 @@ What a question of each type means (its keys, answers, review lines, export colu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,21 @@ class Section:
     intro: Text | None = None
     relevant: Condition | None = None
 
+    @functools.cached_property
+    def keys(self) -> frozenset[str]:
+        """The answer keys its questions write: each one's id and "other" field."""
+        return frozenset(
+            key for question in self.questions for key in (question.id, question.other_field)
+        )
+
+
+@dataclass(frozen=True)
+class AnswerKeys:
+    """A questionnaire's answer keys: each one's section, and those of personal questions."""
+
+    sections: Mapping[str, str]
+    personal: frozenset[str]
+
 
 SPEEDER_FRACTION = 0.4  # `analysis: speeder_fraction` when a questionnaire does not set it
 
@@ -147,6 +163,19 @@ class Questionnaire:
     def questions(self) -> Iterator[Question]:
         for section in self.sections:
             yield from section.questions
+
+    @functools.cached_property
+    def answer_keys(self) -> AnswerKeys:
+        """Where each answer's key (a question's id, or its "other" field) is stored: worked out
+        once, where every save looked through all the questions again."""
+        sections: dict[str, str] = {}
+        personal: set[str] = set()
+        for question in self.questions():
+            for key in (question.id, question.other_field):
+                sections[key] = question.section_id
+            if question.personal:
+                personal.add(question.id)
+        return AnswerKeys(sections, frozenset(personal))
 
     def has_question(self, question_id: str) -> bool:
         return question_id in self._questions

@@ -207,11 +207,7 @@ def _place(db_session: Session, slug: str, section_id: str, *, writing: bool) ->
 def _save(db_session: Session, place: _Place) -> Outcome:
     survey, progress, current, now = place.survey, place.progress, place.section, place.now
     form = request.form.to_dict(flat=False)
-    others = {
-        key: value
-        for key, value in progress.answers.items()
-        if key not in {item for q in current.questions for item in (q.id, q.other_field)}
-    }
+    others = {key: value for key, value in progress.answers.items() if key not in current.keys}
     result = read_section(current, form, others, now.date())
     if not result.ok and result.screened_out is None:
         return _section_page(place, form, _problems(progress.questionnaire, result.problems))
