@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/respond_bench.py [--database-url URL] [--duration 10]
 
 Runs the real server the way an operator does: `survey init` on a fresh instance folder, then
-`survey serve --workers 2` (gunicorn, gthread, 4 threads a worker), on a temporary SQLite file
+`survey serve --workers 2` (gunicorn, gthread, its 2 threads a worker), on a temporary SQLite file
 and, with --database-url, on that PostgreSQL database too (emptied first: every table in it is
 dropped). As a baseline, a bare Flask app answering "hello" is served by the same gunicorn
 settings (survey.serving). A load generator in this process (asyncio, aiohttp) then plays
