@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import on_the_driver
 from survey.deadline_rules import Schedule
-from survey.models import QuestionnaireVersion, Survey
+from survey.models import QuestionnaireVersion, Survey, SurveyResponse
 from survey.questionnaire.schema import (
     Questionnaire,
     QuestionnaireError,
@@ -129,15 +129,6 @@ def latest_version(session: Session, survey: Survey) -> QuestionnaireVersion | N
     )
 
 
-def newest_version(session: Session, survey: Survey) -> QuestionnaireVersion | None:
-    """`latest_version`, as `find_survey_and_version` read it in this session if it did (a
-    respondent's page: one query fewer), else queried."""
-    for version in session.info.get("versions_read", ()):
-        if version is not None and version.survey_id == survey.id:
-            return version
-    return latest_version(session, survey)
-
-
 # Namespace of the PostgreSQL advisory locks that order respondents' writes and schedule changes.
 SURVEY_LOCK_NAMESPACE = 0x5355
 
@@ -156,8 +147,10 @@ def find_survey(session: Session, slug: str, *, lock: str | None = None) -> Surv
 
 
 # Built once: every respondent page runs it (building it costs about as much as running it).
+# The version's id and fingerprint only: its content is kept by fingerprint (`NewestVersion`),
+# and loading the row as an object cost a page more than the rest of the survey's read.
 _SURVEY_AND_NEWEST = (
-    select(Survey, QuestionnaireVersion)
+    select(Survey, QuestionnaireVersion.id, QuestionnaireVersion.fingerprint)
     .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
     .where(Survey.slug == bindparam("slug"))
     .order_by(QuestionnaireVersion.version.desc())
@@ -167,22 +160,73 @@ _SURVEY_AND_NEWEST = (
 
 def find_survey_and_version(
     session: Session, slug: str, *, lock: str | None = None
-) -> tuple[Survey | None, QuestionnaireVersion | None]:
-    """`find_survey` and its `latest_version` in one query: every respondent page needs both."""
+) -> tuple[Survey | None, NewestVersion | None]:
+    """`find_survey` and its newest version in one query: every respondent page needs both."""
     lock_survey(session, slug, lock)
     row = session.execute(_SURVEY_AND_NEWEST, {"slug": slug}, execution_options=fresh(lock)).first()
     if row is None:
         return None, None
-    keep_version(session, row[1])
-    return row[0], row[1]
+    return row[0], newest_read(session, row[0], row[1], row[2])
 
 
-def keep_version(session: Session, version: QuestionnaireVersion | None) -> None:
-    """Keep a survey's newest version, just read, in `session` for the session's life. A
-    session holds what it loaded by weak reference only: kept, the version is still there when
-    a response on it is read (nearly every one is on the newest), and `response.version` finds
-    it instead of querying it; so does `newest_version`."""
-    session.info.setdefault("versions_read", []).append(version)
+@dataclass(frozen=True)
+class NewestVersion:
+    """A survey's newest questionnaire version, as a respondent's page reads it with the
+    survey: its id and fingerprint. Versions never change, and each process keeps their parsed
+    content by fingerprint, so a page needs no more of the version's row than that."""
+
+    id: int
+    survey_id: int
+    fingerprint: str
+
+
+_NEWEST = "newest_versions"  # session.info: survey id -> NewestVersion
+
+
+def newest_read(
+    session: Session, survey: Survey, version_id: int | None, version_fingerprint: str | None
+) -> NewestVersion | None:
+    """A survey's newest version as a page read it (None: the survey has none), kept for the
+    session's life: `newest_of` (a draft) and `questionnaire_of_response` (nearly every
+    response is on it) then find it without a query."""
+    if version_id is None or version_fingerprint is None:
+        return None
+    newest = NewestVersion(version_id, survey.id, version_fingerprint)
+    session.info.setdefault(_NEWEST, {})[survey.id] = newest
+    return newest
+
+
+def newest_of(session: Session, survey: Survey) -> tuple[int, Questionnaire] | None:
+    """The id and content of the survey's newest version: as the page read it in this
+    session if it did (one query fewer), else queried."""
+    newest = session.info.get(_NEWEST, {}).get(survey.id)
+    if newest is not None:
+        return newest.id, questionnaire_by_id(session, newest.id, newest.fingerprint)
+    version = latest_version(session, survey)
+    if version is None:
+        return None
+    return version.id, questionnaire_of(version)
+
+
+def questionnaire_of_response(session: Session, response: SurveyResponse) -> Questionnaire:
+    """The content of the version a response was started on: the survey's newest, found as
+    the page read it, or (a response started before a new version) its own, queried."""
+    newest = session.info.get(_NEWEST, {}).get(response.survey_id)
+    if newest is not None and newest.id == response.questionnaire_version_id:
+        return questionnaire_by_id(session, newest.id, newest.fingerprint)
+    return questionnaire_of(response.version)
+
+
+def questionnaire_by_id(session: Session, version_id: int, fingerprint: str) -> Questionnaire:
+    """A stored version's content by its fingerprint, as kept by this process; the version's
+    row is read only the first time the process meets it (`questionnaire_of`)."""
+    found = _BY_FINGERPRINT.get(fingerprint)
+    if found is not None:
+        return found
+    version = session.get(QuestionnaireVersion, version_id)
+    if version is None:  # its survey deleted meanwhile
+        raise LookupError(f"questionnaire version {version_id} is gone")
+    return questionnaire_of(version)
 
 
 def fresh(lock: str | None) -> dict[str, bool]:

@@ -50,11 +50,12 @@ from survey.questionnaire import flow
 from survey.questionnaire.answers import SectionResult
 from survey.questionnaire.schema import Questionnaire, Section
 from survey.questionnaire_store import (
+    NewestVersion,
     fresh,
-    keep_version,
     lock_survey,
-    newest_version,
-    questionnaire_of,
+    newest_of,
+    newest_read,
+    questionnaire_of_response,
     schedule_of,
 )
 
@@ -98,13 +99,13 @@ def draft(
     """A response a person has started (consent given, code drawn) but not yet saved: nothing
     is written until its first section is saved (`store_draft`), so starts that go no further
     leave no row behind."""
-    version = newest_version(session, survey)
-    if version is None:
+    newest = newest_of(session, survey)
+    if newest is None:
         raise SurveyNotOpen(survey.slug)
-    questionnaire = questionnaire_of(version)
+    version_id, questionnaire = newest
     response = SurveyResponse(
         survey_id=survey.id,
-        questionnaire_version_id=version.id,
+        questionnaire_version_id=version_id,
         resume_code_hash=resume_codes.code_hash(code, key),
         status="in_progress",
         late=False,
@@ -114,7 +115,6 @@ def draft(
         started_at=started_at,
         updated_at=started_at,
     )
-    response.version = version
     return ResponseState(response, questionnaire, {}, set())
 
 
@@ -176,9 +176,8 @@ def find_by_code(session: Session, survey: Survey, code: str, key: str) -> Surve
 # one (and working out its cache key) costs about as much as running it. Values are bound at
 # each run.
 # Its questionnaire version is not joined: it is nearly always the survey's newest, which the
-# page has read already with the survey (`find_survey_and_version` keeps it in the session),
-# and `response.version` then finds it there without a query; a response on an older version
-# gets its own query.
+# page has read already with the survey (kept in the session: `questionnaire_of_response`
+# finds it there without a query); a response on an older version gets its own query.
 _BY_CODE_HASH = select(SurveyResponse).where(
     SurveyResponse.survey_id == bindparam("survey_id"),
     SurveyResponse.resume_code_hash == bindparam("code_hash"),
@@ -278,17 +277,17 @@ def _progress_of_hash(
     if read is None or read[0] is None:
         return None
     response, *state = cast("tuple[SurveyResponse, Any, Any, Any]", read)
-    return _progress(response, *state)
+    return _progress(session, response, *state)
 
 
 def _progress(
-    response: SurveyResponse, answers: Any, personal: Any, completed: Any
+    session: Session, response: SurveyResponse, answers: Any, personal: Any, completed: Any
 ) -> ResponseState:
     """A response with its state as `_state_columns` reads it."""
     pairs = [*(answers or ()), *(personal or ())]
     return ResponseState(
         response,
-        questionnaire_of(response.version),
+        questionnaire_of_response(session, response),
         {str(question): value for question, value in pairs},
         {str(section) for section in completed or ()},
     )
@@ -296,7 +295,7 @@ def _progress(
 
 def find_survey_with_progress(
     session: Session, slug: str, code: str, key: str, *, lock: str | None = None
-) -> tuple[Survey | None, QuestionnaireVersion | None]:
+) -> tuple[Survey | None, NewestVersion | None]:
     """`find_survey_and_version`, reading in the same statement the response of `code` (the
     code this browser holds) with its answers and completed sections: the next `find_progress`
     of that code in this session takes them instead of querying (a respondent's page reads the
@@ -311,11 +310,9 @@ def find_survey_with_progress(
     if row is None:
         return None, None
     survey = cast("Survey", row[0])
-    version = cast("QuestionnaireVersion | None", row[1])
-    progress = row[2:]
-    keep_version(session, version)
+    progress = row[3:]
     session.info.setdefault(_READ_AHEAD, {})[(survey.id, code_hash)] = tuple(progress)
-    return survey, version
+    return survey, newest_read(session, survey, row[1], row[2])
 
 
 # Responses read ahead with their survey, by (survey id, code hash): (response or None, then
@@ -353,7 +350,13 @@ def _progress_by_hash(dialect: str) -> Executable:
 def _survey_and_progress(dialect: str) -> Executable:
     """The survey, its newest version, and the response of a code hash with its state."""
     return (
-        select(Survey, QuestionnaireVersion, SurveyResponse, *_state_columns(dialect))
+        select(
+            Survey,
+            QuestionnaireVersion.id,
+            QuestionnaireVersion.fingerprint,
+            SurveyResponse,
+            *_state_columns(dialect),
+        )
         .outerjoin(QuestionnaireVersion, QuestionnaireVersion.survey_id == Survey.id)
         .outerjoin(
             SurveyResponse,

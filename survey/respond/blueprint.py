@@ -17,7 +17,7 @@ from survey.i18n import remember_asked_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
-from survey.questionnaire_store import find_survey_and_version, questionnaire_of, schedule_of
+from survey.questionnaire_store import find_survey_and_version, questionnaire_by_id, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import blank_forms, display, page_cache
 from survey.respond.held import resume_key, saved_code
@@ -84,7 +84,7 @@ def load_survey(
         survey, version = find_survey_with_progress(db_session, slug, code, resume_key(), lock=lock)
     if survey is None or version is None:
         abort(404)
-    questionnaire = questionnaire_of(version)
+    questionnaire = questionnaire_by_id(db_session, version.id, version.fingerprint)
     g.languages = questionnaire.languages
     return survey, questionnaire
 
