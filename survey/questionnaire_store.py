@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from survey.db import on_the_driver
 from survey.deadline_rules import Schedule
@@ -223,7 +223,10 @@ def questionnaire_by_id(session: Session, version_id: int, fingerprint: str) -> 
     found = _BY_FINGERPRINT.get(fingerprint)
     if found is not None:
         return found
-    version = session.get(QuestionnaireVersion, version_id)
+    # With its text, which a version read on its own leaves for a query of its own.
+    version = session.get(
+        QuestionnaireVersion, version_id, options=[undefer(QuestionnaireVersion.source)]
+    )
     if version is None:  # its survey deleted meanwhile
         raise LookupError(f"questionnaire version {version_id} is gone")
     return questionnaire_of(version)

@@ -84,7 +84,10 @@ def load_survey(
         survey, version = find_survey_with_progress(db_session, slug, code, resume_key(), lock=lock)
     if survey is None or version is None:
         abort(404)
-    questionnaire = questionnaire_by_id(db_session, version.id, version.fingerprint)
+    try:
+        questionnaire = questionnaire_by_id(db_session, version.id, version.fingerprint)
+    except LookupError:  # the survey was deleted since its row was read
+        abort(404)
     g.languages = questionnaire.languages
     return survey, questionnaire
 

@@ -49,3 +49,49 @@ def test_a_section_page_and_its_save_read_survey_version_and_response_once(clien
     assert location(answer).endswith(f"{BASE}/p/cooperative")
     assert len(saved) == 1, saved
     assert "questionnaire_versions.source" not in saved[0]
+
+
+def test_a_process_meeting_a_version_first_reads_its_row_once(client, monkeypatch):
+    """A process that has not parsed the survey's version yet (just started, or the version is
+    new) reads the version's row once, with its text; its pages after that do not."""
+    from collections import OrderedDict
+
+    from survey import questionnaire_store
+
+    person = Respondent(client)
+    person.start()
+    assert person.save("about_you", MEMBER_ANSWERS["about_you"]).status_code == 302
+    monkeypatch.setattr(questionnaire_store, "_BY_FINGERPRINT", OrderedDict())
+
+    with selects() as first:
+        page = person.get(f"{BASE}/p/involvement")
+    assert "Which of these best describes you?" in text_of(page)
+    assert len(first) == 2, first
+    assert "questionnaire_versions.source" in first[1]
+
+    with selects() as again:
+        assert person.get(f"{BASE}/p/involvement").status_code == 200
+    assert len(again) == 1, again
+
+
+def test_a_page_whose_survey_went_since_its_read_is_not_found(client, monkeypatch):
+    """The version's row is gone when the process comes to parse it (the survey deleted
+    between the page's read and that): the page is not found, not an error."""
+    from collections import OrderedDict
+
+    from survey import questionnaire_store
+    from survey.models import QuestionnaireVersion
+
+    person = Respondent(client)
+    person.start()
+    assert person.save("about_you", MEMBER_ANSWERS["about_you"]).status_code == 302
+    monkeypatch.setattr(questionnaire_store, "_BY_FINGERPRINT", OrderedDict())
+    original = questionnaire_store.Session.get
+
+    def gone(session, model, ident, *args, **kwargs):
+        if model is QuestionnaireVersion:
+            return None
+        return original(session, model, ident, *args, **kwargs)
+
+    monkeypatch.setattr(questionnaire_store.Session, "get", gone)
+    assert person.get(f"{BASE}/p/involvement").status_code == 404
