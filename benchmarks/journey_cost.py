@@ -14,7 +14,8 @@ and, as the baseline, a bare Flask app's "hello" through the same test client.
 CPU time moves with whatever else the machine is doing. With --instructions the script runs
 again under valgrind's callgrind (Debian's `valgrind` package), counting instructions only
 while the journeys run (switched on and off with `callgrind_control`): a figure the machine's
-load does not move, to judge a change of a few percent by. About 25 s for 8 journeys.
+load does not move, to judge a change of a few percent by (about 50 s for 8 journeys on a
+slow 2-core machine).
 
 Last line, for scripts:
 
