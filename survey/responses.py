@@ -262,8 +262,10 @@ def find_progress(session: Session, survey: Survey, code: str, key: str) -> Resp
     """The response of `code` with its answers (personal ones included) and completed
     sections, in one statement, or none if `find_survey_with_progress` read it already in
     this session."""
-    code_hash = resume_codes.code_hash(code, key)
-    read = session.info.get(_READ_AHEAD, {}).pop((survey.id, code_hash), None)
+    ahead = session.info.get(_READ_AHEAD, {}).pop((survey.id, code, key), None)
+    if ahead is None:
+        return _progress_of_hash(session, survey, resume_codes.code_hash(code, key))
+    code_hash, read = ahead
     return _progress_of_hash(session, survey, code_hash, read)
 
 
@@ -311,12 +313,13 @@ def find_survey_with_progress(
         return None, None
     survey = cast("Survey", row[0])
     progress = row[3:]
-    session.info.setdefault(_READ_AHEAD, {})[(survey.id, code_hash)] = tuple(progress)
+    session.info.setdefault(_READ_AHEAD, {})[(survey.id, code, key)] = (code_hash, tuple(progress))
     return survey, newest_read(session, survey, row[1], row[2])
 
 
-# Responses read ahead with their survey, by (survey id, code hash): (response or None, then
-# the three state columns of `_state_columns`).
+# Responses read ahead with their survey, by (survey id, code, resume key): the code's hash (a
+# keyed hash, made once a request) and the row read, its response or None, then the three state
+# columns of `_state_columns`.
 _READ_AHEAD = "progress_read_ahead"
 
 
