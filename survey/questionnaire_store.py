@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, undefer
@@ -232,9 +234,14 @@ def questionnaire_by_id(session: Session, version_id: int, fingerprint: str) -> 
     return questionnaire_of(version)
 
 
-def fresh(lock: str | None) -> dict[str, bool]:
-    """A locked read replaces what the session may hold of the survey already."""
-    return {"populate_existing": lock is not None}
+def fresh(lock: str | None) -> Mapping[str, bool]:
+    """A locked read replaces what the session may hold of the survey already. Built once:
+    SQLAlchemy merges a statement's options given at each run (none for most pages)."""
+    return _FRESH if lock is not None else _AS_READ
+
+
+_FRESH: Mapping[str, bool] = MappingProxyType({"populate_existing": True})
+_AS_READ: Mapping[str, bool] = MappingProxyType({})
 
 
 def lock_survey(session: Session, slug: str, lock: str | None) -> None:

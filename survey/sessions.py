@@ -113,6 +113,6 @@ class SurveySessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         super().save_session(app, session, response)
-        if response.cache_control.public and "Set-Cookie" in response.headers:
+        if "Set-Cookie" in response.headers and response.cache_control.public:
             # A shared cache would hand this browser's cookie to whoever asks next.
             response.headers["Cache-Control"] = "no-store"
