@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 from survey.models import Answer, PersonalAnswer, SectionProgress, SurveyResponse
@@ -19,6 +22,22 @@ BASE = "/s/we-own-it"
 def text_of(response: TestResponse) -> str:
     """The page as a person reads it: entities decoded."""
     return html.unescape(response.get_data(as_text=True))
+
+
+@contextmanager
+def sent_statements() -> Iterator[list[str]]:
+    """The statements SQLAlchemy sends to any database in the block, each on one line (its
+    whitespace collapsed), in order. The list may be cleared inside the block."""
+    sent: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def location(response: TestResponse) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from survey.models import Answer, SurveyResponse
 from survey.questionnaire.countries import COUNTRY_CODES, country_name
@@ -20,7 +20,7 @@ from survey.respond.participation import CACHE_MINUTES
 from survey.settings import PROJECT_ROOT
 from survey.small_counts import SMALL, TOTAL, Figure, Publication, Shown
 from tests.admin.dashboards import Page, add_other_survey, add_response, survey_ids
-from tests.respond.helpers import BASE, location
+from tests.respond.helpers import BASE, location, sent_statements
 from tests.respond.test_deadline_pages import CLOSES_AT
 from tests.respond.test_languages import in_language, page_language
 from tests.respondent import (
@@ -312,14 +312,7 @@ def test_after_the_close_it_shows_the_final_figures(app, client, clock):
 
 def test_counts_are_grouped_in_the_database_and_kept_for_a_few_minutes(app, client, clock):
     add_known_data_set(app)
-    engine = app.extensions["survey_db"].engine
-    statements: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sent_statements() as statements:
         assert participation(client).total() == "29"
         counted = [item for item in statements if "count(" in item.lower()]
         assert len(counted) == 2 and all("GROUP BY" in item for item in counted)
@@ -329,8 +322,6 @@ def test_counts_are_grouped_in_the_database_and_kept_for_a_few_minutes(app, clie
         clock.now += timedelta(minutes=CACHE_MINUTES) - timedelta(seconds=1)
         assert participation(client, "?lang=fr").total() == "29"  # kept, in any language
         assert not [item for item in statements if "count(" in item.lower()]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     clock.now += timedelta(seconds=1)
     assert participation(client).total() == "30"
 

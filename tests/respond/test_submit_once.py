@@ -14,6 +14,7 @@ from tests.respond.helpers import (
     location,
     only_response,
     responses,
+    sent_statements,
     stored,
     text_of,
 )
@@ -133,22 +134,12 @@ def test_a_first_save_that_arrives_twice_at_once_writes_one_response(app, clock)
 def test_a_first_save_stores_its_response_in_one_statement_and_reads_nothing_back(client):
     """The conflict a first save may meet (the same save twice at once, above) is settled by
     the INSERT itself: when it stored the row, nothing is read after it."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     person = Respondent(client)
     person.start()
     person.get(f"{BASE}/p/about_you")
-    statements: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()).upper())
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
+    with sent_statements() as sent:
         saved = person.post(f"{BASE}/p/about_you", NOT_INVOLVED_ANSWERS["about_you"])
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    statements = [item.upper() for item in sent]
     assert saved.status_code == 302
     stores = [n for n, item in enumerate(statements) if item.startswith("INSERT INTO RESPONSES")]
     assert len(stores) == 1
