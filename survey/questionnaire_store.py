@@ -178,7 +178,6 @@ class NewestVersion:
     content by fingerprint, so a page needs no more of the version's row than that."""
 
     id: int
-    survey_id: int
     fingerprint: str
 
 
@@ -193,7 +192,7 @@ def newest_read(
     response is on it) then find it without a query."""
     if version_id is None or version_fingerprint is None:
         return None
-    newest = NewestVersion(version_id, survey.id, version_fingerprint)
+    newest = NewestVersion(version_id, version_fingerprint)
     session.info.setdefault(_NEWEST, {})[survey.id] = newest
     return newest
 
@@ -203,7 +202,7 @@ def newest_of(session: Session, survey: Survey) -> tuple[int, Questionnaire] | N
     session if it did (one query fewer), else queried."""
     newest = session.info.get(_NEWEST, {}).get(survey.id)
     if newest is not None:
-        return newest.id, questionnaire_by_id(session, newest.id, newest.fingerprint)
+        return newest.id, questionnaire_of_newest(session, newest)
     version = latest_version(session, survey)
     if version is None:
         return None
@@ -215,22 +214,22 @@ def questionnaire_of_response(session: Session, response: SurveyResponse) -> Que
     the page read it, or (a response started before a new version) its own, queried."""
     newest = session.info.get(_NEWEST, {}).get(response.survey_id)
     if newest is not None and newest.id == response.questionnaire_version_id:
-        return questionnaire_by_id(session, newest.id, newest.fingerprint)
+        return questionnaire_of_newest(session, newest)
     return questionnaire_of(response.version)
 
 
-def questionnaire_by_id(session: Session, version_id: int, fingerprint: str) -> Questionnaire:
-    """A stored version's content by its fingerprint, as kept by this process; the version's
+def questionnaire_of_newest(session: Session, newest: NewestVersion) -> Questionnaire:
+    """A newest version's content by its fingerprint, as kept by this process; the version's
     row is read only the first time the process meets it (`questionnaire_of`)."""
-    found = _BY_FINGERPRINT.get(fingerprint)
+    found = _BY_FINGERPRINT.get(newest.fingerprint)
     if found is not None:
         return found
     # With its text, which a version read on its own leaves for a query of its own.
     version = session.get(
-        QuestionnaireVersion, version_id, options=[undefer(QuestionnaireVersion.source)]
+        QuestionnaireVersion, newest.id, options=[undefer(QuestionnaireVersion.source)]
     )
     if version is None:  # its survey deleted meanwhile
-        raise LookupError(f"questionnaire version {version_id} is gone")
+        raise LookupError(f"questionnaire version {newest.id} is gone")
     return questionnaire_of(version)
 
 

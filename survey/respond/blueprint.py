@@ -17,7 +17,7 @@ from survey.i18n import remember_asked_language
 from survey.models import Survey
 from survey.questionnaire import flow
 from survey.questionnaire.schema import Questionnaire
-from survey.questionnaire_store import find_survey_and_version, questionnaire_by_id, schedule_of
+from survey.questionnaire_store import find_survey_and_version, questionnaire_of_newest, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import blank_forms, display, page_cache
 from survey.respond.held import resume_key, saved_code
@@ -85,7 +85,7 @@ def load_survey(
     if survey is None or version is None:
         abort(404)
     try:
-        questionnaire = questionnaire_by_id(db_session, version.id, version.fingerprint)
+        questionnaire = questionnaire_of_newest(db_session, version)
     except LookupError:  # the survey was deleted since its row was read
         abort(404)
     g.languages = questionnaire.languages
