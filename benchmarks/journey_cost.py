@@ -35,12 +35,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from respond_bench import SLUG, SURVEY, databases, form_of, hello_app, survey_env  # noqa: E402
+from respond_bench import (  # noqa: E402
+    ADDRESSES,
+    CSRF_TOKEN,
+    FIRST_ADDRESS,
+    SECTION_PATH,
+    SLUG,
+    SURVEY,
+    databases,
+    form_of,
+    hello_app,
+    survey_env,
+)
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
@@ -50,8 +62,6 @@ from tests.respondent import MEMBER_ANSWERS  # noqa: E402
 KINDS = ("welcome", "start", "section", "save", "review", "submit", "thanks")
 WARM_UP_JOURNEYS = 3
 HELLOS = 1000
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-_SECTION = re.compile(rf"/s/{SLUG}/p/(\w+)$")
 
 
 class Tally:
@@ -107,7 +117,7 @@ def _from_sqlalchemy() -> bool:
 
 def journey(client: Any, number: int, tally: Tally) -> None:
     """One respondent, from the welcome page to the thanks, from an address of its own."""
-    headers = {"X-Forwarded-For": f"198.18.{number // 250}.{number % 250 + 1}"}
+    headers = {"X-Forwarded-For": str(IPv4Address(FIRST_ADDRESS + number % ADDRESSES))}
     token = ""
 
     def get(kind: str, path: str) -> None:
@@ -116,7 +126,7 @@ def journey(client: Any, number: int, tally: Tally) -> None:
             answer = client.get(path, headers=headers)
         if answer.status_code != 200:
             raise SystemExit(f"GET {path}: {answer.status_code}")
-        found = _TOKEN.search(answer.get_data(as_text=True))
+        found = CSRF_TOKEN.search(answer.get_data(as_text=True))
         token = found.group(1) if found else token
 
     def post(kind: str, path: str, data: list[tuple[str, str]]) -> str:
@@ -130,9 +140,9 @@ def journey(client: Any, number: int, tally: Tally) -> None:
     get("welcome", f"/s/{SLUG}")
     landing = post("start", f"/s/{SLUG}/start", [("consent", "yes")])
     get("section", landing)
-    while (section := _SECTION.search(landing)) is not None:
+    while (section := SECTION_PATH.search(landing)) is not None:
         landing = post("save", landing, form_of(MEMBER_ANSWERS[section.group(1)]))
-        get("section" if _SECTION.search(landing) else "review", landing)
+        get("section" if SECTION_PATH.search(landing) else "review", landing)
     landing = post("submit", f"/s/{SLUG}/submit", [])
     get("thanks", landing)
 

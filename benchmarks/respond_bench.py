@@ -72,8 +72,8 @@ READY_SECONDS = 60.0
 # 198.18.0.0/15 (RFC 2544): addresses set aside for benchmarks, one per simulated respondent.
 FIRST_ADDRESS = int(IPv4Address("198.18.0.1"))
 ADDRESSES = 2**17 - 2
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-_SECTION = re.compile(rf"/s/{SLUG}/p/(\w+)$")
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+SECTION_PATH = re.compile(rf"/s/{SLUG}/p/(\w+)$")
 
 
 class JourneyFailed(Exception):
@@ -188,7 +188,7 @@ class Browser:
             self.requests += 1
             if answer.status != 200:
                 raise JourneyFailed(f"GET {path}: {answer.status}")
-        found = _TOKEN.search(page)
+        found = CSRF_TOKEN.search(page)
         self.token = found.group(1) if found else self.token
         return page
 
@@ -226,7 +226,13 @@ async def round_trip(
     """POST, then GET where it redirects: timed as `kind`, the GET also as its own page kind."""
     began = time.perf_counter()
     landing = await browser.post(path, data)
-    leg = "section" if _SECTION.search(landing) else "review" if landing.endswith("/review") else ""
+    leg = (
+        "section"
+        if SECTION_PATH.search(landing)
+        else "review"
+        if landing.endswith("/review")
+        else ""
+    )
     await (timed(samples, leg, browser.get(landing)) if leg else browser.get(landing))
     samples.seconds[kind].append(time.perf_counter() - began)
     return landing
@@ -237,7 +243,7 @@ async def journey(browser: Browser, samples: Samples) -> None:
     await timed(samples, "welcome", browser.get(f"/s/{SLUG}"))
     landing = await round_trip(browser, samples, "start", f"/s/{SLUG}/start", [("consent", "yes")])
     for _ in range(len(MEMBER_ANSWERS)):
-        section = _SECTION.search(landing)
+        section = SECTION_PATH.search(landing)
         if section is None:
             break
         answers = form_of(MEMBER_ANSWERS[section.group(1)])
