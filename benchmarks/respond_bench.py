@@ -90,6 +90,7 @@ class Samples:
     window: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0  # CPU seconds the server's processes spent in the window
+    database_cpu: float = 0.0  # and this machine's PostgreSQL processes
 
 
 # -- servers -----------------------------------------------------------------------------------
@@ -117,13 +118,28 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user and system) used so far by process `pid` and its living children
     (gunicorn's workers)."""
+    return processes_cpu(lambda own, parent, _name: pid in (own, parent))
+
+
+def database_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (the server and a backend
+    per connection, all named "postgres"). A backend that ends within a run is left out (Linux
+    then adds its time to its parent's children's): the app's pooled connections live through
+    a run."""
+    return processes_cpu(lambda _own, _parent, name: name == "postgres")
+
+
+def processes_cpu(chosen: Callable[[int, int, str], bool]) -> float:
+    """CPU seconds (user and system) used so far by the living processes `chosen` picks by
+    their id, their parent's and their name."""
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:  # gone meanwhile
             continue
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+        fields = tail.split()
+        if chosen(int(stat.parent.name), int(fields[1]), head.split("(", 1)[1]):
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -296,11 +312,13 @@ async def load(
     samples = Samples()
     connector = aiohttp.TCPConnector(limit=concurrency)
     cpu, server_cpu, began = time.process_time(), tree_cpu(server), time.perf_counter()
+    database = database_cpu()
     tasks = [asyncio.ensure_future(client(connector, samples)) for _ in range(concurrency)]
     done, _pending = await asyncio.wait(tasks, timeout=seconds)
     samples.window = time.perf_counter() - began
     samples.client_cpu = (time.process_time() - cpu) / samples.window
     samples.server_cpu = tree_cpu(server) - server_cpu
+    samples.database_cpu = database_cpu() - database
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -342,13 +360,18 @@ def server_ms(samples: Samples) -> float:
     return 1000 * samples.server_cpu / max(samples.requests, 1)
 
 
-def print_round(level: int, measured: Round) -> None:
+def print_round(level: int, measured: Round, database: str) -> None:
     hello, samples = figures(measured.hello, "hello"), measured.survey
     per_second = samples.requests / samples.window
+    # On the same processors as the server: what PostgreSQL spends, the server cannot.
+    beside = ""
+    if database == "postgresql":
+        per_request = 1000 * samples.database_cpu / max(samples.requests, 1)
+        beside = f", PostgreSQL's processes here {per_request:.2f} ms/request"
     print(
         f"  {level:2d} at a time: {samples.journeys / samples.window:6.1f} responses/s, "
         f"{per_second:7.1f} req/s = {per_second / hello.per_second:.3f} x hello "
-        f"(server CPU {server_ms(samples):.2f} ms/request, load generator CPU "
+        f"(server CPU {server_ms(samples):.2f} ms/request{beside}, load generator CPU "
         f"{samples.client_cpu:.0%}); hello {hello.per_second:.1f} req/s "
         f"({figures(measured.hello_before, 'hello').per_second:.0f} before, "
         f"{figures(measured.hello_after, 'hello').per_second:.0f} after), "
@@ -396,6 +419,7 @@ def merged(first: Samples, second: Samples) -> Samples:
         both.journeys += samples.journeys
         both.window += samples.window
         both.server_cpu += samples.server_cpu
+        both.database_cpu += samples.database_cpu
     both.client_cpu = (first.client_cpu * first.window + second.client_cpu * second.window) / max(
         both.window, 1e-9
     )
@@ -482,7 +506,7 @@ def main() -> int:
                     f"{database}: survey serve; hello (same gunicorn settings) before and after it"
                 )
                 for level, measured in results[database].items():
-                    print_round(level, measured)
+                    print_round(level, measured, database)
     save_vs_hello, p99_ms = save_ratios(results)
     print(f"ratios: save_vs_hello={save_vs_hello:.3f} p99_ms={p99_ms:.1f}")
     return 0
