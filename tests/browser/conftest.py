@@ -8,16 +8,14 @@ aborted and recorded in `offsite_requests`, so a test can assert the pages never
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-LOCAL_HOST = "127.0.0.1"
+from tests.live_server import serving
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,21 +28,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def live_server(app: Flask, real_commits: None) -> Iterator[str]:
-    """The app served by a threaded werkzeug server on a free port; yields its base URL (its
-    requests, in threads of their own, really commit: tests/conftest.py, `app`)."""
-    server = make_server(LOCAL_HOST, 0, app, threaded=True)
-    # Polled often, so that shutting it down at the end of each test is quick (the default,
-    # half a second, was a quarter of some browser tests).
-    thread = threading.Thread(
-        target=server.serve_forever, args=(0.02,), name="live-server", daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://{LOCAL_HOST}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    """The app served by a threaded werkzeug server on a free port (tests/live_server.py);
+    yields its base URL (its requests, in threads of their own, really commit:
+    tests/conftest.py, `app`)."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
