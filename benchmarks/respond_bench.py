@@ -311,8 +311,8 @@ async def load(
     completed in that window."""
     samples = Samples()
     connector = aiohttp.TCPConnector(limit=concurrency)
+    database = database_cpu()  # read before the window opens, as the server's is
     cpu, server_cpu, began = time.process_time(), tree_cpu(server), time.perf_counter()
-    database = database_cpu()
     tasks = [asyncio.ensure_future(client(connector, samples)) for _ in range(concurrency)]
     done, _pending = await asyncio.wait(tasks, timeout=seconds)
     samples.window = time.perf_counter() - began
