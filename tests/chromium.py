@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.live_server import LOCAL_HOST  # the host the live server serves on
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,7 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
-LOCAL_HOST = "127.0.0.1"
 
 
 @pytest.fixture(scope="session")
