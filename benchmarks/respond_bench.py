@@ -17,13 +17,20 @@ respondent comes from an address of its own in X-Forwarded-For (from 198.18.0.0/
 set aside for benchmarks), as a real deployment sees them: the per-address limits on starts and
 first saves (survey/respond/blueprint.py) apply, and no respondent comes near them.
 
+Right after the survey, at each level, the same load plays respondents of the stack's floor
+(benchmarks/floor_app.py, served the same way, on the same database): a page of one question
+built as a respondent page is (Flask's signed cookie, the CSRF token, the app's database layer
+reading one row a page and writing one a save, a Jinja template), with nothing of the survey in
+it. Hello is the limit of the web server and Flask; the floor, the limit of any page of the
+stack; the survey's figures are printed beside both.
+
 Prints, per database and number of respondents at once (each run between two runs of "hello"
 at that level, whose figures are taken together: on a shared machine whose speed drifts within
 the minute, the survey is compared with hello at the same moment on average): completed
 responses and requests per second, p50/p99 of each kind of step (welcome;
 start = POST + redirect + first section; section = a section page's GET; save = POST + redirect
-+ the next page's GET; review; submit = POST + redirect + thanks) beside hello's; last, for
-scripts:
++ the next page's GET; review; submit = POST + redirect + thanks) beside hello's, and the
+floor's saves; then the floor's save_vs_hello and p99 at 32 at a time; last, for scripts:
 
     ratios: save_vs_hello=<save round trips/s / hello requests/s> p99_ms=<p99 of a save>
 
@@ -37,6 +44,7 @@ import asyncio
 import itertools
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -57,6 +65,9 @@ from flask import Flask
 from sqlalchemy import MetaData, create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from floor_app import PATH as FLOOR_PATH  # noqa: E402
+from floor_app import create_floor_table, floor_app  # noqa: E402
 
 from survey.serving import Server, gunicorn_settings  # noqa: E402
 from tests.respondent import MEMBER_ANSWERS  # noqa: E402
@@ -301,6 +312,23 @@ async def hello_client(connector: aiohttp.BaseConnector, base: str, samples: Sam
             samples.requests += 1
 
 
+async def floor_client(connector: aiohttp.BaseConnector, base: str, samples: Samples) -> None:
+    """One respondent of the floor's page (benchmarks/floor_app.py): its page, then saves one
+    after another (POST, and the GET of the page it redirects to), with its own cookie jar."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(
+        connector=connector, connector_owner=False, cookie_jar=jar
+    ) as http:
+        browser = Browser(http, base, "")
+        browser.headers = {}
+        try:
+            await browser.get(FLOOR_PATH)
+            for number in itertools.count():
+                await round_trip(browser, samples, "save", FLOOR_PATH, [("answer", str(number))])
+        finally:
+            samples.requests += browser.requests
+
+
 async def load(
     concurrency: int,
     seconds: float,
@@ -387,6 +415,15 @@ def print_round(level: int, measured: Round, database: str) -> None:
             f"{step.p99_ms:8.1f} {step.per_second / hello.per_second:15.3f} "
             f"{step.p99_ms / hello.p99_ms:13.1f}"
         )
+    floor, survey_save = figures(measured.floor, "save"), figures(samples, "save")
+    floor_per_second = measured.floor.requests / measured.floor.window
+    print(
+        f"    floor (one question, one row read a page and written a save): "
+        f"{floor_per_second:.1f} req/s (server CPU {server_ms(measured.floor):.2f} ms/request), "
+        f"{floor.per_second:.1f} saves/s = {floor.per_second / hello.per_second:.3f} x hello, "
+        f"save p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms; the survey's saves/s "
+        f"= {survey_save.per_second / floor.per_second:.2f} x the floor's"
+    )
 
 
 # -- runs --------------------------------------------------------------------------------------
@@ -402,6 +439,7 @@ class Round:
 
     hello_before: Samples
     survey: Samples
+    floor: Samples  # benchmarks/floor_app.py, right after the survey
     hello_after: Samples
 
     @property
@@ -427,16 +465,17 @@ def merged(first: Samples, second: Samples) -> Samples:
 
 
 def measure(
-    hello: Client, survey: Client, seconds: float, servers: tuple[int, int]
+    hello: Client, survey: Client, floor: Client, seconds: float, servers: tuple[int, int, int]
 ) -> dict[int, Round]:
-    """A short warm-up of both (every worker loads its caches), then each level; `servers`
-    are the processes of hello's server and the survey's."""
-    for client, server in zip((hello, survey), servers, strict=True):
+    """A short warm-up of each (every worker loads its caches), then each level; `servers`
+    are the processes of hello's server, the survey's and the floor's."""
+    for client, server in zip((hello, survey, floor), servers, strict=True):
         asyncio.run(load(WORKERS * 2, WARM_UP_SECONDS, client, server))
     return {
         level: Round(
             asyncio.run(load(level, seconds, hello, servers[0])),
             asyncio.run(load(level, seconds, survey, servers[1])),
+            asyncio.run(load(level, seconds, floor, servers[2])),
             asyncio.run(load(level, seconds, hello, servers[0])),
         )
         for level in LEVELS
@@ -450,23 +489,37 @@ def measure_survey(
     log = folder / "survey.log"
     subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     command = [SURVEY, "serve", "--host", HOST, "--workers", str(WORKERS)]
-    with serving(command, env, log, "/healthz") as served:
+    # The floor on the same database (SQLite: a file of its own beside the survey's).
+    floor_url = database_url
+    if database_url.startswith("sqlite"):
+        floor_url = f"sqlite:///{folder / 'floor.db'}"
+    create_floor_table(floor_url)
+    floor_command = [sys.executable, __file__, "--serve-floor", floor_url]
+    with (
+        serving(command, env, log, "/healthz") as served,
+        serving(floor_command, dict(os.environ), folder / "floor.log", FLOOR_PATH) as floor,
+    ):
         return measure(
             lambda connector, samples: hello_client(connector, hello.base, samples),
             lambda connector, samples: respondents(connector, served.base, samples, numbers),
+            lambda connector, samples: floor_client(connector, floor.base, samples),
             seconds,
-            (hello.pid, served.pid),
+            (hello.pid, served.pid, floor.pid),
         )
 
 
-def save_ratios(results: dict[str, dict[int, Round]]) -> tuple[float, float]:
-    """(save round trips/s / hello req/s, p99 of a save in ms) at the top level, the worse."""
+def save_ratios(
+    results: dict[str, dict[int, Round]], *, floor: bool = False
+) -> tuple[float, float]:
+    """(save round trips/s / hello req/s, p99 of a save in ms) at the top level, the worse: of
+    the survey, or with `floor` of the floor's page."""
     rounds = [by_level[LEVELS[-1]] for by_level in results.values()]
+    saves = [item.floor if floor else item.survey for item in rounds]
     ratios = [
-        figures(item.survey, "save").per_second / figures(item.hello, "hello").per_second
-        for item in rounds
+        figures(samples, "save").per_second / figures(item.hello, "hello").per_second
+        for samples, item in zip(saves, rounds, strict=True)
     ]
-    return min(ratios), max(figures(item.survey, "save").p99_ms for item in rounds)
+    return min(ratios), max(figures(samples, "save").p99_ms for samples in saves)
 
 
 def databases(folder: Path, given: str | None) -> dict[str, str]:
@@ -487,10 +540,15 @@ def main() -> int:
     parser.add_argument("--database-url", help="a PostgreSQL database to empty and use too")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per level")
     parser.add_argument("--serve-hello", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-floor", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_hello:
         Server(gunicorn_settings(HOST, options.port, WORKERS), hello_app).run()
+        return 0
+    if options.serve_floor:
+        url, key = options.serve_floor, secrets.token_hex(32)  # one key for every worker
+        Server(gunicorn_settings(HOST, options.port, WORKERS), lambda: floor_app(url, key)).run()
         return 0
     numbers = itertools.count()
     results: dict[str, dict[int, Round]] = {}
@@ -507,6 +565,11 @@ def main() -> int:
                 )
                 for level, measured in results[database].items():
                     print_round(level, measured, database)
+    floor_vs_hello, floor_p99_ms = save_ratios(results, floor=True)
+    print(
+        f"the floor at {LEVELS[-1]} at a time, the worse database: "
+        f"save_vs_hello={floor_vs_hello:.3f} p99_ms={floor_p99_ms:.1f}"
+    )
     save_vs_hello, p99_ms = save_ratios(results)
     print(f"ratios: save_vs_hello={save_vs_hello:.3f} p99_ms={p99_ms:.1f}")
     return 0
