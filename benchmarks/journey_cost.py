@@ -1,4 +1,6 @@
-"""What does a respondent's request cost the app itself? Against a bare "hello" request.
+"""What does a respondent's request cost the app itself? Against a bare "hello" request, and
+against the stack's floor (benchmarks/floor_app.py: a page of one question, one row read a page
+and written a save).
 
     .venv/bin/python benchmarks/journey_cost.py [--database-url URL] [--journeys 40]
                                                 [--instructions]
@@ -9,7 +11,8 @@ MEMBER_ANSWERS, review, submit, thanks), on a fresh instance folder (`survey ini
 temporary SQLite file or, with --database-url, that PostgreSQL database (emptied first: every
 table in it is dropped). No server, no network, no load generator: the app's own work per
 request, by kind of request, in CPU time of this thread, with the statements each kind runs;
-and, as the baseline, a bare Flask app's "hello" through the same test client.
+and, as baselines, a bare Flask app's "hello" and the floor's saves (its POST and the GET it
+redirects to) through the same test client, the floor on the same database.
 
 CPU time moves with whatever else the machine is doing. With --instructions the script runs
 again under valgrind's callgrind (Debian's `valgrind` package), counting instructions only
@@ -20,6 +23,9 @@ slow 2-core machine).
 Last line, for scripts:
 
     ratios: request_vs_hello=<CPU of an average request / CPU of a hello request>
+            request_vs_floor=<... / CPU of an average request of the floor>
+
+(on one line; instructions in place of CPU with --instructions).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from floor_app import PATH as FLOOR_PATH  # noqa: E402
+from floor_app import create_floor_table, floor_app  # noqa: E402
 from respond_bench import (  # noqa: E402
     ADDRESSES,
     CSRF_TOKEN,
@@ -62,6 +70,7 @@ from tests.respondent import MEMBER_ANSWERS  # noqa: E402
 KINDS = ("welcome", "start", "section", "save", "review", "submit", "thanks")
 WARM_UP_JOURNEYS = 3
 HELLOS = 1000
+FLOOR_SAVES = 300  # each a POST and a GET
 
 
 class Tally:
@@ -176,6 +185,7 @@ def main() -> int:
     parser.add_argument("--journeys", type=int, default=40)
     parser.add_argument("--instructions", action="store_true", help="count them (callgrind)")
     parser.add_argument("--hello", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.instructions:
         return under_callgrind(options)
@@ -187,10 +197,37 @@ def main() -> int:
         env = survey_env(folder, url)
         subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
         os.environ.update(env)
-        return run_journeys(options, "postgresql" if "postgresql" in found else "sqlite")
+        floor_url = found.get("postgresql", f"sqlite:///{folder / 'floor.db'}")
+        create_floor_table(floor_url)
+        return run_journeys(options, "postgresql" if "postgresql" in found else "sqlite", floor_url)
 
 
-def run_journeys(options: argparse.Namespace, database: str) -> int:
+def floor_saves(floor_url: str) -> Callable[[int], None]:
+    """A floor's respondent, its page shown: each call one save (POST, then the GET)."""
+    client = floor_app(floor_url, "k" * 64).test_client()
+    token = ""
+
+    def page() -> None:
+        nonlocal token
+        shown = client.get(FLOOR_PATH)
+        found = CSRF_TOKEN.search(shown.get_data(as_text=True))
+        if shown.status_code != 200 or found is None:
+            raise SystemExit(f"GET {FLOOR_PATH}: {shown.status_code}")
+        token = found.group(1)
+
+    def save(number: int) -> None:
+        saved = client.post(FLOOR_PATH, data={"csrf_token": token, "answer": str(number)})
+        if saved.status_code != 302:
+            raise SystemExit(f"POST {FLOOR_PATH}: {saved.status_code}")
+        page()
+
+    page()
+    for number in range(100):  # warm-up
+        save(number)
+    return save
+
+
+def run_journeys(options: argparse.Namespace, database: str, floor_url: str) -> int:
     from survey import create_app
 
     tally = Tally()
@@ -204,12 +241,16 @@ def run_journeys(options: argparse.Namespace, database: str) -> int:
     if options.hello:  # under callgrind: hello's instructions, in a run of their own
         measure(lambda _number: hello_client.get("/hello"), HELLOS)
         return 0
+    if options.floor:  # and the floor's
+        measure(floor_saves(floor_url), FLOOR_SAVES)
+        return 0
     for number in range(WARM_UP_JOURNEYS):
         journey(app.test_client(), 10_000 + number, tally)
-    tally.reset()
-    hello_cpu = 1.0
-    if not counting:  # under callgrind, hello is counted in a run of its own
+    hello_cpu = floor_cpu = 1.0
+    if not counting:  # under callgrind, hello and the floor are counted in runs of their own
         hello_cpu = measure(lambda _number: hello_client.get("/hello"), HELLOS) / HELLOS
+        floor_cpu = measure(floor_saves(floor_url), FLOOR_SAVES) / (2 * FLOOR_SAVES)
+    tally.reset()  # the journeys' statements only
     spent = measure(lambda number: journey(app.test_client(), number, tally), options.journeys)
     requests = sum(tally.requests.values())
     print(f"{database}: {options.journeys} journeys of {requests // options.journeys} requests")
@@ -225,19 +266,25 @@ def run_journeys(options: argparse.Namespace, database: str) -> int:
             f"{tally.statements[kind] / done:12.1f} {cpu / hello_cpu:9.1f}"
         )
     average = spent / requests
-    print(f"  a request on average {average * 1e6:.0f} µs; hello {hello_cpu * 1e6:.0f} µs")
-    print(f"ratios: request_vs_hello={average / hello_cpu:.1f}")
+    print(
+        f"  a request on average {average * 1e6:.0f} µs; hello {hello_cpu * 1e6:.0f} µs; "
+        f"the floor's {floor_cpu * 1e6:.0f} µs"
+    )
+    print(
+        f"ratios: request_vs_hello={average / hello_cpu:.1f} "
+        f"request_vs_floor={average / floor_cpu:.2f}"
+    )
     return 0
 
 
 def under_callgrind(options: argparse.Namespace) -> int:
-    """This script again under callgrind, for the journeys and then for hello: instructions a
-    request of each, and their ratio."""
+    """This script again under callgrind, for the journeys, then hello, then the floor:
+    instructions a request of each, and their ratios."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     counted: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="journey-cost-callgrind-") as name:
-        for what in ("journeys", "hello"):
+        for what in ("journeys", "hello", "floor"):
             out = Path(name) / f"{what}.out"
             command = [
                 "valgrind",
@@ -249,13 +296,13 @@ def under_callgrind(options: argparse.Namespace) -> int:
                 "--journeys",
                 str(options.journeys),
                 *(["--database-url", options.database_url] if options.database_url else []),
-                *(["--hello"] if what == "hello" else []),
+                *([f"--{what}"] if what != "journeys" else []),
             ]
             env = {**os.environ, "JOURNEY_COST_CALLGRIND": "1", "PYTHONHASHSEED": "0"}
             ran = subprocess.run(command, env=env, capture_output=True, text=True)
             if ran.returncode != 0:
                 raise SystemExit(f"callgrind's run failed:\n{ran.stderr[-3000:]}")
-            per = HELLOS  # hello's run
+            per = HELLOS if what == "hello" else 2 * FLOOR_SAVES
             if what == "journeys":
                 shown, _, requests = ran.stdout.rpartition("requests=")
                 print(shown, end="")
@@ -266,9 +313,13 @@ def under_callgrind(options: argparse.Namespace) -> int:
             counted[what] = int(totals.group(1)) / per
     print(
         f"instructions a request: {counted['journeys'] / 1e6:.2f} million; "
-        f"hello {counted['hello'] / 1e6:.3f} million"
+        f"hello {counted['hello'] / 1e6:.3f} million; the floor's {counted['floor'] / 1e6:.2f} "
+        "million"
     )
-    print(f"ratios: request_vs_hello={counted['journeys'] / counted['hello']:.1f}")
+    print(
+        f"ratios: request_vs_hello={counted['journeys'] / counted['hello']:.1f} "
+        f"request_vs_floor={counted['journeys'] / counted['floor']:.2f}"
+    )
     return 0
 
 
