@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
 from survey.settings import PROJECT_ROOT
+from tests.respondent import csrf_token
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ANSWER = re.compile(r'name="answer" value="([^"]*)"')
 
 
@@ -66,9 +66,9 @@ def _page(client: FlaskClient) -> tuple[str, str]:
     page = client.get("/page")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    token, answer = TOKEN.search(html), ANSWER.search(html)
-    assert token is not None and answer is not None
-    return token.group(1), answer.group(1)
+    answer = ANSWER.search(html)
+    assert answer is not None
+    return csrf_token(html), answer.group(1)
 
 
 def test_a_saved_answer_is_shown_again_through_any_worker(floor: Callable[[], Flask]):
