@@ -192,8 +192,8 @@ def test_the_survey_works_without_javascript(new_context, live_server, offsite_r
 class Transfer:
     """Bytes of every response body the page receives (redirects carry none worth counting).
 
-    Routing every request (the off-site guard) turns Chromium's HTTP cache off, so each page
-    fetches its stylesheet and script again, as a first visit with an empty cache does.
+    On a page whose every request is routed, Chromium's HTTP cache is off, so each page fetches
+    its stylesheet and script again, as a first visit with an empty cache does.
     """
 
     def __init__(self, page: Page) -> None:
@@ -215,6 +215,7 @@ class Transfer:
 
 
 def test_pages_are_light(page, live_server, offsite_requests):
+    page.route("**/*", lambda route: route.continue_())  # each page as with an empty cache
     transfer = Transfer(page)
     page.goto(welcome_url(live_server))
     page.wait_for_load_state("load")
