@@ -25,8 +25,9 @@ from tests.respondent import MEMBER_ANSWERS
 
 pytestmark = FAULTS
 
-# Copies of one response in the database: enough that the export runs for a few seconds.
-COPIES = 30_000
+# Copies of one response in the database: enough that the export runs for a second or more
+# and reports its progress 20 times (every 500 rows), for the test to kill its worker part way.
+COPIES = 10_000
 WAIT_SECONDS = 90
 EXPORTS = f"/admin/surveys/{SLUG}/exports"
 _COPY = """
