@@ -353,9 +353,9 @@ def make_user(app: Flask, clock: Clock):
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `one_database` run on SQLite only: browser tests of what a page does (a
     question type's widgets, cascading lists, imported forms), whose stored answers the HTTP,
-    export and concurrency tests check on both databases, and the accessibility checks (a
-    page's markup is the same over either). The whole journeys in the browser still run on
-    both. This keeps the suite under five minutes on two cores."""
+    export and concurrency tests check on both databases, and the accessibility checks and
+    page weights (a page's markup and files are the same over either). The whole journeys in
+    the browser still run on both. This keeps the suite under five minutes on two cores."""
     kept, dropped = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})

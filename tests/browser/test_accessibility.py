@@ -103,6 +103,7 @@ def test_every_page_of_the_member_journey(page, app, live_server, audit):
     audit.assert_clean()
 
 
+@pytest.mark.one_database
 def test_end_and_error_pages(page, live_server, audit):
     start(page, live_server)
     fill_section(page, {"age": "15"})
@@ -127,6 +128,7 @@ def test_end_and_error_pages(page, live_server, audit):
     audit.assert_clean()
 
 
+@pytest.mark.one_database
 def test_notes_tick_boxes_and_places(new_context, app, live_server, audit):
     """With the "Use my location" button shown and its status said, and with every kind of
     error beside the tick box and the two boxes of a place."""

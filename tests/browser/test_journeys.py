@@ -214,6 +214,7 @@ class Transfer:
         return sizes
 
 
+@pytest.mark.one_database
 def test_pages_are_light(page, live_server, offsite_requests):
     page.route("**/*", lambda route: route.continue_())  # each page as with an empty cache
     transfer = Transfer(page)
