@@ -16,6 +16,7 @@ answers and sections, the pages' texts in five languages) is the difference betw
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from flask import Flask, redirect, render_template, request, session
 from flask_wtf import CSRFProtect
@@ -58,6 +59,14 @@ class FloorAnswer(FloorBase):
 
     respondent: Mapped[str] = mapped_column(String(32), primary_key=True)
     answer: Mapped[str] = mapped_column(String(200))
+
+
+def floor_database(database_url: str, folder: Path) -> str:
+    """The floor's database beside the survey's `database_url`: the same PostgreSQL database
+    (a table of its own), or on SQLite a file of its own in `folder`."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{folder / 'floor.db'}"
+    return database_url
 
 
 def create_floor_table(database_url: str) -> None:

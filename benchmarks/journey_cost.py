@@ -48,7 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from floor_app import PATH as FLOOR_PATH  # noqa: E402
-from floor_app import create_floor_table, floor_app  # noqa: E402
+from floor_app import create_floor_table, floor_app, floor_database  # noqa: E402
 from respond_bench import (  # noqa: E402
     ADDRESSES,
     CSRF_TOKEN,
@@ -197,7 +197,7 @@ def main() -> int:
         env = survey_env(folder, url)
         subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
         os.environ.update(env)
-        floor_url = found.get("postgresql", f"sqlite:///{folder / 'floor.db'}")
+        floor_url = floor_database(url, folder)
         create_floor_table(floor_url)
         return run_journeys(options, "postgresql" if "postgresql" in found else "sqlite", floor_url)
 

@@ -67,7 +67,7 @@ from sqlalchemy import MetaData, create_engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from floor_app import PATH as FLOOR_PATH  # noqa: E402
-from floor_app import create_floor_table, floor_app  # noqa: E402
+from floor_app import create_floor_table, floor_app, floor_database  # noqa: E402
 
 from survey.serving import Server, gunicorn_settings  # noqa: E402
 from tests.respondent import MEMBER_ANSWERS  # noqa: E402
@@ -489,10 +489,7 @@ def measure_survey(
     log = folder / "survey.log"
     subprocess.run([SURVEY, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     command = [SURVEY, "serve", "--host", HOST, "--workers", str(WORKERS)]
-    # The floor on the same database (SQLite: a file of its own beside the survey's).
-    floor_url = database_url
-    if database_url.startswith("sqlite"):
-        floor_url = f"sqlite:///{folder / 'floor.db'}"
+    floor_url = floor_database(database_url, folder)
     create_floor_table(floor_url)
     floor_command = [sys.executable, __file__, "--serve-floor", floor_url]
     with (
