@@ -42,6 +42,11 @@ def gunicorn_settings(host: str, port: int, workers: int, threads: int = THREADS
         # at 32 respondents at a time, one worker of two answered everything (1.0 core busy,
         # 275 requests a second, against 1.6 cores and 480-500 in the others).
         "reuse_port": True,
+        # No control socket (gunicorn 25.1 and later open one by default, in the user's runtime
+        # folder or in ~/.gunicorn, to change or stop the workers): nothing here uses it, a
+        # service should not leave a management socket in its user's home, and a second server
+        # on the machine would take over the first's.
+        "control_socket_disable": True,
     }
 
 

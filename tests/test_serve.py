@@ -99,3 +99,21 @@ def test_a_served_worker_compiles_its_templates_before_its_first_request(
     pages = set(app.jinja_env.list_templates(extensions=("html",)))
     assert {"respond/section.html", "admin/dashboard.html"} <= pages
     assert pages <= compiled
+
+
+def test_serve_leaves_no_control_socket_behind_it(tmp_path: Path):
+    """gunicorn (25.1 and later) opens a control socket by default, in the user's runtime
+    folder or in ~/.gunicorn, through which the server's workers can be changed and stopped.
+    `survey serve` does not use it: one server on a machine must not leave a management
+    socket in its user's home, nor a second server take over the first's."""
+    env = console.environment(tmp_path)
+    home, runtime = tmp_path / "home", tmp_path / "runtime"
+    home.mkdir()
+    runtime.mkdir()
+    assert console.run("init", env=env, cwd=tmp_path).returncode == 0
+    for where in ({"HOME": str(home)}, {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}):
+        served = {key: value for key, value in env.items() if key != "XDG_RUNTIME_DIR"}
+        with console.serving({**served, **where}, tmp_path) as port:
+            assert console.get(port, "/healthz")[0] == 200
+            left = sorted(str(path) for path in (*home.rglob("*"), *runtime.rglob("*")))
+            assert left == []
