@@ -117,6 +117,7 @@ def _light_atoms(resp: Any, environ: dict[str, Any], took: timedelta) -> dict[st
     }
 
 
+_LISTENING = "Listening at: %s (%s)"  # as gunicorn's arbiter words it
 _LIGHT = frozenset(("r", "s", "m", "U", "q", "H", "b", "B", "T", "D", "M", "L"))
 
 
@@ -140,6 +141,15 @@ class RedactingLogger(GunicornLogger):
         if _named_atoms(self.cfg.access_log_format) <= _LIGHT:
             return _light_atoms(resp, environ, request_time)
         return super().atoms(resp, req, environ, request_time)
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """gunicorn's line saying where it listens names the address. The workers open their
+        sockets themselves (`reuse_port`), so gunicorn itself, which opens none, names none
+        ("Listening at:  (1234)")."""
+        if msg == _LISTENING and args and not args[0]:
+            addresses = ",".join(str(address) for address in self.cfg.bind)
+            args = (f"{addresses} (a socket for each worker)", *args[1:])
+        super().info(msg, *args, **kwargs)
 
     def setup(self, cfg: Any) -> None:
         """The error log's messages are redacted as they are written. An access log line is

@@ -117,3 +117,15 @@ def test_serve_leaves_no_control_socket_behind_it(tmp_path: Path):
             assert console.get(port, "/healthz")[0] == 200
             left = sorted(str(path) for path in (*home.rglob("*"), *runtime.rglob("*")))
             assert left == []
+
+
+def test_the_log_says_where_the_server_listens(tmp_path: Path):
+    """The workers open their own sockets, so gunicorn's own line named no address."""
+    env = console.environment(tmp_path)
+    assert console.run("init", env=env, cwd=tmp_path).returncode == 0
+    log = tmp_path / "serve.log"
+    with log.open("wb") as written, console.serving(env, tmp_path, stderr=written) as port:
+        pass
+    lines = [line for line in log.read_text().splitlines() if "Listening at:" in line]
+    assert len(lines) == 1
+    assert f"Listening at: 127.0.0.1:{port} (a socket for each worker)" in lines[0]
