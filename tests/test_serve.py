@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -101,31 +103,48 @@ def test_a_served_worker_compiles_its_templates_before_its_first_request(
     assert pages <= compiled
 
 
-def test_serve_leaves_no_control_socket_behind_it(tmp_path: Path):
+@dataclass(frozen=True)
+class _Served:
+    """A `survey serve` started once for the tests below, with its own home and runtime
+    folders and its error log in a file."""
+
+    port: int
+    log: Path
+    home: Path
+    runtime: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Served]:
+    folder = tmp_path_factory.mktemp("served")
+    env = console.environment(folder)
+    home, runtime = folder / "home", folder / "runtime"
+    home.mkdir()
+    runtime.mkdir()
+    assert console.run("init", env=env, cwd=folder).returncode == 0
+    # gunicorn's default control socket is in the runtime folder when there is one, else in
+    # ~/.gunicorn.
+    where = {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+    log = folder / "serve.log"
+    with (
+        log.open("wb") as written,
+        console.serving({**env, **where}, folder, stderr=written) as port,
+    ):
+        yield _Served(port, log, home, runtime)
+
+
+def test_serve_leaves_no_control_socket_behind_it(served: _Served):
     """gunicorn (25.1 and later) opens a control socket by default, in the user's runtime
     folder or in ~/.gunicorn, through which the server's workers can be changed and stopped.
     `survey serve` does not use it: one server on a machine must not leave a management
     socket in its user's home, nor a second server take over the first's."""
-    env = console.environment(tmp_path)
-    home, runtime = tmp_path / "home", tmp_path / "runtime"
-    home.mkdir()
-    runtime.mkdir()
-    assert console.run("init", env=env, cwd=tmp_path).returncode == 0
-    # gunicorn's default is in the runtime folder when there is one, else in ~/.gunicorn.
-    where = {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
-    with console.serving({**env, **where}, tmp_path) as port:
-        assert console.get(port, "/healthz")[0] == 200
-        left = sorted(str(path) for path in (*home.rglob("*"), *runtime.rglob("*")))
-        assert left == []
+    assert console.get(served.port, "/healthz")[0] == 200
+    left = sorted(str(path) for path in (*served.home.rglob("*"), *served.runtime.rglob("*")))
+    assert left == []
 
 
-def test_the_log_says_where_the_server_listens(tmp_path: Path):
+def test_the_log_says_where_the_server_listens(served: _Served):
     """The workers open their own sockets, so gunicorn's own line named no address."""
-    env = console.environment(tmp_path)
-    assert console.run("init", env=env, cwd=tmp_path).returncode == 0
-    log = tmp_path / "serve.log"
-    with log.open("wb") as written, console.serving(env, tmp_path, stderr=written) as port:
-        pass
-    lines = [line for line in log.read_text().splitlines() if "Listening at:" in line]
+    lines = [line for line in served.log.read_text().splitlines() if "Listening at:" in line]
     assert len(lines) == 1
-    assert f"Listening at: 127.0.0.1:{port} (a socket for each worker)" in lines[0]
+    assert f"Listening at: 127.0.0.1:{served.port} (a socket for each worker)" in lines[0]
