@@ -99,7 +99,8 @@ class Settings:
         )
         return cls(
             instance_path=instance,
-            database_url=env.get("SURVEY_DATABASE_URL") or f"sqlite:///{instance / 'survey.db'}",
+            database_url=_database_url(env.get("SURVEY_DATABASE_URL", "").strip())
+            or f"sqlite:///{instance / 'survey.db'}",
             secret_key=env.get("SURVEY_SECRET_KEY") or _instance_key(instance, "secret_key"),
             ratelimit_storage_url=env.get("SURVEY_RATELIMIT_STORAGE_URL", "memory://"),
             trusted_proxies=proxies,
@@ -132,6 +133,42 @@ class Settings:
         if not hosts:
             return None
         return [*hosts, "localhost", "127.0.0.1", "::1"]
+
+
+# PostgreSQL's own spellings of its addresses (libpq's, and many hosts' DATABASE_URL), which
+# SQLAlchemy would otherwise read as a driver that is not installed (psycopg2), or not at all.
+_POSTGRESQL_SCHEMES = ("postgres", "postgresql")
+
+
+def _database_url(text: str) -> str:
+    """SURVEY_DATABASE_URL as the app uses it: SQLite, or PostgreSQL through psycopg (3), the
+    driver the platform installs. `postgres://` and `postgresql://` mean the latter. Anything
+    else is refused here, in one line, not deep inside SQLAlchemy."""
+    if not text:
+        return text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise SettingsError(
+            "SURVEY_DATABASE_URL is not a database address: use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE"
+        ) from None
+    if url.drivername in _POSTGRESQL_SCHEMES:
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        raise SettingsError(
+            f"SURVEY_DATABASE_URL names the driver {url.get_driver_name()!r}, which the "
+            "platform does not install: use postgresql+psycopg://"
+        )
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            f"SURVEY_DATABASE_URL names {url.get_backend_name()!r}: the platform runs on "
+            "SQLite (sqlite:///PATH) or PostgreSQL (postgresql+psycopg://...)"
+        )
+    return text
 
 
 def _public_url(text: str) -> str | None:
