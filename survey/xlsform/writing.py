@@ -91,7 +91,13 @@ def write_xlsform(questionnaire: Questionnaire, path: Path) -> None:
                         # Always text: a label starting with "=" must not become a formula.
                         sheet.write_string(row_number, column, str(value))
     finally:
-        workbook.close()
+        try:
+            workbook.close()  # the file is made here
+        except xlsxwriter.exceptions.FileCreateError as error:
+            # xlsxwriter wraps the OSError of a file it cannot make (a missing folder, no
+            # permission): raised as that OSError, callers say what went wrong in one line.
+            cause = error.args[0] if error.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(error)) from None
 
 
 Sheet = tuple[list[str], list[dict[str, Any]]]

@@ -129,6 +129,13 @@ def test_convert_into_a_missing_folder_is_one_line(app, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_convert_to_an_xlsform_where_it_cannot_be_written_is_one_line(app, tmp_path):
+    target = tmp_path / "no" / "such" / "we-own-it.xlsx"
+    result = run(app, "convert", str(SHIPPED), str(target))
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: cannot write {target}: No such file or directory\n"
+
+
 # -- load and validate an .xlsx ----------------------------------------------------------------
 
 
