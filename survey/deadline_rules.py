@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
 class LocalTimeError(ValueError):
-    """A local time that does not exist, or exists twice, in its time zone."""
+    """A local time that does not exist, or exists twice, in its time zone, or one too far off
+    for a survey's schedule."""
+
+
+# A schedule's times are within these years: far enough for any survey, and far from the ends
+# of Python's dates, where a time zone's offset or a grace period would overflow them.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 9000
 
 
 class State(enum.StrEnum):
@@ -80,7 +86,13 @@ def valid_timezone(name: str) -> bool:
 
 
 def local_to_utc(local: datetime, timezone: str) -> datetime:
-    """Read a wall-clock time in `timezone` as UTC; refuse times skipped or repeated by DST."""
+    """Read a wall-clock time in `timezone` (or an aware time) as UTC; refuse times skipped or
+    repeated by DST, and times outside EARLIEST_YEAR to LATEST_YEAR."""
+    if not EARLIEST_YEAR <= local.year <= LATEST_YEAR:
+        raise LocalTimeError(
+            f"{local.isoformat(sep=' ', timespec='minutes')} is too far off: give a time "
+            f"between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+        )
     zone = ZoneInfo(timezone)
     if local.tzinfo is not None:
         return local.astimezone(UTC)

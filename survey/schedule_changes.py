@@ -3,7 +3,7 @@ commits: the request (or command) that calls it commits once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,8 +28,6 @@ def parse_time(text: str, timezone: str) -> datetime:
         raise ScheduleError(
             f"{text.strip()!r} is not a date and time; use e.g. 2027-05-26T00:00"
         ) from None
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
     try:
         return local_to_utc(value, timezone)
     except LocalTimeError as error:

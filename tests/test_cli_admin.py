@@ -219,6 +219,10 @@ def test_timezone_changes_the_zone_times_are_read_in(app):
         (["--closes-at", "2027-03-28T02:30"], "does not exist in Europe/Brussels"),
         (["--closes-at", "2027-10-31T02:30"], "happens twice in Europe/Brussels"),
         (["--closes-at", "tomorrow"], "is not a date and time"),
+        # Times at the ends of Python's dates, where an offset or the grace would overflow.
+        (["--closes-at", "9999-12-31T23:59-12:00"], "is too far off"),
+        (["--closes-at", "0001-01-01T00:00+14:00"], "is too far off"),
+        (["--opens-at", "1999-12-31T23:59"], "between the years 2000 and 9000"),
         (["--timezone", "Mars/Olympus_Mons"], "is not a time zone"),
         (["--grace-minutes", "-1"], "grace period"),
         (
@@ -276,6 +280,13 @@ def test_reopen_until_a_past_time_is_refused(app, clock):
     closed_at = clock.now
     clock.now += timedelta(days=2)
     assert_refused(run(app, "reopen", SLUG, "--closes-at", "2027-01-16T12:00"), "future")
+    assert survey_row(app).closes_at == closed_at
+
+
+def test_reopen_until_a_time_too_far_off_is_refused(app):
+    assert_ok(run(app, "close", SLUG))
+    closed_at = survey_row(app).closes_at
+    assert_refused(run(app, "reopen", SLUG, "--closes-at", "9999-12-31T23:59"), "too far off")
     assert survey_row(app).closes_at == closed_at
 
 

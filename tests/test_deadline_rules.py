@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from survey import deadline_rules
-from survey.deadline_rules import LocalTimeError, Schedule, State
+from survey.deadline_rules import LocalTimeError, Schedule, State, local_to_utc
 
 OPENS = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)
@@ -164,6 +164,14 @@ def test_local_time_with_offset_is_taken_as_given():
     assert deadline_rules.local_to_utc(moment, "Europe/Brussels") == datetime(
         2027, 10, 31, 1, 30, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    "moment", [datetime(1999, 12, 31, 23, 59), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)]
+)
+def test_times_too_far_off_for_a_schedule(moment):
+    with pytest.raises(LocalTimeError, match="is too far off"):
+        local_to_utc(moment, "Pacific/Kiritimati")
 
 
 def test_local_time_error_is_a_value_error():
