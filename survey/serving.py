@@ -3,6 +3,7 @@ is served the same way (benchmarks/respond_bench.py's bare "hello" app) gets the
 
 from __future__ import annotations
 
+import errno
 import gc
 import socket
 from collections.abc import Callable
@@ -74,15 +75,25 @@ class PortInUse(Exception):
     """Something already listens on the address a server was to listen on."""
 
 
+class CannotListen(Exception):
+    """The address a server was to listen on is not this machine's, or not an address."""
+
+
 def check_port_free(host: str, port: int) -> None:
-    """Raise PortInUse if host:port is taken. The workers' own sockets share a port (see
-    `reuse_port`), so a second server on the same port would otherwise start too and take
-    half the connections: a plain bind, as a server without the option makes, is refused."""
+    """Raise PortInUse if host:port is taken, CannotListen if this machine cannot listen
+    there at all (an unknown name, another machine's address). The workers' own sockets share
+    a port (see `reuse_port`), so a second server on the same port would otherwise start too
+    and take half the connections: a plain bind, as a server without the option makes, is
+    refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         # As gunicorn binds: connections of an earlier run waiting out TIME_WAIT do not count.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
+        except socket.gaierror as error:
+            raise CannotListen(f"no address found for {host} ({error.strerror})") from error
         except OSError as error:
-            raise PortInUse(f"{host}:{port} is in use ({error.strerror})") from error
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(f"{host}:{port} is in use ({error.strerror})") from error
+            raise CannotListen(f"cannot listen on {host}:{port} ({error.strerror})") from error

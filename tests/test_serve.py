@@ -85,6 +85,23 @@ def test_serve_refuses_a_port_another_program_listens_on(tmp_path: Path):
     assert "is in use" in refused.stderr and "Traceback" not in refused.stderr
 
 
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("nosuchhost.invalid", "no address found for nosuchhost.invalid"),
+        ("192.0.2.1", "cannot listen on 192.0.2.1:"),  # an address kept for documentation
+    ],
+)
+def test_serve_on_an_address_not_this_machines_says_so(tmp_path: Path, host: str, reason: str):
+    """Not "in use": nothing else listens there, the address itself is wrong."""
+    env = console.environment(tmp_path)
+    refused = console.run("serve", "--host", host, "--port", "45678", env=env, cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"Error: cannot serve: {reason}"), refused.stderr
+    assert refused.stderr.strip().endswith("give --host one of this machine's addresses")
+    assert "in use" not in refused.stderr
+
+
 def test_a_served_worker_compiles_its_templates_before_its_first_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

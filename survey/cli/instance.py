@@ -122,13 +122,24 @@ def serve_command(
     """Serve the app with gunicorn, a production WSGI server, and run the exports asked for
     on the Exports page beside it."""
     from survey.export.supervisor import WorkerProcess
-    from survey.serving import THREADS, PortInUse, Server, check_port_free, gunicorn_settings
+    from survey.serving import (
+        THREADS,
+        CannotListen,
+        PortInUse,
+        Server,
+        check_port_free,
+        gunicorn_settings,
+    )
 
     try:
         check_port_free(host, port)
     except PortInUse as error:
         raise click.ClickException(
             f"cannot serve: {error}; stop what uses it or pick --port"
+        ) from error
+    except CannotListen as error:
+        raise click.ClickException(
+            f"cannot serve: {error}; give --host one of this machine's addresses"
         ) from error
     threads = threads or THREADS
     settings = gunicorn_settings(host, port, workers, threads)
