@@ -74,6 +74,10 @@ def generate_password() -> str:
 
 
 def check_new_password(password: str) -> None:
+    if password and not password.strip():
+        # The sign-in form reads a password of spaces only as none given: it could never be
+        # used (spaces around other characters are kept, and count).
+        raise AccountError("a password cannot be spaces only")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from survey import accounts
 from survey.models import AuditEvent, Survey, User
+from tests.staff import sign_in
 
 SLUG = "we-own-it"
 
@@ -111,6 +112,18 @@ def test_a_too_short_password_from_stdin_is_refused(app):
         "at least 12 characters",
     )
     assert users(app) == []
+
+
+def test_a_password_of_spaces_only_is_refused_and_a_padded_one_signs_in(app):
+    """The sign-in form reads spaces only as no password: such a one could never be used."""
+    add = ("user", "add", "boss@example.org", "--role", "admin", "--password-stdin")
+    assert_refused(run(app, *add, stdin=" " * 14 + "\n"), "cannot be spaces only")
+    assert users(app) == []
+    assert_ok(run(app, *add, stdin="  padded-password-1  \n"))
+    client = app.test_client()
+    assert sign_in(client, "boss@example.org", "padded-password-1").status_code == 401
+    signed_in = sign_in(client, "boss@example.org", "  padded-password-1  ")
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
 
 
 def test_a_bad_email_is_refused(app):
