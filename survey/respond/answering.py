@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from survey import current_time, get_db, resume_codes
 from survey.deadline_rules import State, may_continue, may_start, state_at
+from survey.error_pages import DATABASE_ERRORS, EXPIRED, error_page
 from survey.extensions import limiter
 from survey.i18n import current_language
 from survey.i18n import gettext as _
@@ -74,6 +77,24 @@ def index() -> Page:
             if version is not None:
                 entries.append((item, questionnaire_of(version)))
     return render(later("respond/index.html", entries=entries))
+
+
+@bp.errorhandler(CSRFError)
+def refused_form(error: CSRFError) -> Page:
+    """A form without a valid token, sent to a survey that takes no more answers: the closed
+    page (403), as that form with its token would have got, not "this form has expired". Most
+    often it is a page left open over the close: the browser's cookie, where the token is kept,
+    ends at the close plus grace and the browser drops it then. Nothing is saved either way."""
+    slug = (request.view_args or {}).get("slug")
+    if request.method == "POST" and isinstance(slug, str):
+        try:
+            with get_db().reading() as db_session:
+                survey, questionnaire = load_survey(db_session, slug)
+                if not may_continue(schedule_of(survey), current_time()):
+                    return render(closed(survey, questionnaire, None))
+        except (HTTPException, *DATABASE_ERRORS):  # no such survey, or no database: as before
+            pass
+    return error_page(400, EXPIRED)
 
 
 @bp.get("/s/<slug>")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from survey import schedule_changes
 from survey.questionnaire_store import find_survey
-from tests.respond.helpers import only_response
-from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent
+from tests.respond.helpers import only_response, stored
+from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent, csrf_token
 
 CLOSES_AT = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)  # 2027-05-26 00:00 in Brussels
 
@@ -100,6 +100,35 @@ def test_saved_answers_are_kept_and_said_so_after_the_close(app, client, clock):
     assert "Start the survey" not in welcome
     # ... and what was saved stays, as a partial response.
     assert only_response(app).status == "in_progress"
+
+
+def test_a_page_left_open_over_the_close_is_answered_with_the_closed_page(app, client, clock):
+    """Its form sent past the close plus grace, when the browser has dropped the cookie that
+    held the form's token (the cookie ends then): the closed page, not "this form has
+    expired, reload and send it again"."""
+    person = Respondent(client)
+    clock.now = CLOSES_AT - timedelta(minutes=10)
+    person.start()
+    person.save("about_you", MEMBER_ANSWERS["about_you"])
+    left_open = person.get(f"/s/{SLUG}/p/involvement")
+    cookie = client.get_cookie("survey")
+    assert cookie is not None  # it ends at the close plus the hour of grace
+    assert cookie.expires == CLOSES_AT + timedelta(hours=1)
+    before = stored(app)
+    clock.now = CLOSES_AT + timedelta(hours=2)
+    client.delete_cookie("survey")  # as the browser does once the cookie has expired
+    sent = {"csrf_token": csrf_token(left_open.get_data(as_text=True)), "involvement": "member"}
+    response = client.post(f"/s/{SLUG}/p/involvement", data=sent)
+    assert response.status_code == 403
+    text = page_text(response)
+    assert "This survey is closed" in text
+    assert "It closed on 26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)" in text
+    assert stored(app) == before
+    # While the survey is open, such a form is still refused as expired.
+    clock.now = CLOSES_AT - timedelta(minutes=5)
+    refused = client.post(f"/s/{SLUG}/p/involvement", data=sent)
+    assert refused.status_code == 400
+    assert "nothing was saved" in page_text(refused)
 
 
 def test_not_yet_open_page_gives_the_opening_time(app, client, clock):
