@@ -86,7 +86,7 @@ def test_a_resume_link_asks_before_it_puts_a_browser_on_those_answers(app, clien
     text = text_of(page)
     assert "Continue your answers" in text
     assert "Started on 15 January 2027, 13:00 (Europe/Brussels, UTC+01:00)." in text
-    assert "2 of 7 sections completed." in text
+    assert "Sections completed: 2 of 7." in text
     assert held_code(other) is None  # following the link changed nothing
     assert continue_with(other, link).endswith(f"{BASE}/p/cooperative")
     assert held_code(other) == code
