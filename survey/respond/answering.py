@@ -92,7 +92,9 @@ def refused_form(error: CSRFError) -> Page:
                 survey, questionnaire = load_survey(db_session, slug)
                 if not may_continue(schedule_of(survey), current_time()):
                     return render(closed(survey, questionnaire, None))
-        except (HTTPException, *DATABASE_ERRORS):  # no such survey, or no database: as before
+        except HTTPException:  # no such survey: as before
+            pass
+        except DATABASE_ERRORS:  # no database to ask: as before
             pass
     return error_page(400, EXPIRED)
 
