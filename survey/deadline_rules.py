@@ -17,6 +17,8 @@ class LocalTimeError(ValueError):
 # A schedule's times are within these years: far enough for any survey, and far from the ends
 # of Python's dates, where a time zone's offset or a grace period would overflow them.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 9000
+# A schedule's contact (the closed page shows it) is at most this long (its column's size).
+MAX_CONTACT_LENGTH = 200
 
 
 class State(enum.StrEnum):
@@ -32,6 +34,8 @@ class Schedule:
     closes_at: datetime | None  # aware, UTC; None = no deadline
     timezone: str
     grace_minutes: int = 0
+    # Whom respondents may write to, shown on the closed page (an email address, or any text).
+    contact: str | None = None
 
     @property
     def grace_ends_at(self) -> datetime | None:

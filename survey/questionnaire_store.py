@@ -120,6 +120,7 @@ def _apply_schedule(survey: Survey, schedule: Schedule) -> None:
     survey.closes_at = schedule.closes_at
     survey.timezone = schedule.timezone
     survey.grace_minutes = schedule.grace_minutes
+    survey.contact = schedule.contact
 
 
 def latest_version(session: Session, survey: Survey) -> QuestionnaireVersion | None:
@@ -295,7 +296,9 @@ def parsed(source: str, source_name: str) -> Questionnaire:
 
 
 def schedule_of(survey: Survey) -> Schedule:
-    return Schedule(survey.opens_at, survey.closes_at, survey.timezone, survey.grace_minutes)
+    return Schedule(
+        survey.opens_at, survey.closes_at, survey.timezone, survey.grace_minutes, survey.contact
+    )
 
 
 def questionnaire_files(folder: Path) -> list[Path]:

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey import audit
-from survey.deadline_rules import LocalTimeError, State, local_to_utc, state_at, valid_timezone
+from survey.deadline_rules import (
+    MAX_CONTACT_LENGTH,
+    LocalTimeError,
+    State,
+    local_to_utc,
+    state_at,
+    valid_timezone,
+)
 from survey.models import Survey, User
 from survey.questionnaire_store import schedule_of
 
@@ -69,8 +76,8 @@ def update_schedule(
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
         raise ScheduleError("the closing time must be after the opening time")
     contact = (contact or "").strip() or None
-    if contact is not None and len(contact) > 200:
-        raise ScheduleError("the contact can have at most 200 characters")
+    if contact is not None and len(contact) > MAX_CONTACT_LENGTH:
+        raise ScheduleError(f"the contact can have at most {MAX_CONTACT_LENGTH} characters")
     _change(
         session,
         survey,

@@ -7,7 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from survey.deadline_rules import LocalTimeError, Schedule, local_to_utc, valid_timezone
+from survey.deadline_rules import (
+    MAX_CONTACT_LENGTH,
+    LocalTimeError,
+    Schedule,
+    local_to_utc,
+    valid_timezone,
+)
 from survey.questionnaire.columns import QuestionFields
 from survey.questionnaire.model import (
     SPEEDER_FRACTION,
@@ -203,7 +209,9 @@ class _Builder(ConditionReader):
         return country, tuple(breakdowns), float(fraction)
 
     def schedule(self, value: Any, path: tuple[Any, ...]) -> Schedule | None:
-        data = self.mapping(value, path, {"opens_at", "closes_at", "timezone", "grace_minutes"})
+        data = self.mapping(
+            value, path, {"opens_at", "closes_at", "timezone", "grace_minutes", "contact"}
+        )
         timezone = data.get("timezone")
         if not isinstance(timezone, str) or not valid_timezone(timezone):
             self.problem((*path, "timezone"), f"unknown time zone {timezone!r}")
@@ -230,7 +238,15 @@ class _Builder(ConditionReader):
         opens_at, closes_at = times["opens_at"], times["closes_at"]
         if opens_at and closes_at and closes_at <= opens_at:
             self.problem((*path, "closes_at"), "must be after opens_at")
-        return Schedule(opens_at, closes_at, timezone, grace_minutes or 0)
+        contact = data.get("contact")
+        if contact is not None and (not isinstance(contact, str) or not contact.strip()):
+            self.problem((*path, "contact"), "must be text: an email address or whom to write to")
+            contact = None
+        elif contact is not None and len(contact.strip()) > MAX_CONTACT_LENGTH:
+            self.problem((*path, "contact"), f"can have at most {MAX_CONTACT_LENGTH} characters")
+        return Schedule(
+            opens_at, closes_at, timezone, grace_minutes or 0, contact and contact.strip()
+        )
 
     def sections(self, value: Any, path: tuple[Any, ...]) -> list[Section]:
         if not isinstance(value, list) or not value:

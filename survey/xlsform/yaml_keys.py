@@ -120,6 +120,7 @@ def _schedule_keys(schedule: Schedule) -> dict[str, Any]:
         "closes_at": _local_time(schedule.closes_at, schedule.timezone),
         "timezone": schedule.timezone,
         "grace_minutes": schedule.grace_minutes,
+        **({"contact": schedule.contact} if schedule.contact else {}),
     }
 
 

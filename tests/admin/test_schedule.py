@@ -130,6 +130,7 @@ def test_saving_the_form_unchanged_keeps_the_schedule(app, admin_client):
         closes_at=input_value(page, "closes_at"),
         timezone=selected_option(page, "timezone"),
         grace_minutes=input_value(page, "grace_minutes"),
+        contact=input_value(page, "contact"),
     )
     assert answer.status_code == 302, error_summary(answer)
     assert schedule_of(app)[:5] == before

@@ -344,6 +344,28 @@ def test_shipped_schedule():
     assert schedule.closes_at == datetime(2027, 5, 25, 22, 0, tzinfo=UTC)
     assert schedule.grace_minutes == 60
     assert schedule.timezone == "Europe/Brussels"
+    assert schedule.contact == "CICOPA (www.cicopa.coop)"
+
+
+def test_a_schedule_may_name_whom_respondents_write_to():
+    assert load(MINI).schedule.contact is None
+    with_contact = edit(
+        MINI, "  grace_minutes: 60\n", "  grace_minutes: 60\n  contact: ' a@b.org '\n"
+    )
+    assert load(with_contact).schedule.contact == "a@b.org"
+
+
+@pytest.mark.parametrize(
+    ("contact", "problem"),
+    [
+        ("''", "must be text: an email address or whom to write to"),
+        ("[a@b.org]", "must be text: an email address or whom to write to"),
+        ("x" * 201, "can have at most 200 characters"),
+    ],
+)
+def test_a_contact_that_cannot_be_shown_is_a_problem(contact, problem):
+    text = edit(MINI, "  grace_minutes: 60\n", f"  grace_minutes: 60\n  contact: {contact}\n")
+    assert only_problem(text) == f"{NAME}:{line_of(text, 'contact:')}: schedule.contact: {problem}"
 
 
 # -- problems name the file, the line and the place -------------------------------------------

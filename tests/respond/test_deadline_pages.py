@@ -76,6 +76,16 @@ def test_closed_page_says_when_it_closed_and_whom_to_contact(app, client, clock)
     assert "Start the survey" not in text
 
 
+def test_closed_page_names_the_shipped_contact_or_says_whom_to_ask(app, client, clock):
+    clock.now = CLOSES_AT + timedelta(hours=2)
+    assert "Questions? Contact CICOPA (www.cicopa.coop)." in page_text(client.get(f"/s/{SLUG}"))
+    set_schedule(app, contact=None)
+    text = page_text(client.get(f"/s/{SLUG}"))
+    assert "Questions? Write to the organisation that sent you the link to this survey." in text
+    french = page_text(client.get(f"/s/{SLUG}?lang=fr"))
+    assert "Écrivez à l'organisation qui vous a envoyé le lien de cette enquête." in french
+
+
 def test_a_new_person_during_the_grace_period_cannot_start(client, clock):
     clock.now = CLOSES_AT + timedelta(minutes=1)
     person = Respondent(client)

@@ -271,6 +271,7 @@ def test_settings_hold_the_questionnaire(shipped):
         "closes_at": "2027-05-26T00:00",
         "timezone": "Europe/Brussels",
         "grace_minutes": 60,
+        "contact": "CICOPA (www.cicopa.coop)",
     }
     assert saved["consent"]["label"]["en"] == questionnaire.consent_label["en"]
     assert saved["analysis"] == {"country": "country", "breakdowns": ["coop_type"]}
