@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -84,6 +85,21 @@ def test_pages_load_nothing_from_other_hosts(app, client):
             assert url.startswith(OWN_ORIGIN + "/"), (name, url)
         for attribute in re.findall(r"""\b(?:src|href|action)="([^"]*)\"""", page):
             assert attribute.startswith(("/", "#", "?", OWN_ORIGIN + "/")), (name, attribute)
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(app, client):
+    """Browsers ask for /favicon.ico (404) when a page names no icon of its own."""
+    pages = {
+        **every_respondent_page(app),
+        "sign-in": client.get("/admin/sign-in").get_data(as_text=True),
+    }
+    icons = {re.search(r'<link rel="icon" href="([^"]+)"', page)[1] for page in pages.values()}
+    assert len(icons) == 1, icons
+    icon = client.get(html.unescape(icons.pop()))
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
+    icon.close()
 
 
 def test_unknown_survey_is_a_404_page(client):
