@@ -26,6 +26,7 @@ from survey.links import public_url_for
 from survey.message_catalogs import language_tag
 from survey.models import utcnow
 from survey.questionnaire.types import type_of
+from survey.request_body import SurveyRequest
 from survey.security import register_security_headers
 from survey.sessions import LONGEST, SurveySessionInterface
 from survey.settings import Settings
@@ -42,6 +43,7 @@ def create_app(
     """Build the app; tests pass their own settings, clock and config overrides."""
     settings = settings or Settings.from_environment()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.request_class = SurveyRequest
     app.config.update(flask_config(settings, clock))
     app.config.update(overrides or {})
     app.session_interface = SurveySessionInterface()

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from survey.extensions import login_manager
 from survey.i18n import interface_languages
 from survey.rendering import Page
+from survey.request_body import chunks_of
 from survey.sessions import SurveySession
 
 MESSAGES = {
@@ -117,17 +118,20 @@ DRAIN_AT_MOST = 2 * 1024 * 1024
 
 
 def drain_refused_body() -> None:
-    """Read what is left of the request's body, if it declared a length up to DRAIN_AT_MOST."""
-    length = request.content_length or 0
-    if not 0 < length <= DRAIN_AT_MOST:
-        return
+    """Read what is left of the request's body, if it declared a length up to DRAIN_AT_MOST;
+    one sent without a length is read until it ends or DRAIN_AT_MOST of it has been read."""
     stream = request.environ.get("wsgi.input")
-    left = length
-    while stream is not None and left > 0:
-        chunk = stream.read(min(left, 65_536))
-        if not chunk:
-            break
-        left -= len(chunk)
+    length = request.content_length
+    if length is None and "wsgi.input_terminated" in request.environ:
+        # The limit and one byte over it were read already (survey.request_body).
+        left = DRAIN_AT_MOST - (request.max_content_length or 0) - 1
+    elif length is not None and 0 < length <= DRAIN_AT_MOST:
+        left = length
+    else:
+        return
+    if stream is not None:
+        for _dropped in chunks_of(stream, left):
+            pass
 
 
 def register_error_pages(app: Flask) -> None:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
+import re
+import sqlite3
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests import console
 from tests.respond.helpers import (
     BASE,
     as_posted,
@@ -331,3 +342,122 @@ def test_oversized_start_gets_413_and_creates_nothing(app, client):
     response = person.post(f"{BASE}/start", {**form, "padding": TOO_BIG})
     assert response.status_code == 413
     assert responses(app) == []
+
+
+@pytest.mark.parametrize(("size", "read"), [(1_100_000, 1_100_000), (3_000_000, 2 * 1024 * 1024)])
+def test_a_body_sent_without_a_length_is_refused_for_its_size_and_read_first_up_to_a_point(
+    client, size, read
+):
+    # As gunicorn passes on a chunked body: no length, the stream ends where the body does.
+    body = io.BytesIO(b"x" * size)
+    response = client.post(
+        f"{BASE}/start",
+        input_stream=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert body.tell() == read
+
+
+# A form's CSRF field, as the respondent's pages and the admin's (WTForms) write it.
+FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+class OverHttp:
+    """A browser against a served app: cookies kept, each form's token read, a
+    body sent in chunks (no Content-Length) when asked."""
+
+    def __init__(self, port: int):
+        self.site = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        self.token = ""
+
+    def send(
+        self, path: str, body: bytes | None = None, chunked: bool = False
+    ) -> tuple[int, str, str]:
+        """Status, address and text of the page the request ends on (redirects followed)."""
+        data: bytes | Iterator[bytes] | None = body
+        if body is not None and chunked:  # no length to tell: urllib sends it in chunks
+            data = (body[start : start + 65_536] for start in range(0, len(body), 65_536))
+        request = urllib.request.Request(self.site + path, data=data)
+        if body is not None:
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                status, url, page = answer.status, answer.url, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            with error:
+                status, url, page = error.code, error.url, error.read().decode()
+        if token := FORM_TOKEN.search(page):
+            self.token = token.group(1)
+        return status, url, html.unescape(page)
+
+    def form(self, fields: str) -> bytes:
+        return f"csrf_token={self.token}&{fields}".encode()
+
+
+ABOUT_YOU = "age=77&country=FR&situation=student"
+
+
+@pytest.fixture(scope="module")
+def served_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """`survey serve` (gunicorn) on a database of its own: its port and its instance folder."""
+    folder = tmp_path_factory.mktemp("served")
+    env = console.environment(folder)
+    assert console.run("init", env=env, cwd=folder).returncode == 0
+    with console.serving(env, folder) as port:
+        yield port, folder / "instance"
+
+
+def started_over_http(port: int) -> OverHttp:
+    person = OverHttp(port)
+    person.send(BASE)
+    assert person.send(f"{BASE}/start", person.form("consent=yes"))[1].endswith("/p/about_you")
+    return person
+
+
+def served_answers(instance: Path) -> list[tuple[str, str, Any]]:
+    """(response id, question id, value) of every answer the served app has stored."""
+    with closing(sqlite3.connect(instance / "survey.db")) as database:
+        rows = database.execute("SELECT response_id, question_id, value FROM answers")
+        return [(response, question, json.loads(str(value))) for response, question, value in rows]
+
+
+@pytest.mark.parametrize("answers_first", [True, False])
+def test_a_chunked_body_over_the_limit_gets_413_from_the_server_and_stores_nothing(
+    served_folder, answers_first
+):
+    # Sent without a length, the body used to be cut at the limit and the rest taken as sent:
+    # the answers before the cut were saved, a token after it was lost (400).
+    port, instance = served_folder
+    person = started_over_http(port)
+    before = served_answers(instance)
+    padding = "pad=" + "x" * 1_400_000
+    fields = f"{ABOUT_YOU}&{padding}" if answers_first else f"{padding}&{ABOUT_YOU}"
+    status, _url, page = person.send(f"{BASE}/p/about_you", person.form(fields), chunked=True)
+    assert status == 413
+    assert "too large" in page
+    assert served_answers(instance) == before
+
+
+def test_a_chunked_body_under_the_limit_is_saved_by_the_server(served_folder):
+    port, instance = served_folder
+    person = started_over_http(port)
+    before = served_answers(instance)
+    body = person.form(f"{ABOUT_YOU}&pad={'x' * 900_000}")
+    status, url, _page = person.send(f"{BASE}/p/about_you", body, chunked=True)
+    assert (status, url) == (200, f"{person.site}{BASE}/p/involvement")
+    saved = [answer[1:] for answer in served_answers(instance) if answer not in before]
+    assert sorted(saved) == [("age", 77), ("country", "FR"), ("situation", ["student"])]
+
+
+def test_a_chunked_body_over_the_limit_gets_413_from_the_server_on_an_admin_page(served_folder):
+    port, _instance = served_folder
+    admin = OverHttp(port)
+    admin.send("/admin/sign-in")
+    body = admin.form(f"email=a%40example.org&password=p&pad={'x' * 1_400_000}")
+    status, _url, page = admin.send("/admin/sign-in", body, chunked=True)
+    assert status == 413
+    assert "too large" in page
