@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,8 @@ def file_name(slug: str, fmt: str, now: datetime) -> str:
     return f"{safe_slug}_{now:%Y%m%dT%H%M%SZ}{declared.file_suffix}.{declared.extension}"
 
 
-def write(export: Export, path: Path) -> Path:
-    """Write `export` to `path` in its format."""
-    formats.get(export.options.format).write(export, path)
+def write(export: Export, path: Path, *, name: str | None = None) -> Path:
+    """Write `export` to `path` in its format; `name` is the one the file is delivered under
+    when `path` is a temporary file's (a study package names its CSV after it)."""
+    formats.get(export.options.format).write(replace(export, file_name=name), path)
     return path

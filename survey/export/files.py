@@ -41,7 +41,7 @@ def write_whole(export: Export, final: Path) -> Path:
     reader never sees half a file, and a failed export leaves nothing behind."""
     temporary = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
     try:
-        build.write(export, temporary)
+        build.write(export, temporary, name=final.name)
         os.replace(temporary, final)
     except BaseException:
         remove(temporary)

@@ -74,6 +74,9 @@ class Export:
     progress: ReportProgress | None = field(default=None, repr=False)
     country_question: str | None = None  # the question(s) the country filter reads
     left_out_flagged: int | None = None  # responses the filter left out (None: not asked)
+    # The name the file is delivered under, when a writer is given another path (a temporary
+    # file, moved into place once whole); None: the path's own name.
+    file_name: str | None = None
 
     def values(self) -> Iterator[list[Any]]:
         """Raw values: codes, 0/1, numbers, text, None. A whole number in a decimal column is

@@ -107,7 +107,7 @@ def _write_file(
         progress(0, export.total)
         name = build.file_name(survey.slug, options.format, now)
         path = folder / name
-        build.write(export, path)
+        build.write(export, path, name=name)
     return name, export.total, path
 
 

@@ -9,9 +9,12 @@ import io
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
@@ -216,6 +219,22 @@ def test_options_reach_the_export_and_the_audit_log(app, answered, researcher_a)
     assert options["country"] == "AR"
     assert options["since"] == "2026-12-31T23:00:00+00:00"  # Brussels time, stored in UTC
     assert options["with_personal_data"] is False
+
+
+def test_the_study_package_names_its_csv_after_the_file_downloaded(app, answered, researcher_a):
+    client = signed_in_client(app, *researcher_a)
+    job = finished_export(client, format="zip")
+    answer = client.get(f"/admin/exports/{job.id}/download")
+    assert answer.status_code == 200, text_of(answer)
+    assert answer.headers["Content-Disposition"] == f"attachment; filename={job.file_name}"
+    assert job.file_name.startswith("we-own-it_") and job.file_name.endswith(".zip")
+    data_file = f"{Path(job.file_name).stem}.csv"
+    with zipfile.ZipFile(io.BytesIO(answer.get_data())) as archive:
+        assert sorted(archive.namelist()) == sorted([data_file, "codebook.csv", "README.txt"])
+        assert f"  {data_file}  one row per response" in archive.read("README.txt").decode()
+        with archive.open(data_file) as handle:
+            responses = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    assert sorted(responses["country"]) == ["AR", "KE"]
 
 
 def test_the_export_survives_the_client_going_away(app, answered, researcher_a, export_worker):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -102,6 +104,33 @@ def test_output_folder_gets_a_new_file_in_it(app, tmp_path):
     assert path.parent == tmp_path
     assert path.name.endswith("_excel.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("given", ["study.zip", "folder"])
+def test_study_package_names_its_csv_after_the_file_written(app, tmp_path, given):
+    """Never after the temporary file the package is written to before it is moved into place."""
+    complete(app)
+    complete(app, NOT_INVOLVED_ANSWERS)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    output = folder if given == "folder" else folder / given
+    result = run(app, SLUG, "--format", "zip", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path.parent == folder
+    if given != "folder":
+        assert path.name == "study.zip"
+    data_file = f"{path.stem}.csv"
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == sorted([data_file, "codebook.csv", "README.txt"])
+        readme = archive.read("README.txt").decode("utf-8")
+        with archive.open(data_file) as handle:
+            responses = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    assert f"  {data_file}  one row per response" in readme
+    assert ".part" not in readme
+    assert len(responses) == 2
+    assert sorted(responses["country"]) == ["AR", "KE"]
+    assert [entry.name for entry in folder.iterdir()] == [path.name], "nothing else is left"
 
 
 def test_filters_partial_and_labels(app, tmp_path):

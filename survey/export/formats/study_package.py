@@ -7,7 +7,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from survey.export.documentation import codebook_rows, facts
@@ -52,8 +52,11 @@ def _chain(*parts: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
 
 
 def write_zip(export: Export, path: Path) -> None:
-    """A study package: the responses as CSV, codebook.csv and README.txt (filters, counts)."""
-    data_file = f"{path.stem}.csv"
+    """A study package: the responses as CSV, codebook.csv and README.txt (filters, counts).
+
+    The CSV is named after the file delivered (`study.zip` holds `study.csv`), never after
+    `path`, which may be a temporary file's."""
+    data_file = f"{PurePath(export.file_name or path.name).stem}.csv"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         header = [[column.name for column in export.columns]]
         _zip_csv(archive, data_file, _chain(header, export.cells()))
