@@ -3,6 +3,7 @@ runs the exports asked for on the Exports page (survey.export.worker)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -85,7 +86,25 @@ def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
     )
 
 
-def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any) -> Path:
+def _destination(output: str | None) -> tuple[Path, bool]:
+    """Where `--output` points, and whether that is a folder to make a new file in (else the
+    file itself). A trailing slash says "a folder": one that does not exist is refused, as a
+    file's missing folder is, rather than taken for the name of a file to write."""
+    if output is None:
+        return settings().exports_path, True
+    path = Path(output)
+    if path.is_dir():
+        return path, True
+    if output.endswith(("/", os.sep)):
+        if path.exists():
+            raise ExportError(f"{str(path)!r} is not a folder")
+        raise ExportError(f"folder {str(path)!r} does not exist")
+    if not path.parent.is_dir():
+        raise ExportError(f"folder {str(path.parent)!r} does not exist")
+    return path, False
+
+
+def _export(slug: str, given: dict[str, Any], output: str | None, progress: Any) -> Path:
     """Write the export and return its path. Counts and rows come from one snapshot
     (`Database.snapshot`: they agree whatever is saved meanwhile); the audit event is
     committed, in a transaction of its own, before any row is written, and the file appears
@@ -99,15 +118,11 @@ def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any
                 raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
             options = _options(survey, given)
             export = build.prepare(reading, survey, options, now=now, progress=progress)
-            if output is None or output.is_dir():
-                folder = settings().exports_path if output is None else output
+            final, is_folder = _destination(output)
+            if is_folder:
                 final = reserved = files.reserve(
-                    folder, build.file_name(survey.slug, options.format, now)
+                    final, build.file_name(survey.slug, options.format, now)
                 )
-            elif not output.parent.is_dir():
-                raise ExportError(f"folder {str(output.parent)!r} does not exist")
-            else:
-                final = output
             with db.writing() as session:
                 jobs.record_export(
                     session,
@@ -133,7 +148,8 @@ def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any
 )
 @click.option(
     "--output",
-    type=click.Path(path_type=Path),
+    # Kept as typed (a Path drops a trailing slash, which says "a folder").
+    type=click.Path(),
     help="File to write, or a folder for a new file (default: the exports folder).",
 )
 @click.option("--labels", is_flag=True, help="Labels instead of codes.")
@@ -155,7 +171,7 @@ def _export(slug: str, given: dict[str, Any], output: Path | None, progress: Any
 )
 @with_appcontext
 @database_errors
-def export_command(slug: str, output: Path | None, **given: Any) -> None:
+def export_command(slug: str, output: str | None, **given: Any) -> None:
     """Write a survey's responses to a file and print its path."""
     _installed_format(given["export_format"])
     _country_code(given["country"])

@@ -106,6 +106,34 @@ def test_output_folder_gets_a_new_file_in_it(app, tmp_path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_output_folder_with_a_trailing_slash_gets_a_new_file_in_it(app, tmp_path):
+    complete(app)
+    result = run(app, SLUG, "--format", "csv", "--output", f"{tmp_path}/")
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path.parent == tmp_path
+    assert re.fullmatch(r"we-own-it_\d{8}T\d{6}Z\.csv", path.name), path.name
+    assert len(read_csv(path)) == 1
+
+
+def test_output_with_a_trailing_slash_is_a_folder_that_must_exist(app, tmp_path):
+    """A trailing slash says "a folder": one that does not exist is refused, as a file's
+    missing folder is, rather than written as a file of that name."""
+    complete(app)
+    missing = tmp_path / "newdir"
+    result = run(app, SLUG, "--format", "csv", "--output", f"{missing}/")
+    assert f"folder {str(missing)!r} does not exist" in one_line_error(result)
+    assert not missing.exists()
+    assert list(tmp_path.iterdir()) == []
+
+    taken = tmp_path / "taken.csv"
+    taken.write_text("kept")
+    result = run(app, SLUG, "--format", "csv", "--output", f"{taken}/")
+    assert f"{str(taken)!r} is not a folder" in one_line_error(result)
+    assert taken.read_text() == "kept"
+    assert export_events(app) == []
+
+
 @pytest.mark.parametrize("given", ["study.zip", "folder"])
 def test_study_package_names_its_csv_after_the_file_written(app, tmp_path, given):
     """Never after the temporary file the package is written to before it is moved into place."""
