@@ -19,6 +19,8 @@ from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
 SLUG = "we-own-it"
 INSTALLED = [item.name for item in formats.installed()]
+# /proc takes no new file, even from root: a place that cannot be written, wherever tests run.
+NEEDS_PROC = pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
 
 
 def run(app, *args: str):
@@ -255,6 +257,25 @@ def test_bad_input_exits_1_with_one_line_and_writes_nothing(app, args, reason):
     folder = exports_folder(app)
     assert not folder.exists() or not list(folder.iterdir())
     assert export_events(app) == []
+
+
+@NEEDS_PROC
+@pytest.mark.parametrize("fmt", INSTALLED)
+def test_a_place_that_cannot_be_written_is_named_as_given(app, fmt):
+    """One line naming the file asked for, never the temporary file the export is first
+    written to, whichever library writes the format."""
+    complete(app)
+    target = f"/proc/x.{formats.get(fmt).extension}"
+    line = one_line_error(run(app, SLUG, "--format", fmt, "--output", target))
+    assert f"cannot write {target!r}" in line
+    assert ".part" not in line
+
+
+@NEEDS_PROC
+def test_a_folder_that_cannot_be_written_is_named(app):
+    complete(app)
+    line = one_line_error(run(app, SLUG, "--format", "csv", "--output", "/proc/"))
+    assert "cannot write '/proc/we-own-it_" in line
 
 
 def test_no_progress_bar_when_not_on_a_terminal(app, tmp_path):
