@@ -56,7 +56,9 @@ def row_maker(
 
     A question that did not apply (under the version the person answered) is empty in all its
     columns; so is a choice that version did not offer. Dummies are 0/1 once the question was
-    answered (its section saved), empty before.
+    answered (its section saved), empty before. For a screened-out response, the questions
+    after the one that screened it out, in its section, did not apply: that section was saved
+    with the answers up to it only.
 
     An export makes this row for every response, so the work is done once where it can be: the
     steps of a row once per version; which questions apply once per distinct set of the answers
@@ -75,6 +77,7 @@ class _Plan(NamedTuple):
     steps: list[Step]
     plain: tuple[str, ...]
     compound: tuple[str, ...]
+    screening: tuple[str, ...]  # what screen-out rules read (for screened-out responses)
     grids: tuple[str, ...]  # what straightlining reads
 
 
@@ -97,15 +100,18 @@ class _RowMaker:
         today = record.started_at.date()
         plan = self.plan(questionnaire)
         get = answers.get
+        screened_out = record.status == "screened_out"
         key = (
             id(questionnaire),
             today,
+            screened_out,
             *map(get, plan.plain),
             *[_frozen(get(name)) for name in plan.compound],
+            *([_frozen(get(name)) for name in plan.screening] if screened_out else ()),
         )
         function = self.by_inputs.get(key)
         if function is None:
-            function = self.by_inputs[key] = self.function(plan, answers, today)
+            function = self.by_inputs[key] = self.function(plan, answers, today, screened_out)
         meta = _meta_values(record)
         submitted = record.submitted_at
         meta["flag_speeder"] = quality.speeder(
@@ -127,12 +133,15 @@ class _RowMaker:
                 _steps(self.columns, questionnaire),
                 tuple(name for name in inputs if name not in compound),
                 tuple(name for name in inputs if name in compound),
+                _screening_inputs(questionnaire),
                 quality.grids(questionnaire),
             )
         return known
 
-    def function(self, plan: _Plan, answers: Mapping[str, Any], today: date) -> RowFunction:
-        applying = _applying_questions(plan.questionnaire, answers, today)
+    def function(
+        self, plan: _Plan, answers: Mapping[str, Any], today: date, screened_out: bool
+    ) -> RowFunction:
+        applying = _applying_questions(plan.questionnaire, answers, today, screened_out)
         # Many condition inputs (an age, a day) give the same questions: compile once for them.
         signature = (id(plan.questionnaire), frozenset(applying.items()))
         function = self.by_applying.get(signature)
@@ -236,6 +245,15 @@ def _condition_inputs(questionnaire: Questionnaire) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _screening_inputs(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The question ids that screen-out rules read."""
+    found: set[str] = set()
+    for question in questionnaire.questions():
+        if question.screen_out is not None:
+            found |= question.screen_out.when.question_ids()
+    return tuple(sorted(found))
+
+
 def _frozen(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(value)
@@ -245,16 +263,26 @@ def _frozen(value: Any) -> Any:
 
 
 def _applying_questions(
-    questionnaire: Questionnaire, answers: Mapping[str, Any], today: date
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    today: date,
+    screened_out: bool = False,
 ) -> dict[str, str]:
-    """Question id -> section id of every question that applies to these answers."""
+    """Question id -> section id of every question that applies to these answers; for a
+    `screened_out` response, none after the question that screened it out in its section (the
+    save kept only the answers up to it, yet marked the section saved)."""
     result = {}
+    ending = screened_out
     for section in questionnaire.sections:
         if not flow.section_applies(section, answers, today):
             continue
         for question in section.questions:
-            if flow.question_applies(question, answers, today):
-                result[question.id] = section.id
+            if not flow.question_applies(question, answers, today):
+                continue
+            result[question.id] = section.id
+            if ending and flow.screens_out(question, answers, today):
+                ending = False
+                break
     return result
 
 

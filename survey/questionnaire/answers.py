@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from survey.questionnaire.flow import other_selected, question_applies
+from survey.questionnaire.flow import other_selected, question_applies, screens_out
 from survey.questionnaire.model import Question, ScreenOut, Section
 from survey.questionnaire.types import TYPES, type_of
 from survey.questionnaire.types.base import FormData, Problem, first
@@ -69,7 +69,7 @@ def _screen_out(
         if not found and value is not None:
             values[question.id] = value
             working[question.id] = value
-        if question.screen_out and not found and question.screen_out.when.evaluate(working, today):
+        if not found and screens_out(question, working, today):
             return SectionResult(values, [], screened_out=question.screen_out)
     return None
 

@@ -28,6 +28,11 @@ def applicable_sections(
     ]
 
 
+def screens_out(question: Question, answers: Answers, today: date) -> bool:
+    """Whether the question's screen-out rule holds for these answers: the response ends there."""
+    return question.screen_out is not None and question.screen_out.when.evaluate(answers, today)
+
+
 def position(
     questionnaire: Questionnaire, answers: Answers, section_id: str, today: date
 ) -> tuple[int, int]:

@@ -214,11 +214,14 @@ def _answered_population(app: Flask, clock, questionnaire: Questionnaire) -> Pop
     clock.now += timedelta(hours=1)
     journey("partial", PARTIAL_ANSWERS, submit=False, status="partial")
     clock.now += timedelta(hours=1)
+    # Screened out by age: the questions after it were never asked.
+    about_you = [question.id for question in questionnaire.sections[0].questions]
     journey(
         "screened_out",
         {"about_you": {"age": "15", "country": "", "situation": []}},
         submit=False,
         status="screened_out",
+        skipped=set(about_you[about_you.index("age") + 1 :]),
     )
     clock.now = CLOSES_AT - timedelta(minutes=10)
     late = Respondent(app.test_client())

@@ -273,6 +273,61 @@ def test_dummies_are_empty_until_their_section_is_saved():
     assert after["last_section"] is None  # complete
 
 
+# v1 with a screen-out rule on age, between two multiple-choice questions of the same section.
+SCREENING = V1.replace(
+    "        max: 99\n",
+    """        max: 99
+        screen_out:
+          when: "age < 16"
+          message: {en: Too young, fr: Trop jeune}
+      - id: hobbies
+        type: multiple
+        label: {en: Hobbies, fr: Loisirs}
+        choices:
+          - {code: music, label: {en: Music, fr: Musique}}
+          - {code: other, label: {en: Other, fr: Autre}, other: true}
+""",
+).replace(
+    "      - id: age\n",
+    """      - id: tools
+        type: multiple
+        label: {en: Tools, fr: Outils}
+        choices:
+          - {code: pen, label: {en: Pen, fr: Stylo}}
+          - {code: phone, label: {en: Phone, fr: Téléphone}}
+      - id: age
+""",
+)
+
+
+def test_a_screened_out_response_is_empty_after_the_question_that_screened_it_out():
+    questionnaire = load_text(SCREENING, "screening.yaml")
+    columns = flatten.columns([questionnaire])
+    make_row = rows.row_maker(columns)
+
+    def values(status: str) -> dict[str, Any]:
+        # The save that screened the person out kept only the answers up to age (nothing was
+        # ticked for tools) and marked the section saved.
+        answers = {"age": 14}
+        made = make_row(record(answers, sections=("first",), status=status), questionnaire)
+        return dict(zip(names(columns), made, strict=True))
+
+    screened = values("screened_out")
+    assert screened["age"] == 14
+    assert (screened["tools__pen"], screened["tools__phone"]) == (0, 0)  # asked before age
+    for name in ("hobbies__music", "hobbies__other", "hobbies_other", "colour", "note"):
+        assert screened[name] is None, name
+    for name in ("pets__cat", "pets__dog", "pets__other", "pets_other", "grid__one"):
+        assert screened[name] is None, name
+    # The same answers in a section saved without a screen-out: the rule for a question that
+    # applied and was left unticked is unchanged (and the two rows do not share a cached row).
+    saved = values("in_progress")
+    assert (saved["hobbies__music"], saved["hobbies__other"]) == (0, 0)
+    assert (saved["tools__pen"], saved["tools__phone"]) == (0, 0)
+    assert saved["hobbies_other"] is None and saved["pets__cat"] is None
+    assert values("screened_out") == screened
+
+
 def test_codebook_lists_numbers_labels_missing_and_relevance_in_the_chosen_language():
     v1, v2 = versions()
     entries = {
