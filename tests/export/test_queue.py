@@ -175,7 +175,7 @@ def test_a_failing_export_ends_failed_with_a_one_line_reason(app):
 def test_a_worker_asked_to_stop_puts_its_job_back(app, monkeypatch):
     """A signal arriving while the file is written (survey.cli.export: SIGTERM, Ctrl-C)."""
 
-    def interrupted(*_args) -> None:
+    def interrupted(*_args, **_kwargs) -> None:
         raise worker.WorkerStopped("SIGTERM")
 
     monkeypatch.setattr(build, "write", interrupted)
