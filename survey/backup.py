@@ -126,5 +126,15 @@ def _postgres(engine: Engine, target: Path) -> None:
         env=environment,
     )
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
-        raise BackupError(reason)
+        raise BackupError(_pg_dump_reason(result.stderr))
+
+
+def _pg_dump_reason(stderr: str) -> str:
+    """pg_dump's last error as one line: it writes one over several lines (the connection
+    that failed, then a hint on a line of its own), after any warnings."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    errors = [number for number, line in enumerate(lines) if line.startswith("pg_dump: error:")]
+    if not lines:
+        return "pg_dump failed"
+    reason = " ".join(lines[errors[-1] if errors else 0 :])
+    return reason.removeprefix("pg_dump: error: ").removeprefix("pg_dump: ")

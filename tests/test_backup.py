@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import console
+from tests.ports import free_port
 from tests.respondent import MEMBER_ANSWERS, Respondent
 
 # A backup reads the database through a connection of its own (SQLite's backup API, pg_dump):
@@ -115,3 +117,18 @@ def test_a_backup_in_the_same_second_is_refused_and_keeps_the_first(app, tmp_pat
     assert again.exit_code == 1
     assert "already exists" in again.output
     assert list(tmp_path.iterdir()) == [first]
+
+
+@pytest.mark.one_database
+def test_a_postgresql_server_that_does_not_answer_is_said_in_one_whole_line(tmp_path):
+    """pg_dump writes its error over two lines (what failed, then a hint): both, on one."""
+    if shutil.which("pg_dump") is None:
+        pytest.fail("pg_dump is needed (Debian package postgresql-client)")
+    env = console.environment(tmp_path)
+    env["SURVEY_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/survey"
+    result = console.run("backup", str(tmp_path / "copy.dump"), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith('Error: connection to server at "127.0.0.1", port ')
+    assert "failed: Connection refused Is the server running on that host" in result.stderr
+    assert not (tmp_path / "copy.dump").exists()
