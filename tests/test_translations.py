@@ -7,6 +7,7 @@ adding a language is adding its files.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from survey.message_catalogs import (
     read_catalog,
 )
 from survey.settings import PROJECT_ROOT
+from tests import console
 from tests.respond.helpers import BASE, text_of
 
 CATALOGS = catalog_paths()
@@ -204,3 +206,17 @@ def test_a_templates_text_is_escaped_and_its_variables_too(app):
         }
         == shown
     )
+
+
+def test_survey_init_compiles_a_catalog_older_than_its_text(tmp_path):
+    """A checkout installed without `make install` (pip install -e .) has no compiled catalogs:
+    `survey init` compiles them, or the pages would show the interface in English."""
+    po = PROJECT_ROOT / "survey" / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    os.utime(mo, ns=(0, 0))  # as old as can be: stale
+    result = console.run("init", env=console.environment(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "interface translations compiled: it" in result.stdout.splitlines()
+    assert mo.stat().st_mtime_ns >= po.stat().st_mtime_ns
+    again = console.run("init", env=console.environment(tmp_path), cwd=tmp_path)
+    assert "interface translations compiled" not in again.stdout

@@ -18,7 +18,7 @@ from survey.cli.common import database_errors, settings
 from survey.cli.questionnaires import load_files
 from survey.db import foreign_keys_off
 from survey.questionnaire_store import questionnaire_files
-from survey.settings import Settings, resources_root
+from survey.settings import BUNDLED, Settings, resources_root
 
 
 def alembic_config(connection: Any = None) -> AlembicConfig:
@@ -70,6 +70,7 @@ def init_command(admin_email: str) -> None:
     _keep_folders_private(settings())
     migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("database is at the newest migration")
+    _compile_interface_catalogs()
     folder = settings().questionnaires_path
     files = questionnaire_files(folder)
     if files:
@@ -93,6 +94,25 @@ def init_command(admin_email: str) -> None:
             raise click.ClickException(str(error)) from None
     click.echo(f"first admin: {admin_email.strip().lower()}")
     click.echo(f"password (shown once, change it after signing in): {password}")
+
+
+def _compile_interface_catalogs() -> None:
+    """In a source checkout, compile the interface's catalogs that are missing or older than
+    their text (`make install` does, but a checkout installed another way has none, and its
+    pages would show the interface in English whatever language is asked for). An installed
+    package carries them compiled."""
+    if BUNDLED.is_dir():
+        return
+    from survey.message_catalogs import compile_catalogs, language_of
+
+    try:
+        compiled = compile_catalogs()
+    except OSError as error:
+        click.echo(f"interface translations could not be compiled ({error}): run `make install`")
+        return
+    if compiled:
+        languages = ", ".join(sorted(language_of(path) for path in compiled))
+        click.echo(f"interface translations compiled: {languages}")
 
 
 @click.command("serve")
