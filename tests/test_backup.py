@@ -101,6 +101,8 @@ def test_a_backup_in_a_folder_without_keep_deletes_nothing(app, clock, tmp_path)
         (["{tmp}", "--keep", "0"], "--keep must be at least 1"),
         (["{tmp}/missing/"], "folder {tmp}/missing does not exist"),
         (["{tmp}/missing/copy.db"], "folder {tmp}/missing does not exist"),
+        ([""], "PATH is empty: give a new file or an existing folder"),
+        (["  "], "PATH is empty: give a new file or an existing folder"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(app, tmp_path, arguments, reason):

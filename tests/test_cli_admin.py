@@ -237,6 +237,7 @@ def test_timezone_changes_the_zone_times_are_read_in(app):
         (["--closes-at", "0001-01-01T00:00+14:00"], "is too far off"),
         (["--opens-at", "1999-12-31T23:59"], "between the years 2000 and 9000"),
         (["--timezone", "Mars/Olympus_Mons"], "is not a time zone"),
+        (["--timezone", ""], "'' is not a time zone"),
         (["--grace-minutes", "-1"], "grace period"),
         (
             ["--opens-at", "2027-06-01T00:00", "--closes-at", "2027-05-01T00:00"],

@@ -206,6 +206,8 @@ def backup_command(path: str, keep: int | None) -> None:
     """
     from survey.backup import BackupError, backup, rotate
 
+    if not path.strip():  # Path("") is the current folder: a backup would land there unasked
+        raise click.ClickException("PATH is empty: give a new file or an existing folder")
     target = Path(path)
     folder = target.is_dir()
     if path.endswith(os.sep) and not folder:

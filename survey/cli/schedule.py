@@ -63,7 +63,7 @@ def schedule_command(
 ) -> None:
     """Change a survey's schedule; only the options given change."""
     with _changing_schedule(slug) as (session, survey):
-        zone = timezone or survey.timezone
+        zone = survey.timezone if timezone is None else timezone.strip()
         schedule_changes.update_schedule(
             session,
             survey,
