@@ -21,6 +21,7 @@ from survey.export import build, files, formats, jobs
 from survey.export.model import ExportError
 from survey.export.source import ExportOptions
 from survey.models import Survey
+from survey.questionnaire.countries import COUNTRY_CODES
 from survey.questionnaire_store import find_survey
 
 
@@ -58,9 +59,12 @@ def _installed_format(name: str | None) -> str:
 def _country_code(country: str | None) -> str | None:
     if country is None:
         return None
-    if not (len(country.strip()) == 2 and country.strip().isalpha()):
-        raise click.ClickException(f"{country!r} is not a two-letter country code, e.g. AR")
-    return country.strip().upper()
+    code = country.strip().upper()
+    if code not in COUNTRY_CODES:
+        raise click.ClickException(
+            f"{country!r} is not a country's two-letter code (ISO 3166-1), e.g. AR"
+        )
+    return code
 
 
 def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:

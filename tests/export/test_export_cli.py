@@ -246,7 +246,8 @@ def test_personal_data_only_with_the_flag_and_logged(app, tmp_path):
         ([SLUG], "choose a format"),
         ([SLUG, "--format", "csv", "--language", "xx"], "language 'xx'"),
         ([SLUG, "--format", "csv", "--since", "yesterday"], "--since"),
-        ([SLUG, "--format", "csv", "--country", "ARG"], "two-letter country code"),
+        ([SLUG, "--format", "csv", "--country", "ARG"], "not a country's two-letter code"),
+        ([SLUG, "--format", "csv", "--country", "ZZ"], "'ZZ' is not a country's two-letter code"),
         ([SLUG, "--format", "csv", "--output", "/nonexistent/folder/a.csv"], "does not exist"),
     ],
 )
