@@ -190,7 +190,9 @@ def test_the_survey_works_without_javascript(new_context, live_server, offsite_r
 
 
 class Transfer:
-    """Bytes of every response body the page receives (redirects carry none worth counting).
+    """Bytes of every response body the page receives (redirects carry none worth counting), as
+    the browser received them: read from the request's sizes, which outlive the page (a body
+    does not, and the icon a page names may arrive after its load, so after the next page's).
 
     On a page whose every request is routed, Chromium's HTTP cache is off, so each page fetches
     its stylesheet and script again, as a first visit with an empty cache does.
@@ -205,7 +207,7 @@ class Transfer:
 
     def take(self) -> dict[str, int]:
         sizes = {
-            response.url: len(response.body())
+            response.url: response.request.sizes()["responseBodySize"]
             for response in self.responses
             # A redirect, and the empty answer to the page script's save (204), carry no page.
             if not 300 <= response.status < 400 and response.status != 204
