@@ -3,7 +3,8 @@ the stored answers tell about it.
 
 The stored answers tell where the section stands ("Section k of n", the section before) and
 what the page script needs from earlier sections. A section posted while the database is down
-(`survey.respond.unsaved`) is shown again without them: the same form, fields and button.
+(`survey.respond.unsaved`) is shown again without them: the same form, fields and button, and
+the "Section k of n" its page showed, which its form sends back in a hidden field.
 """
 
 from __future__ import annotations

@@ -57,18 +57,40 @@ def posted_fields() -> dict[str, list[str]]:
 def unsaved_section(slug: str, section_id: str) -> Page:
     """The section page as it was posted, from what this process kept; else the plain page."""
     posted = posted_fields()
+    position = posted.pop(POSITION_FIELD, [])  # not an answer: the section's own fields only
     served = page_cache().recall(slug)
     found = served.section_for(section_id, posted) if served else None
     if served is None or found is None:
         return plain_page(posted)
     questionnaire, section = found
     g.languages = questionnaire.languages
+    number, total = _position_shown(position, questionnaire)
     standing = Standing(
-        _back_url(served, questionnaire, section), resume_code=stored_code_held(slug)
+        _back_url(served, questionnaire, section),
+        number=number,
+        total=total,
+        resume_code=stored_code_held(slug),
     )
     values = {**posted, **_followed_answers(section, posted)}
     survey = served.facts.survey()
     return render(section_page(survey, questionnaire, section, values, {}, standing, unsaved=True))
+
+
+# The form's hidden field with the "Section k of n" its page showed ("k n"): where the section
+# stands needs the stored answers, which the database, down, cannot give.
+POSITION_FIELD = "_position"
+
+
+def _position_shown(sent: list[str], questionnaire: Questionnaire) -> tuple[int | None, int | None]:
+    """ "Section k of n" as the page that was sent showed it; (None, None) if it is not there or
+    cannot be (it is only shown again, never used for anything else)."""
+    try:
+        number, total = (int(part) for part in sent[0].split())
+    except (IndexError, ValueError):
+        return None, None
+    if not 1 <= number <= total <= len(questionnaire.sections):
+        return None, None
+    return number, total
 
 
 def _back_url(served: Served, questionnaire: Questionnaire, section: Section) -> str:

@@ -77,12 +77,13 @@ def test_a_section_posted_while_the_database_is_down_keeps_every_value(
     answered_up_to(person, "starting")  # a matrix, several choices
     answers = MEMBER_ANSWERS["starting"]
     code = person.resume_code()
-    person.get(f"{BASE}/p/starting")
+    # The form sends, as a browser does, the "Section k of n" its page showed.
+    position = form_sends(person.get(f"{BASE}/p/starting"))["_position"]
     with database_down(app, tmp_path / "down"), caplog.at_level(logging.WARNING):
-        kept = person.post(f"{BASE}/p/starting", answers)
-    page = assert_kept(kept, as_posted(answers))
+        kept = person.post(f"{BASE}/p/starting", {**answers, "_position": position})
+    page = assert_kept(kept, {**as_posted(answers), "_position": position})
     assert code in page  # the resume code, from the cookie
-    assert "Section " not in page  # where it stands needs the stored answers: left out
+    assert "Section 4 of 7" in page  # as the page showed it: the database cannot tell
     assert "starting" not in stored_sections(app)
     assert "database unavailable" in caplog.text and "create_job" not in caplog.text
     person.token = csrf_token(kept.get_data(as_text=True))
@@ -90,6 +91,15 @@ def test_a_section_posted_while_the_database_is_down_keeps_every_value(
     assert location(saved).endswith("/p/participation")
     assert stored(app)["obstacles"] == {"finance": 4, "legal": 9}
     assert "starting" in completed_sections(app)
+
+
+@pytest.mark.parametrize("position", [["9 7"], ["0 7"], ["4 70"], ["four of seven"], []])
+def test_a_position_the_questionnaire_cannot_have_is_not_shown(app, person, tmp_path, position):
+    answered_up_to(person, "starting")
+    sent = {**MEMBER_ANSWERS["starting"], **({"_position": position} if position else {})}
+    with database_down(app, tmp_path / "down"):
+        kept = person.post(f"{BASE}/p/starting", sent)
+    assert "Section " not in assert_unavailable(kept, NOT_SAVED)
 
 
 def test_the_first_section_comes_back_with_its_other_texts_and_is_saved_later(
