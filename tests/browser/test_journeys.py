@@ -31,6 +31,12 @@ TITLES = {
     "future": "The future of work",
     "contact": "Stay in touch",
 }
+# Shown on a section page without the page script, by the language links (in <noscript>:
+# Playwright's pages without JavaScript still parse as scripted, so it is checked in
+# tests/respond/test_languages.py, in the page's HTML).
+SWITCHING_NOTE = (
+    "Switching language keeps the answers you have saved. Press “Next” first to save this page."
+)
 
 
 def fill_revealing(page, answers, question_id: str, other_choice_id: str) -> None:
@@ -51,6 +57,8 @@ def test_member_answers_every_section_on_a_phone(page, live_server, offsite_requ
 
     # About you: the "Please specify" boxes appear only once their choice is picked.
     expect_section(page, TITLES["about_you"], 1, 4)
+    # The page script carries what is typed across a language switch: no note about it.
+    expect(page.get_by_text(SWITCHING_NOTE)).to_have_count(0)
     expect(page.locator("#f-gender_other")).to_be_hidden()
     expect(page.locator("#f-situation_other")).to_be_hidden()
     assert_fits_the_phone(page)

@@ -430,6 +430,23 @@ def test_a_section_changed_from_the_review_returns_to_it_after_a_switch(client):
 # -- switching in the middle keeps answers and place -------------------------------------------
 
 
+NO_SCRIPT_NOTE = re.compile(r'<noscript><p class="languages-note">(.*?)</p></noscript>')
+
+
+def test_a_section_says_without_the_page_script_that_a_switch_keeps_saved_answers(client):
+    """The switch is a link: what is typed and not saved stays behind, unless the page script
+    (which shows none of this) carries it. Browsers show <noscript> only without scripts."""
+    note = (
+        "Switching language keeps the answers you have saved. Press “Next” first to save this page."
+    )
+    person = answered_up_to(client, "cooperative")
+    for language in ("en", "es"):
+        page = person.get(f"{BASE}/p/cooperative?lang={language}").get_data(as_text=True)
+        assert NO_SCRIPT_NOTE.findall(page) == [html.escape(interface_text(note, language))]
+    for elsewhere in (BASE, f"{BASE}/review"):
+        assert "languages-note" not in person.get(elsewhere).get_data(as_text=True)
+
+
 def test_switching_language_mid_survey_keeps_answers_and_section(app, client):
     person = answered_up_to(client, "cooperative")  # About you and involvement, in English
     english_address = f"{BASE}/p/cooperative"
