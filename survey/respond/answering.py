@@ -79,14 +79,19 @@ def index() -> Page:
     return render(later("respond/index.html", entries=entries))
 
 
+# The endpoints whose forms answer the survey, which the close ends.
+_ANSWERING_FORMS = frozenset({"respond.start", "respond.section", "respond.submit_response"})
+
+
 @bp.errorhandler(CSRFError)
 def refused_form(error: CSRFError) -> Page:
     """A form without a valid token, sent to a survey that takes no more answers: the closed
     page (403), as that form with its token would have got, not "this form has expired". Most
     often it is a page left open over the close: the browser's cookie, where the token is kept,
-    ends at the close plus grace and the browser drops it then. Nothing is saved either way."""
+    ends at the close plus grace and the browser drops it then. Nothing is saved either way.
+    Only the forms that answer: a withdrawal, say, is still possible after the close."""
     slug = (request.view_args or {}).get("slug")
-    if request.method == "POST" and isinstance(slug, str):
+    if request.endpoint in _ANSWERING_FORMS and request.method == "POST" and isinstance(slug, str):
         try:
             with get_db().reading() as db_session:
                 survey, questionnaire = load_survey(db_session, slug)

@@ -134,6 +134,10 @@ def test_a_page_left_open_over_the_close_is_answered_with_the_closed_page(app, c
     assert "This survey is closed" in text
     assert "It closed on 26 May 2027, 00:00 (Europe/Brussels, UTC+02:00)" in text
     assert stored(app) == before
+    # A withdrawal is still possible after the close: its refused form says to send it again.
+    withdrawal = client.post(f"/s/{SLUG}/withdraw", data={"csrf_token": "stale"})
+    assert withdrawal.status_code == 400
+    assert "nothing was saved" in page_text(withdrawal)
     # While the survey is open, such a form is still refused as expired.
     clock.now = CLOSES_AT - timedelta(minutes=5)
     refused = client.post(f"/s/{SLUG}/p/involvement", data=sent)
