@@ -319,7 +319,8 @@ class ExportJob(Base):
     finished_at: Mapped[datetime | None]
     # Set by the job's worker while it runs: a job whose heartbeat stops has lost its worker.
     heartbeat_at: Mapped[datetime | None]
-    # The worker holding the job ("host:pid"), and how many times a worker took it.
+    # The worker holding the job ("host/boot/namespace:pid", survey.export.queue.worker_name),
+    # and how many times a worker took it.
     worker: Mapped[str | None] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 

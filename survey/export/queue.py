@@ -19,11 +19,13 @@ Every function flushes and leaves the commit to the caller (the worker's short t
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -58,15 +60,30 @@ class Claim:
 
 
 def worker_name() -> str:
-    """This process as a job's holder: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a job's holder: where its process id means something, and that id."""
+    return f"{_process_space()}:{os.getpid()}"
+
+
+@functools.cache
+def _process_space() -> str:
+    """The host name, and where the kernel gives them, this boot of it and the processes'
+    namespace: process ids of two holders can be compared only when all three agree. A host
+    name alone is not enough: two servers cloned from one image, or two containers, can have
+    the same name, and one would take the other's running job for a dead one of its own."""
+    parts = [socket.gethostname()]
+    try:
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8])
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except OSError:  # no /proc (not Linux): the host name alone, as before
+        pass
+    return "/".join(parts)
 
 
 def _gone_from_this_machine(holder: str | None) -> bool:
     """Whether `holder` was a process of this machine that no longer exists (no need to wait
     for its heartbeat to stop: it was killed, and its job can be taken at once)."""
-    host, _, pid = (holder or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    space, _, pid = (holder or "").rpartition(":")
+    if space != _process_space() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
 import subprocess
 import sys
 import threading
@@ -88,6 +89,16 @@ def test_a_job_whose_worker_died_on_this_machine_is_taken_again_at_once(app):
     add_job(app, "j1", state="running", worker=dead_process_here(), attempts=1, heartbeat_at=NOW)
     claim = take(app, queue.worker_name())
     assert claim is not None and (claim.job_id, claim.attempt) == ("j1", 2)
+
+
+def test_a_dead_process_id_under_this_host_name_on_another_machine_is_waited_for(app):
+    """Two servers may have one host name (cloned from one image, or containers): a process
+    id is only compared with this machine's processes when the boot and namespace agree."""
+    pid = dead_process_here().rpartition(":")[2]  # no process here has it
+    for holder in (f"{socket.gethostname()}:{pid}", f"{socket.gethostname()}/0a1b2c3d/1:{pid}"):
+        add_job(app, holder, state="running", worker=holder, heartbeat_at=NOW)
+    assert take(app, "a:1") is None, "beating on another machine: not taken"
+    assert take(app, "a:1", NOW + timedelta(minutes=3)) is not None  # once it stops beating
 
 
 def test_a_job_whose_worker_elsewhere_stopped_beating_is_taken_again(app):
