@@ -91,7 +91,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             )
         wait_until_healthy(f"http://{LOCAL_HOST}:{app_port}/healthz", processes[0], app_log)
         wait_until_healthy(f"{url}/healthz", processes[1], caddy_log)
-        yield Site(url, ADMIN_EMAIL, password.group(1), app_log, caddy_log, processes[0])
+        plain_url = f"http://{LOCAL_HOST}:{http_port}"
+        yield Site(url, ADMIN_EMAIL, password.group(1), app_log, caddy_log, processes[0], plain_url)
     finally:
         for process in reversed(processes):
             stop(process)

@@ -124,3 +124,4 @@ class Site:
     app_log: Path
     caddy_log: Path
     app: subprocess.Popen[bytes]
+    plain_url: str  # Caddy's plain HTTP port, which sends people to `url`

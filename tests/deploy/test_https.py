@@ -8,7 +8,9 @@ last one reads the logs all of them left (and stops the app to make Caddy log an
 
 from __future__ import annotations
 
+import http.client
 import re
+from urllib.parse import urlsplit
 
 import pandas
 import pytest
@@ -128,6 +130,20 @@ def test_an_admin_signs_in_downloads_an_export_and_closes_the_survey(
     expect(late.get_by_role("heading", name="This survey is closed")).to_be_visible()
     expect(late.get_by_role("button", name="Start the survey")).to_have_count(0)
     assert offsite_requests == []
+
+
+def test_plain_http_is_sent_to_https_on_its_own_port(site: Site):
+    """Caddy's own redirect left out a port other than 443: a dead link on a trial machine."""
+    path = f"/s/{SLUG}/p/about_you?lang=fr"
+    host, port = urlsplit(site.plain_url).hostname, urlsplit(site.plain_url).port
+    connection = http.client.HTTPConnection(host or "", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        assert answer.status == 308
+        assert answer.getheader("Location") == f"{site.url}{path}"
+    finally:
+        connection.close()
 
 
 def test_bodies_over_the_cap_are_refused(site: Site):
