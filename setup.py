@@ -31,10 +31,15 @@ def _message_catalogs():  # type: ignore[no-untyped-def]
 
 class BuildWithResources(build_py):  # type: ignore[misc]
     def run(self) -> None:
+        package = Path(self.build_lib) / "survey"
+        if not self.editable_mode:
+            # setuptools copies into a build/ folder it keeps between builds (`pip install
+            # /opt/survey/src` at each update): a module since removed from the checkout would
+            # stay in it, and in every package built after.
+            shutil.rmtree(package, ignore_errors=True)
         super().run()
         if self.editable_mode:
             return
-        package = Path(self.build_lib) / "survey"
         catalogs = _message_catalogs()
         for po_path in catalogs.catalog_paths(package / "translations"):
             catalogs.compile_catalog(po_path)

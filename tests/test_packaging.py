@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from tests import console
 
 pytestmark = pytest.mark.slow
 
+# A module left in the build folder by an earlier build, no longer in the checkout.
+STALE_MODULE = "removed_since.py"
 # Interface text of the welcome page in the French catalog (not from the questionnaire file).
 FRENCH = ("Votre consentement", "Date limite de réponse")
 # What a build of the checkout must not read or copy: tools' and runs' own folders.
@@ -48,6 +51,11 @@ def _build_wheel(work: Path) -> Path:
     # setuptools and Babel (no isolated build environment to download).
     source = work / "source"
     shutil.copytree(PROJECT_ROOT, source, ignore=NOT_SOURCE)
+    # What an earlier build of an older checkout left in its build folder (a module removed
+    # since), as a checkout updated in place and installed again has.
+    stale = source / "build" / "lib" / "survey" / STALE_MODULE
+    stale.parent.mkdir(parents=True)
+    stale.write_text("raise ImportError('a module removed from the checkout')\n")
     dist = work / "dist"
     _check(
         [
@@ -100,7 +108,10 @@ def _fresh_environment(work: Path, wheel: Path) -> Path:
 
 
 def test_a_built_wheel_installs_a_complete_platform(tmp_path: Path):
-    venv = _fresh_environment(tmp_path, _build_wheel(tmp_path))
+    wheel = _build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as built:
+        assert f"survey/{STALE_MODULE}" not in built.namelist(), "a stale build's module"
+    venv = _fresh_environment(tmp_path, wheel)
     python, survey = venv / "bin" / "python", venv / "bin" / "survey"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
