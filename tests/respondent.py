@@ -83,6 +83,11 @@ NOT_INVOLVED_ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
+# A form's CSRF field, as the respondent's pages and the admin's (WTForms, attributes between)
+# write it: for clients that read both.
+FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"

@@ -11,7 +11,6 @@ which server answers.
 from __future__ import annotations
 
 import http.client
-import re
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -20,12 +19,13 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from tests.respondent import FORM_TOKEN
+
 # The balancer's answers when no server could: the person tries again.
 SERVER_WENT_AWAY = frozenset({502, 503, 504})
 ATTEMPTS = 8
 PAUSE_SECONDS = 0.3
 REQUEST_SECONDS = 20
-_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Visitor:
         raise AssertionError(f"{method} {path} failed {ATTEMPTS} times: {self.failed[-3:]}")
 
     def _remember(self, page: Page) -> Page:
-        if page.status == 200 and (token := _TOKEN.search(page.text)):
+        if page.status == 200 and (token := FORM_TOKEN.search(page.text)):
             self.browser.token = token.group(1)
             self.browser.referer = f"{self.public_url}{page.path}"
         return page

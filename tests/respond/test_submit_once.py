@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 import sqlite3
 import urllib.error
 import urllib.request
@@ -29,7 +28,7 @@ from tests.respond.helpers import (
     stored,
     text_of,
 )
-from tests.respondent import MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
+from tests.respondent import FORM_TOKEN, MEMBER_ANSWERS, NOT_INVOLVED_ANSWERS, Respondent
 
 
 def submitted(client) -> Respondent:
@@ -359,10 +358,6 @@ def test_a_body_sent_without_a_length_is_refused_for_its_size_and_read_first_up_
     )
     assert response.status_code == 413
     assert body.tell() == read
-
-
-# A form's CSRF field, as the respondent's pages and the admin's (WTForms) write it.
-FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 class OverHttp:
