@@ -323,9 +323,9 @@ def test_oversized_section_post_gets_413_and_stores_nothing(app, client):
     ("size", "read"), [(1_100_000, 1_100_000), (1_999_999, 1_999_999), (3_000_000, 0)]
 )
 def test_a_body_refused_for_its_size_is_read_first_unless_far_too_large(client, size, read):
-    # Read to its end, a proxy in front (deploy/'s Caddy lets one under 2 MB through) gets the 413 page
-    # rather than a connection closed on what it was still sending. Beyond what a proxy lets
-    # through, nothing is read: the connection is closed on it.
+    # Read to its end, a proxy in front (deploy/'s Caddy lets one under 2 MB through) gets the
+    # 413 page rather than a connection closed on what it was still sending. Beyond what a proxy
+    # lets through, nothing is read: the connection is closed on it.
     body = io.BytesIO(b"x" * size)
     response = client.post(
         f"{BASE}/start",
