@@ -17,6 +17,7 @@ from survey.db import on_the_driver
 from survey.deadline_rules import Schedule
 from survey.models import QuestionnaireVersion, Survey, SurveyResponse
 from survey.questionnaire.schema import (
+    Places,
     Questionnaire,
     QuestionnaireError,
     fingerprint,
@@ -42,12 +43,14 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class QuestionnaireSource:
-    """A questionnaire file's YAML text, the name its problems give, and what the XLSForm
-    reader changed on the way (nothing for a YAML file)."""
+    """A questionnaire file's YAML text, the name its problems give, what the XLSForm reader
+    changed on the way (nothing for a YAML file), and where in the XLSForm each part of the
+    text came from (for a YAML file: None, problems give its lines)."""
 
     text: str
     name: str
     notes: tuple[str, ...] = ()
+    places: Places | None = None
 
 
 def questionnaire_source(path: Path) -> QuestionnaireSource:
@@ -65,7 +68,10 @@ def questionnaire_source(path: Path) -> QuestionnaireSource:
     except XLSFormError as error:
         raise QuestionnaireError(error.problems) from None
     return QuestionnaireSource(
-        conversion.yaml_text(), f"{path} (converted to YAML)", tuple(conversion.notes)
+        conversion.yaml_text(),
+        f"{path} (converted to YAML)",
+        tuple(conversion.notes),
+        conversion.places,
     )
 
 
@@ -77,16 +83,20 @@ def load_questionnaire(session: Session, path: Path) -> LoadResult:
     while no admin has changed the survey's schedule.
     """
     source = questionnaire_source(path)
-    return store_questionnaire(session, source.text, path.name, source.name)
+    return store_questionnaire(session, source.text, path.name, source.name, source.places)
 
 
 def store_questionnaire(
-    session: Session, source: str, file_name: str, source_name: str
+    session: Session,
+    source: str,
+    file_name: str,
+    source_name: str,
+    places: Places | None = None,
 ) -> LoadResult:
     """Store questionnaire YAML text as load_questionnaire does; `file_name` is kept with the
     version, `source_name` names the text in problems (a converted XLSForm has no file of its
-    own)."""
-    questionnaire = parsed(source, source_name)
+    own: `places` names its sheets and rows instead)."""
+    questionnaire = parsed(source, source_name, places)
     digest = fingerprint(source)
     survey = session.scalar(select(Survey).where(Survey.slug == questionnaire.slug))
     created_survey = survey is None
@@ -289,10 +299,10 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
 
 
 @lru_cache(maxsize=64)
-def parsed(source: str, source_name: str) -> Questionnaire:
+def parsed(source: str, source_name: str, places: Places | None = None) -> Questionnaire:
     """A questionnaire's text, parsed once per distinct text: parsing and checking a file takes
     a tenth of a second, and a Questionnaire never changes once made."""
-    return load_text(source, source_name)
+    return load_text(source, source_name, places)
 
 
 def schedule_of(survey: Survey) -> Schedule:

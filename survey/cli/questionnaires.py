@@ -19,6 +19,7 @@ from survey.questionnaire.schema import (
     load_text,
 )
 from survey.questionnaire_store import (
+    QuestionnaireSource,
     all_surveys,
     latest_version,
     questionnaire_source,
@@ -30,13 +31,13 @@ from survey.xlsform.writing import write_xlsform
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def questionnaire_text(path: Path) -> tuple[str, str]:
-    """A questionnaire file's YAML text and the name its problems give (questionnaire_source);
+def questionnaire_text(path: Path) -> QuestionnaireSource:
+    """A questionnaire file's YAML text and where its problems are (questionnaire_source);
     the notes of an XLSForm's conversion are printed."""
     source = questionnaire_source(path)
     for note in source.notes:
         click.echo(f"{path}: note: {note}", err=True)
-    return source.text, source.name
+    return source
 
 
 def load_files(paths: list[Path]) -> None:
@@ -46,9 +47,11 @@ def load_files(paths: list[Path]) -> None:
     results = []
     for path in paths:
         try:
-            source, source_name = questionnaire_text(path)
+            source = questionnaire_text(path)
             with get_db().writing() as session:
-                results.append(store_questionnaire(session, source, path.name, source_name))
+                results.append(
+                    store_questionnaire(session, source.text, path.name, source.name, source.places)
+                )
         except QuestionnaireError as error:
             problems.extend(error.problems)
     for result in results:
@@ -77,7 +80,8 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
     warnings: list[str] = []
     for path in files:
         try:
-            questionnaire = load_text(*questionnaire_text(path))
+            source = questionnaire_text(path)
+            questionnaire = load_text(source.text, source.name, source.places)
         except QuestionnaireError as error:
             problems.extend(error.problems)
             continue
@@ -257,7 +261,7 @@ def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> No
     left = f", {len(conversion.left_out)} rows left out" if conversion.left_out else ""
     click.echo(f"{target}: written ({len(sections)} sections, {count} questions{left})")
     try:
-        load_text(text, str(target))
+        load_text(text, str(target), conversion.places)
     except QuestionnaireError as error:
         for line in error.problems:
             click.echo(f"warning: {line}", err=True)

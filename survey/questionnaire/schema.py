@@ -26,10 +26,11 @@ from survey.questionnaire.model import (
 from survey.questionnaire.schema_conditions import ConditionReader
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import CODE
-from survey.questionnaire.yaml_file import Lines, YamlError, fingerprint, parse
+from survey.questionnaire.yaml_file import Lines, Places, YamlError, fingerprint, parse
 
 __all__ = [
     "Choice",
+    "Places",
     "Question",
     "Questionnaire",
     "QuestionnaireError",
@@ -91,13 +92,14 @@ def read_source(path: str | Path) -> str:
         raise QuestionnaireError([f"{path}: cannot read the file: {error}"]) from None
 
 
-def load_text(text: str, source_name: str) -> Questionnaire:
-    """Parse questionnaire YAML text; `source_name` names it in error messages."""
+def load_text(text: str, source_name: str, places: Places | None = None) -> Questionnaire:
+    """Parse questionnaire YAML text; `source_name` names it in error messages, which give the
+    line of each problem, or its place in the file the text was converted from (`places`)."""
     try:
         data, lines, duplicates = parse(text, source_name)
     except YamlError as error:
         raise QuestionnaireError([str(error)]) from None
-    builder = _Builder(source_name, lines)
+    builder = _Builder(source_name, lines, places)
     for path, line in duplicates:
         builder.problems.append(f"{source_name}:{line}: {builder.describe(path)}: key given twice")
     questionnaire = builder.build(data)
@@ -110,8 +112,8 @@ def load_text(text: str, source_name: str) -> Questionnaire:
 class _Builder(ConditionReader):
     """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, source_name: str, lines: Lines):
-        super().__init__(source_name, lines)
+    def __init__(self, source_name: str, lines: Lines, places: Places | None = None):
+        super().__init__(source_name, lines, places)
         self.section_of: dict[str, str] = {}
         self.lower_ids: dict[str, str] = {}  # lower-cased id -> the id as written
 

@@ -12,7 +12,7 @@ from survey.questionnaire.conditions import Compare, Condition, ConditionError, 
 from survey.questionnaire.model import Constraint, Question, ScreenOut
 from survey.questionnaire.types import TYPES
 from survey.questionnaire.types.base import ANSWERED
-from survey.questionnaire.yaml_file import FileReader, Lines
+from survey.questionnaire.yaml_file import FileReader, Lines, Places
 
 
 class ConditionReader(FileReader):
@@ -20,8 +20,8 @@ class ConditionReader(FileReader):
     the questions read so far: the loader fills in `order` (every question id and its position
     in the file) before it reads any condition, and `questions` as it builds each one."""
 
-    def __init__(self, source_name: str, lines: Lines):
-        super().__init__(source_name, lines)
+    def __init__(self, source_name: str, lines: Lines, places: Places | None = None):
+        super().__init__(source_name, lines, places)
         self.order: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
 

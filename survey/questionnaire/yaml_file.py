@@ -8,7 +8,7 @@ import functools
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -83,34 +83,55 @@ def _duplicate_keys(
     return found
 
 
-class FileReader:
-    """Reads values of a parsed file, collecting every problem (with its line) instead of
-    stopping at the first."""
+class Places(Protocol):
+    """Where each part of the data came from, when a person wrote something other than the
+    YAML text (an XLSForm, converted): problems name that place instead of a line."""
 
-    def __init__(self, source_name: str, lines: Lines):
+    def where(self, path: tuple[Any, ...]) -> str:
+        """The start of a problem's line about the data at `path` (file, place, what)."""
+        ...
+
+    def __hash__(self) -> int:  # a parsed text is kept by its text, name and places
+        ...
+
+
+def describe(path: tuple[Any, ...]) -> str:
+    """A path of keys and indexes as the file writes it: `sections[0].questions[2].label`."""
+    if not path:
+        return "top level"
+    parts = []
+    for item in path:
+        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
+    return "".join(parts).lstrip(".")
+
+
+class FileReader:
+    """Reads values of a parsed file, collecting every problem (with its line, or its place in
+    the file the data came from) instead of stopping at the first."""
+
+    def __init__(self, source_name: str, lines: Lines, places: Places | None = None):
         self.source_name = source_name
         self.lines = lines
+        self.places = places
         self.problems: list[str] = []
         self.languages: tuple[str, ...] = ("en",)
 
     # -- reporting ---------------------------------------------------------------------------
 
     def problem(self, path: tuple[Any, ...], message: str) -> None:
+        if self.places is not None:
+            self.problems.append(f"{self.places.where(path)}: {message}")
+            return
         line = None
         for cut in range(len(path), -1, -1):
             line = self.lines.get(path[:cut])
             if line is not None:
                 break
         where = f"{self.source_name}:{line}" if line else self.source_name
-        self.problems.append(f"{where}: {self.describe(path)}: {message}")
+        self.problems.append(f"{where}: {describe(path)}: {message}")
 
     def describe(self, path: tuple[Any, ...]) -> str:
-        if not path:
-            return "top level"
-        parts = []
-        for item in path:
-            parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
-        return "".join(parts).lstrip(".")
+        return describe(path)
 
     # -- small readers -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from survey.xlsform import names
+from survey.xlsform.places import Place
 from survey.xlsform.read_expressions import check_names
 from survey.xlsform.read_rows import survey_keys
 from survey.xlsform.read_settings import texts, words
@@ -74,7 +75,7 @@ def choices(state: ReaderState, item: Item) -> dict[str, Any]:
         keys["filter_by"] = parent.id
         parents = dict(parent.codes)
     choices: list[dict[str, Any]] = []
-    for row, _name, code in state.lists[list_name]:
+    for row, name, code in state.lists[list_name]:
         choice: dict[str, Any] = {"code": code}
         label = texts(state, row.get("label"))
         if label:
@@ -97,6 +98,7 @@ def choices(state: ReaderState, item: Item) -> dict[str, Any]:
             continue
         choice.update(row_keys)
         choices.append(choice)
+        state.place(choice, Place("choices", row.number, name, list_name, frozenset(row_keys)))
     if item.or_other:
         existing = next((choice for choice in choices if choice["code"] == "other"), None)
         if existing is not None:

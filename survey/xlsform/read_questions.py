@@ -50,6 +50,7 @@ def question_row(
     finally:
         state.current = None
     state.kept[item.name] = _answer_of(state, item, question)
+    state.place(question, state.row_place(item))
     return question
 
 

@@ -149,12 +149,14 @@ class _Walk:
         section.update(item.keys)
         section["questions"] = []
         state.sections.append(section)
+        state.place(section, state.row_place(item))
         self.part = None
         return _Frame(item, "group", section=section)
 
     def matrix(self, item: Item) -> dict[str, Any]:
         """A group the writer made of one matrix question: its survey_keys are the question."""
         question = {"id": self.state.id_of(item), **item.keys}
+        self.state.place(question, self.state.row_place(item))
         self.state.kept[item.name] = Answer(question["id"], "other")
         # Its rows were written as questions `<id>__<row>` that conditions name; each is the
         # row `id.row` here, answered with a scale point (a whole number).

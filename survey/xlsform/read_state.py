@@ -10,6 +10,7 @@ from typing import Any
 
 from survey.xlsform import names
 from survey.xlsform.from_xpath import Answer
+from survey.xlsform.places import Place
 from survey.xlsform.sheets import Row, Workbook
 
 
@@ -85,6 +86,8 @@ class ReaderState:
     gone: dict[str, str] = field(default_factory=dict)  # names of rows left out → why
     metadata: dict[str, str] = field(default_factory=dict)  # names of metadata rows → their type
     current: tuple[str, Answer] | None = None
+    # id() of each section, question and choice mapping made → it and the row it came from
+    placed: dict[int, tuple[Any, Place]] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -96,6 +99,13 @@ class ReaderState:
 
     def id_of(self, item: Item) -> str:
         return self.ids.get(id(item)) or names.question_id(item.name)
+
+    def place(self, made: dict[str, Any], place: Place) -> None:
+        """Remember the row a section, question or choice of the data came from."""
+        self.placed[id(made)] = (made, place)
+
+    def row_place(self, item: Item) -> Place:
+        return Place("survey", item.row.number, item.name, keys=frozenset(item.keys))
 
     def leave(self, item: Item, why: str, *, direct: bool) -> None:
         self.left_out.append(LeftOut("survey", item.row.number, item.name, item.type_text, why))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.xlsform import read_choices, read_rows, read_settings
+from survey.xlsform.places import FormPlaces, Place, places_of
 from survey.xlsform.read_sections import read_sections
 from survey.xlsform.read_state import LeftOut, ReaderState
 from survey.xlsform.sheets import WorkbookError, read_workbook
@@ -42,6 +43,9 @@ class Conversion:
     left_out: list[LeftOut]
     notes: list[str]
     source: str  # the file's name, for the YAML's header
+    # the sheet and row of each part of `data`, for the problems the questionnaire's checks
+    # find in it (`load_text(..., places=conversion.places)`)
+    places: FormPlaces
 
     def yaml_text(self) -> str:
         return yaml_text(self.data, self.source)
@@ -87,7 +91,21 @@ def _convert(state: ReaderState) -> Conversion:
     }
     data.update(settings_keys)
     _closing_notes(state)
-    return Conversion(data, state.left_out, state.notes, state.path.name)
+    places = places_of(state.source, data, state.placed, _settings_places(state, settings_keys))
+    return Conversion(data, state.left_out, state.notes, state.path.name, places)
+
+
+def _settings_places(state: ReaderState, settings_keys: dict[str, Any]) -> dict[str, Place]:
+    """The top-level keys the settings row gave: in its survey_keys, or its title and id."""
+    row = state.book.settings
+    if row is None:
+        return {}
+    place = Place("settings", row.number, keys=frozenset(settings_keys))
+    given = {"title": row.get("title"), "slug": row.get("id_string")}
+    return {
+        **{key: place for key, value in given.items() if value is not None},
+        **dict.fromkeys(settings_keys, place),
+    }
 
 
 def _closing_notes(state: ReaderState) -> None:

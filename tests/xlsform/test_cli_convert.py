@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from survey.models import QuestionnaireVersion, Survey
-from tests.xlsform.workbook import BIOMASS, HOUSEHOLD, MALI, xlsform
+from tests.xlsform.workbook import BIOMASS, HOUSEHOLD, MALI, gaps, xlsform
 
 SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires" / "we-own-it.yaml"
 
@@ -84,6 +84,18 @@ def test_convert_skipping_unsupported_rows_lists_them(app, tmp_path):
     ) in left
     assert "rows left out)" in result.stdout
     assert yaml.safe_load(target.read_text(encoding="utf-8"))["languages"] == ["sw", "en"]
+
+
+def test_convert_warns_of_what_validate_will_refuse_naming_sheet_and_row(app, tmp_path):
+    form, target = gaps(tmp_path), tmp_path / "gaps.yaml"
+    result = run(app, "convert", str(form), str(target))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 7, warnings
+    assert (
+        f"warning: {form}: survey sheet, row 8 (name: bye): label: text missing in language 'en'"
+    ) in warnings
+    assert f"{target}:" not in result.stderr
 
 
 def test_convert_other_extensions_is_one_line(app, tmp_path):
@@ -167,6 +179,22 @@ def test_validate_an_xlsform(app, tmp_path):
     result = run(app, "validate", str(small_form(tmp_path)))
     assert result.exit_code == 0, result.output
     assert "small.xlsx: ok (1 sections, 2 questions)" in result.stdout
+
+
+def test_validate_and_load_name_the_rows_of_an_xlsform_the_checks_refuse(app, tmp_path):
+    form = gaps(tmp_path)
+    for command in ("validate", "load"):
+        result = run(app, command, str(form))
+        assert result.exit_code == 1, result.output
+        problems = [line for line in result.stderr.splitlines() if ": note: " not in line]
+        assert len(problems) == 7, problems
+        assert (
+            f"{form}: choices sheet, row 3 (list: yn, name: no): label: "
+            "text missing in language 'fr'"
+        ) in problems
+        assert all(line.startswith(f"{form}: ") for line in problems)
+        assert "converted to YAML" not in result.output
+        assert "Traceback" not in result.output
 
 
 def test_load_a_real_xlsform(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ MALI_ANSWERS = {
 }
 
 
+EN, FR = "label::English (en)", "label::French (fr)"
+
+
 def xlsform(
     path: Path,
     survey: list[dict[str, Any]],
@@ -66,6 +70,51 @@ def _sheet(book: Workbook, title: str, rows: list[dict[str, Any]]) -> None:
     sheet.append(headers)
     for row in rows:
         sheet.append([row.get(header) for header in headers])
+
+
+def gaps(tmp_path: Path) -> Path:
+    """A form the reader converts and the checks refuse: a text missing in one language on
+    every sheet, and survey_keys with values the format does not take."""
+    return xlsform(
+        tmp_path / "gaps.xlsx",
+        [
+            {"type": "begin group", "name": "about", EN: "About"},
+            {"type": "integer", "name": "age", EN: "Age?", FR: "Âge ?"},
+            {
+                "type": "select_one yn",
+                "name": "member",
+                EN: "Member?",
+                FR: "Membre ?",
+                "hint::English (en)": "If you are one.",
+            },
+            {
+                "type": "integer",
+                "name": "children",
+                EN: "Children?",
+                FR: "Enfants ?",
+                "constraint": ". < 30",
+                "constraint_message::English (en)": "Fewer than 30.",
+            },
+            {
+                "type": "text",
+                "name": "story",
+                EN: "Story",
+                FR: "Histoire",
+                "survey_keys": json.dumps({"max_length": "long"}),
+            },
+            {"type": "end group"},
+            {"type": "note", "name": "bye", FR: "Au revoir"},
+        ],
+        [
+            {"list_name": "yn", "name": "yes", EN: "Yes", FR: "Oui"},
+            {"list_name": "yn", "name": "no", EN: "No"},
+        ],
+        {
+            "form_title": "Gaps",
+            "form_id": "gaps",
+            "survey_keys": json.dumps({"schedule": {"timezone": "Mars/Olympus"}}),
+        },
+    )
 
 
 def questions(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
