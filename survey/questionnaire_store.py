@@ -44,13 +44,14 @@ class LoadResult:
 @dataclass(frozen=True)
 class QuestionnaireSource:
     """A questionnaire file's YAML text, the name its problems give, what the XLSForm reader
-    changed on the way (nothing for a YAML file), and where in the XLSForm each part of the
-    text came from (for a YAML file: None, problems give its lines)."""
+    changed on the way (nothing for a YAML file), where in the XLSForm each part of the text
+    came from (for a YAML file: None, problems give its lines), and what it could not carry."""
 
     text: str
     name: str
     notes: tuple[str, ...] = ()
     places: Places | None = None
+    warnings: tuple[str, ...] = ()  # whole lines: what the XLSForm has but is not carried over
 
 
 def questionnaire_source(path: Path) -> QuestionnaireSource:
@@ -72,6 +73,7 @@ def questionnaire_source(path: Path) -> QuestionnaireSource:
         f"{path} (converted to YAML)",
         tuple(conversion.notes),
         conversion.places,
+        tuple(conversion.warnings),
     )
 
 

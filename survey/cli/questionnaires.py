@@ -33,10 +33,12 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 def questionnaire_text(path: Path) -> QuestionnaireSource:
     """A questionnaire file's YAML text and where its problems are (questionnaire_source);
-    the notes of an XLSForm's conversion are printed."""
+    the notes and warnings of an XLSForm's conversion are printed."""
     source = questionnaire_source(path)
     for note in source.notes:
         click.echo(f"{path}: note: {note}", err=True)
+    for line in source.warnings:
+        click.echo(f"warning: {line}", err=True)
     return source
 
 
@@ -256,6 +258,8 @@ def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> No
         click.echo(f"note: {note}")
     for row in conversion.left_out:
         click.echo(f"left out: {row.line(str(source))}")
+    for line in conversion.warnings:
+        click.echo(f"warning: {line}", err=True)
     sections = conversion.data["sections"]
     count = sum(len(section["questions"]) for section in sections)
     left = f", {len(conversion.left_out)} rows left out" if conversion.left_out else ""

@@ -13,7 +13,7 @@ from survey.xlsform.from_xpath import Answer
 from survey.xlsform.read_expressions import expression
 from survey.xlsform.read_questions import question_row
 from survey.xlsform.read_settings import form_title, texts
-from survey.xlsform.read_state import Item, ReaderState, RowError
+from survey.xlsform.read_state import Generated, Item, ReaderState, RowError
 from survey.xlsform.sheets import Row
 
 # Columns the reader reads (others are listed in a note as not carried over).
@@ -39,6 +39,7 @@ class _Frame:
     conditions: tuple[str, ...] = ()  # relevant of enclosing nested groups
     leave: str | None = None  # why the rows inside are left out
     silent: bool = False  # rows inside belong to a matrix question: skipped without a word
+    matrix: dict[str, Any] | None = None  # that matrix question
 
 
 def read_sections(state: ReaderState) -> None:
@@ -53,6 +54,8 @@ class _Walk:
         self.part: dict[str, Any] | None = None  # the part questions outside groups go into
         self.parts = 0
         self.stack = [_Frame(None, "root")]
+        self.previous: tuple[Item, dict[str, Any]] | None = None  # the row before, a question
+        self.last: Item | None = None  # the row before, whatever it is
 
     def walk(self) -> None:
         for item in self.state.items:
@@ -67,8 +70,11 @@ class _Walk:
 
     def visit(self, item: Item) -> None:
         state, frame = self.state, self.stack[-1]
+        if item.kind == "skip":
+            self.skipped(item)
         if item.kind in ("blank", "skip"):
             return
+        self.previous, self.last = None, item
         if item.kind in ("end_group", "end_repeat"):
             self.close(item)
             return
@@ -96,6 +102,21 @@ class _Walk:
             question = question_row(state, item, frame.conditions)
             if question is not None:
                 self.place(question)
+                self.previous = (item, question)
+
+    def skipped(self, item: Item) -> None:
+        """A row the writer made for a question: its "Please specify" text right after the
+        question's row, or a row of the matrix group it is in."""
+        if any(frame.leave is not None for frame in self.stack):
+            return
+        matrix = next((frame for frame in reversed(self.stack) if frame.matrix), None)
+        if matrix is not None and matrix.item is not None and matrix.matrix is not None:
+            self.state.generated.append(Generated(item, matrix.item, matrix.matrix))
+        elif self.previous is not None:
+            self.state.generated.append(Generated(item, *self.previous))
+        elif self.last is None or self.last.name not in self.state.gone:
+            # (after a question left out, it goes with it: the rows left out are listed)
+            self.state.orphans.append(item)
 
     def inside_left_out(self, item: Item, why: str) -> None:
         if item.kind in ("begin_group", "begin_repeat"):
@@ -124,8 +145,9 @@ class _Walk:
     def open_group(self, item: Item) -> _Frame:
         state, frame = self.state, self.stack[-1]
         if item.is_matrix:
-            self.place(self.matrix(item))
-            return _Frame(item, "group", silent=True)
+            question = self.matrix(item)
+            self.place(question)
+            return _Frame(item, "group", silent=True, matrix=question)
         try:
             relevant = expression(state, item, ("bind", "relevant"), "relevant")
         except RowError as error:

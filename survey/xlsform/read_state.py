@@ -50,6 +50,16 @@ class Item:
         return self.kind == "begin_group" and self.keys.get("type") == "matrix"
 
 
+@dataclass(eq=False)
+class Generated:
+    """A row the platform's writer made for a question (`{"skip": true}`: its "Please specify"
+    text, a matrix row), skipped because it is made again from that question."""
+
+    item: Item
+    owner: Item  # the question's row (a matrix: its group's row)
+    question: dict[str, Any]  # the question as read
+
+
 class RowError(Exception):
     """A row that cannot be carried over: `direct` when the row itself is the reason, not a
     row it refers to that is left out."""
@@ -68,6 +78,7 @@ class ReaderState:
     book: Workbook
     skip_unsupported: bool
     problems: list[str] = field(default_factory=list)  # the file as a whole: always refused
+    warnings: list[str] = field(default_factory=list)  # carried over, but maybe not as meant
     row_problems: list[str] = field(default_factory=list)  # rows that cannot be carried over
     left_out: list[LeftOut] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -86,6 +97,8 @@ class ReaderState:
     gone: dict[str, str] = field(default_factory=dict)  # names of rows left out → why
     metadata: dict[str, str] = field(default_factory=dict)  # names of metadata rows → their type
     current: tuple[str, Answer] | None = None
+    generated: list[Generated] = field(default_factory=list)
+    orphans: list[Item] = field(default_factory=list)  # skip rows of no question kept
     # id() of each section, question and choice mapping made → it and the row it came from
     placed: dict[int, tuple[Any, Place]] = field(default_factory=dict)
 

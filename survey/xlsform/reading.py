@@ -1,12 +1,15 @@
 """Reading an XLSForm (.xlsx) into the questionnaire format of questionnaires/FORMAT.md.
 
 `read_xlsform(path)` gives a `Conversion`: `data`, the questionnaire as a dict ready to dump
-(`yaml_text`), `left_out`, the rows it did not carry over, and `notes`, what it changed on the
-way (names made into ids, metadata dropped, defaults chosen). A row the platform cannot carry
-over (a repeat, a photo, an expression it has no words for) refuses the whole file with every
-such row listed (XLSFormError); with `skip_unsupported` those rows are left out instead, and so
-is every row whose relevant, constraint, calculation or choice filter names a row left out
-(dropping the condition would show or accept what the form's author did not mean to).
+(`yaml_text`), `left_out`, the rows it did not carry over, `notes`, what it changed on the
+way (names made into ids, metadata dropped, defaults chosen), `warnings`, edits it could not
+carry over (in a row the platform wrote and makes again from its question: read_generated), and
+`places`, the sheet and row of each part (for the problems the questionnaire's checks find). A
+row the platform cannot carry over (a repeat, a photo, an expression it has no words for)
+refuses the whole file with every such row listed (XLSFormError); with `skip_unsupported`
+those rows are left out instead, and so is every row whose relevant, constraint, calculation or
+choice filter names a row left out (dropping the condition would show or accept what the form's
+author did not mean to).
 
 The mapping, row by row, is the table in FORMAT.md, "XLSForm".
 """
@@ -19,6 +22,7 @@ from typing import Any
 
 from survey.xlsform import read_choices, read_rows, read_settings
 from survey.xlsform.places import FormPlaces, Place, places_of
+from survey.xlsform.read_generated import check_generated
 from survey.xlsform.read_sections import read_sections
 from survey.xlsform.read_state import LeftOut, ReaderState
 from survey.xlsform.sheets import WorkbookError, read_workbook
@@ -46,6 +50,7 @@ class Conversion:
     # the sheet and row of each part of `data`, for the problems the questionnaire's checks
     # find in it (`load_text(..., places=conversion.places)`)
     places: FormPlaces
+    warnings: list[str]  # whole lines, the file named: what was read but is not carried over
 
     def yaml_text(self) -> str:
         return yaml_text(self.data, self.source)
@@ -90,9 +95,10 @@ def _convert(state: ReaderState) -> Conversion:
         "sections": sections,
     }
     data.update(settings_keys)
+    check_generated(state, data)
     _closing_notes(state)
     places = places_of(state.source, data, state.placed, _settings_places(state, settings_keys))
-    return Conversion(data, state.left_out, state.notes, state.path.name, places)
+    return Conversion(data, state.left_out, state.notes, state.path.name, places, state.warnings)
 
 
 def _settings_places(state: ReaderState, settings_keys: dict[str, Any]) -> dict[str, Place]:

@@ -10,6 +10,7 @@ but values are kept exactly as written (pyxform would straighten typographic quo
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pyxform.xls2json_backends import xlsx_to_dict
 
 # The language key of a text given in a column without one (`label` beside `label::French`).
 DEFAULT = "default"
+_SURVEY_COLUMNS = set(MultipleChoiceQuestion.get_slot_names())
 
 
 class WorkbookError(ValueError):
@@ -65,13 +67,19 @@ def read_workbook(path: Path) -> Workbook:
         raise WorkbookError("it has no sheet named 'survey'")
     settings = _rows(book, "settings", aliases.settings_header, set(Survey.get_slot_names()))
     return Workbook(
-        survey=_rows(
-            book, "survey", aliases.survey_header, set(MultipleChoiceQuestion.get_slot_names())
-        ),
+        survey=_rows(book, "survey", aliases.survey_header, _SURVEY_COLUMNS),
         choices=_rows(book, "choices", aliases.list_header, set(Option.get_slot_names())),
         settings=next((row for row in settings if row.values), None),
         sheet_names=list(book.get("sheet_names", [])),
     )
+
+
+def survey_row(cells: Mapping[str, Any], number: int) -> Row:
+    """A survey row given as header → cell, as the writer makes it, grouped as a row read from
+    a workbook is (empty cells left out)."""
+    values = {header: str(value) for header, value in cells.items() if value not in (None, "")}
+    tokens_of = _tokens_of(list(values), aliases.survey_header, _SURVEY_COLUMNS)
+    return Row(number, _grouped(values, tokens_of))
 
 
 def _rows(
@@ -80,12 +88,18 @@ def _rows(
     data: list[dict[str, str]] = book.get(sheet) or []
     header_rows = book.get(f"{sheet}_header") or [{}]
     headers = list(header_rows[0]) if header_rows else []
+    tokens_of = _tokens_of(headers, header_aliases, columns)
+    return [Row(number, _grouped(row, tokens_of)) for number, row in enumerate(data, start=2)]
+
+
+def _tokens_of(
+    headers: list[str], header_aliases: dict[str, Any], columns: set[str]
+) -> dict[str, tuple[str, ...]]:
     double_colon = any("::" in header for header in headers)
-    tokens_of = {
+    return {
         header: process_header(header, double_colon, header_aliases, columns)[1]
         for header in headers
     }
-    return [Row(number, _grouped(row, tokens_of)) for number, row in enumerate(data, start=2)]
 
 
 def _grouped(row: dict[str, str], tokens_of: dict[str, tuple[str, ...]]) -> dict[str, Any]:

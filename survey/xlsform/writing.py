@@ -5,7 +5,9 @@ table-list group of one select_one per row, conditions XPath (`to_xpath`). What 
 say goes into each row's `survey_keys` cell: a JSON object of keys in the platform's YAML format
 that the reader lays over what it reads from the row, so that YAML → XLSForm → YAML gives the
 same questionnaire. A row that exists only for XLSForm (a "Please specify" text, a matrix row)
-says `{"skip": true}`. Pure apart from writing the file: no Flask, no database.
+says `{"skip": true}`: the reader makes it again from its question, and compares the row read
+with this module's (`generated_rows`) to find a person's edit. Pure apart from writing the
+file: no Flask, no database.
 """
 
 from __future__ import annotations
@@ -131,6 +133,19 @@ def xlsform_sheets(questionnaire: Questionnaire) -> dict[str, Sheet]:
         "choices": (choices_header, form.choices),
         "settings": (list(settings_row), [settings_row]),
     }
+
+
+def generated_rows(questionnaire: Questionnaire) -> dict[str, list[dict[str, Any]]]:
+    """The rows written only for XLSForm, which the reader skips (`{"skip": true}`) and makes
+    again from their question: by question id, its "Please specify" text or its matrix rows."""
+    form = _Form(questionnaire)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for question in form.questions.values():
+        if question.rows:
+            found[question.id] = form.matrix_rows(question)
+        elif question.other_choices:
+            found[question.id] = [form.other_row(question)]
+    return found
 
 
 def language_name(language: str) -> str:
@@ -264,7 +279,7 @@ class _Form:
         row[SURVEY_KEYS] = as_json(extra)
         self.survey.append(row)
         if question.other_choices:
-            self.other(question)
+            self.survey.append(self.other_row(question))
 
     def common(self, question: Question) -> dict[str, Any]:
         """The cells every row of a question has: name, texts, required, relevant."""
@@ -277,7 +292,7 @@ class _Form:
             "relevant": self.xpath(question.relevant),
         }
 
-    def other(self, question: Question) -> None:
+    def other_row(self, question: Question) -> dict[str, Any]:
         """The "Please specify" text of the question's `other` choices."""
         picked = " or ".join(
             f"selected(${{{question.id}}}, {string_literal(str(choice.code))})"
@@ -285,19 +300,17 @@ class _Form:
         )
         problem = Problem(question.other_field, "too_long", {"max": OTHER_MAX_LENGTH})
         required = Problem(question.other_field, "other_required")
-        self.survey.append(
-            {
-                "type": "text",
-                "name": question.other_field,
-                **self.texts("label", self.rules.interface(OTHER_LABEL)),
-                "required": "yes",
-                **self.texts("required_message", self.rules.shared(required)),
-                "relevant": picked,
-                "constraint": f"string-length(.) <= {OTHER_MAX_LENGTH}",
-                **self.texts("constraint_message", self.rules.shared(problem)),
-                SURVEY_KEYS: as_json(SKIP),
-            }
-        )
+        return {
+            "type": "text",
+            "name": question.other_field,
+            **self.texts("label", self.rules.interface(OTHER_LABEL)),
+            "required": "yes",
+            **self.texts("required_message", self.rules.shared(required)),
+            "relevant": picked,
+            "constraint": f"string-length(.) <= {OTHER_MAX_LENGTH}",
+            **self.texts("constraint_message", self.rules.shared(problem)),
+            SURVEY_KEYS: as_json(SKIP),
+        }
 
     def matrix(self, question: Question) -> None:
         """A table-list group of one select_one per row, sharing the scale as their list; the
@@ -313,20 +326,24 @@ class _Form:
                 SURVEY_KEYS: as_json(question_keys(question)),
             }
         )
-        for row in question.rows:
-            self.survey.append(
-                {
-                    "type": f"select_one {question.id}",
-                    "name": row_field(question, str(row.code)),
-                    **self.texts("label", row.label),
-                    "required": "yes" if question.required else None,
-                    **self.texts("required_message", question.required_message),
-                    SURVEY_KEYS: as_json(SKIP),
-                }
-            )
+        self.survey.extend(self.matrix_rows(question))
         self.survey.append({"type": "end_group", "name": question.id})
         for point in question.scale:
             self.add_choice(question.id, point, {})
+
+    def matrix_rows(self, question: Question) -> list[dict[str, Any]]:
+        """One select_one of the matrix's scale per row, named as its export column."""
+        return [
+            {
+                "type": f"select_one {question.id}",
+                "name": row_field(question, str(row.code)),
+                **self.texts("label", row.label),
+                "required": "yes" if question.required else None,
+                **self.texts("required_message", question.required_message),
+                SURVEY_KEYS: as_json(SKIP),
+            }
+            for row in question.rows
+        ]
 
     # -- choices -----------------------------------------------------------------------------
 

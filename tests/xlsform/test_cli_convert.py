@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from survey.models import QuestionnaireVersion, Survey
@@ -117,6 +118,30 @@ def test_convert_the_shipped_survey_to_xlsform_and_back(app, tmp_path):
     assert yaml.safe_load(back.read_text(encoding="utf-8"))["slug"] == "we-own-it"
     result = run(app, "validate", str(back))
     assert result.exit_code == 0, result.output
+
+
+def test_an_edited_row_the_platform_makes_again_is_a_warning_not_a_refusal(app, tmp_path):
+    workbook = tmp_path / "we-own-it.xlsx"
+    assert run(app, "convert", str(SHIPPED), str(workbook)).exit_code == 0
+    book = load_workbook(workbook)
+    sheet = book["survey"]
+    headers = [cell.value for cell in sheet[1]]
+    (row,) = [row for row in sheet.iter_rows(min_row=2) if row[1].value == "gender_other"]
+    row[headers.index("label::English (en)")].value = "Which gender?"
+    book.save(workbook)
+    expected = (
+        f"warning: {workbook}: survey sheet, row {row[0].row} (name: gender_other): "
+        "label (en) differs from what the platform writes"
+    )
+    result = run(app, "convert", str(workbook), str(tmp_path / "back.yaml"))
+    assert result.exit_code == 0, result.output
+    assert [line[: len(expected)] for line in result.stderr.splitlines()] == [expected]
+    for command in ("validate", "load"):
+        result = run(app, command, str(workbook))
+        assert result.exit_code == 0, result.output
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+        assert [line[: len(expected)] for line in warnings] == [expected]
+        assert "Traceback" not in result.output
 
 
 def test_convert_a_yaml_file_with_problems_lists_them(app, tmp_path):
