@@ -150,7 +150,6 @@ def test_a_skip_row_of_no_question_is_not_imported_and_says_so(written, tmp_path
     assert "gender" not in questions(conversion.data)
 
 
-
 def test_a_second_please_specify_row_is_not_imported_and_says_so(written, tmp_path):
     path = edited(written, tmp_path, {"sector": {"survey_keys": '{"skip": true}'}})
     line = next(line for line in read(path).warnings if "(name: sector)" in line)
