@@ -27,7 +27,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 # survey.message_catalogs compiles them the way the test suite does when they are missing or stale.
 $(MO_FILES): %.mo: %.po | $(VENV)/.installed-run
-	$(BIN)/python -m survey.message_catalogs $<
+	$(BIN)/python -m survey.catalogs $<
 
 install: $(VENV)/.installed-run $(MO_FILES)
 
@@ -58,7 +58,7 @@ test: $(VENV)/.installed-test $(MO_FILES)
 # After marking or changing interface text: re-extract survey/translations/messages.pot and
 # merge it into every language's messages.po (new strings empty, changed ones fuzzy).
 translations: $(VENV)/.installed-run
-	$(BIN)/python -m survey.message_catalogs update
+	$(BIN)/python -m survey.catalogs update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

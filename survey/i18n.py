@@ -16,7 +16,7 @@ from flask_babel import get_translations
 from jinja2 import Environment
 from markupsafe import Markup
 
-from survey.message_catalogs import language_tag
+from survey.message_catalogs import catalog_languages, language_tag
 
 LANGUAGE_SESSION_KEY = "language"
 
@@ -94,9 +94,6 @@ def _remember_language(language: str) -> None:
 
 def interface_languages() -> tuple[str, ...]:
     """Languages the interface has a catalog for (English first): a folder per language."""
-    # Imported here: `python -m survey.message_catalogs` must not find itself imported already.
-    from survey.message_catalogs import catalog_languages
-
     return catalog_languages()
 
 

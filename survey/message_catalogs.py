@@ -3,10 +3,10 @@
 A language is a folder
 `translations/<code>/LC_MESSAGES/messages.po`; no list of languages is kept anywhere else.
 
-    python -m survey.message_catalogs          compile each .mo missing or older than its .po
-    python -m survey.message_catalogs PO...    compile these catalogs (the Makefile, one rule each)
-    python -m survey.message_catalogs update   re-extract messages.pot from the code, merge it
-                                               into every language's .po (`make translations`)
+    python -m survey.catalogs          compile each .mo missing or older than its .po
+    python -m survey.catalogs PO...    compile these catalogs (the Makefile, one rule each)
+    python -m survey.catalogs update   re-extract messages.pot from the code, merge it into
+                                       every language's .po (`make translations`)
 
 The .mo files are build products: `make install`, `make run`, `make test` and the test suite
 compile them with `compile_catalogs()`, the one way they are made.
@@ -204,12 +204,8 @@ def main(arguments: Sequence[str] = ()) -> int:
         return 0
     paths = [Path(argument) for argument in arguments]
     if any(path.suffix != ".po" or not path.is_file() for path in paths):
-        print("usage: python -m survey.message_catalogs [update | FILE.po ...]", file=sys.stderr)
+        print("usage: python -m survey.catalogs [update | FILE.po ...]", file=sys.stderr)
         return 1
     for mo_path in [compile_catalog(path) for path in paths] if paths else compile_catalogs():
         print(f"compiled {mo_path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -221,3 +223,22 @@ def test_survey_init_compiles_a_catalog_older_than_its_text(tmp_path):
     assert (
         sum("interface translations compiled" in line for line in result.stdout.splitlines()) == 1
     )
+
+
+def test_the_catalog_command_compiles_a_catalog_without_a_warning(tmp_path):
+    """As `make install` runs it, one catalog at a time: no warning on the way (Python warned
+    when `-m` ran a module the package had imported already)."""
+    source = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
+    copy = tmp_path / "fr" / "LC_MESSAGES" / "messages.po"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(source.read_bytes())
+    ran = subprocess.run(
+        [sys.executable, "-m", "survey.catalogs", str(copy)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout == f"compiled {copy.with_suffix('.mo')}\n"
+    assert copy.with_suffix(".mo").stat().st_size > 10_000
