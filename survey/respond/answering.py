@@ -34,6 +34,7 @@ from survey.respond.blueprint import (
     bp,
     closed,
     finished_redirect,
+    is_finishing,
     load_survey,
     page,
     where_to_continue,
@@ -127,6 +128,7 @@ def welcome_page(
         survey,
         questionnaire,
         status,
+        finishing=is_finishing(progress),
         progress=progress,
         continue_url=continue_url,
         errors=errors or {},
@@ -320,6 +322,7 @@ def _review(db_session: Session, slug: str) -> Outcome:
         "respond/review.html",
         survey,
         questionnaire,
+        finishing=True,  # only a response in progress that may still be saved gets here
         progress=progress,
         sections=sections,
         ready=all(done for _item, done, _rows in sections),

@@ -116,6 +116,12 @@ def without_progress(survey: Survey, questionnaire: Questionnaire) -> Outcome:
     return redirect(url_for("respond.welcome", slug=survey.slug))
 
 
+def is_finishing(progress: ResponseState | None) -> bool:
+    """Whether this browser answers a response not yet finished (stored, or a draft): the one
+    reader the grace period after the close is for."""
+    return progress is not None and progress.response.status == "in_progress"
+
+
 def finished_redirect(survey: Survey, progress: ResponseState) -> Response | None:
     if progress.response.status != "in_progress":
         return redirect(where_to_continue(survey, progress))
@@ -127,10 +133,13 @@ def page(
     survey: Survey,
     questionnaire: Questionnaire,
     status: int = 200,
+    *,
+    finishing: bool = False,
     **context: Any,
 ) -> Later:
-    """A respondent page with what every one of them shows (state, deadline, opening). What
-    it is built from is kept for a section page shown while the database is down."""
+    """A respondent page with what every one of them shows (state, deadline, opening); one read
+    by a person `finishing` a response also gives the time left in the grace period. What it is
+    built from is kept for a section page shown while the database is down."""
     page_cache.page_cache().remember(survey, questionnaire)
     now = current_time()
     schedule = schedule_of(survey)
@@ -141,7 +150,7 @@ def page(
         questionnaire=questionnaire,
         state=state_at(schedule, now),
         State=State,
-        deadline=display.deadline(schedule, now),
+        deadline=display.deadline(schedule, now, finishing=finishing),
         opening=display.moment(schedule.opens_at, schedule.timezone),
         **context,
     )

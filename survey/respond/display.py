@@ -72,18 +72,22 @@ class Deadline:
     closes: Moment
     grace_ends: Moment | None
     remaining: str | None  # in the last 48 hours: "2 days", "5 hours"...
-    in_grace: bool
+    in_grace: bool  # the reader is finishing a response in the grace period
     target_iso: str  # the instant `remaining` counts down to
 
 
-def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
+def deadline(schedule: Schedule, now: datetime, *, finishing: bool) -> Deadline | None:
+    """The deadline as a page shows it to its reader. In the grace period only a reader
+    `finishing` a response (started before the close, not yet submitted) has time left: anyone
+    else may not start, and reads that the survey is closed."""
     closes = moment(schedule.closes_at, schedule.timezone)
     if closes is None or schedule.closes_at is None:
         return None
     state = state_at(schedule, now)
-    target = schedule.grace_ends_at if state is State.GRACE else schedule.closes_at
+    in_grace = state is State.GRACE and finishing
+    target = schedule.grace_ends_at if in_grace else schedule.closes_at
     remaining = None
-    if target is not None and state in (State.OPEN, State.GRACE):
+    if target is not None and (state is State.OPEN or in_grace):
         left = target - now
         if left.total_seconds() <= 48 * 3600:
             remaining = format_timedelta(left, threshold=1.5, locale=str(get_locale() or "en"))
@@ -91,7 +95,7 @@ def deadline(schedule: Schedule, now: datetime) -> Deadline | None:
         closes=closes,
         grace_ends=moment(schedule.grace_ends_at, schedule.timezone),
         remaining=remaining,
-        in_grace=state is State.GRACE,
+        in_grace=in_grace,
         target_iso=(target or schedule.closes_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 

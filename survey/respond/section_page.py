@@ -53,6 +53,9 @@ def section_page(
         survey,
         questionnaire,
         503 if unsaved else 200,
+        # Only a person answering gets a section: a response in progress that may still be
+        # saved, or (unsaved) the form of one, posted.
+        finishing=True,
         progress=standing.progress,
         section=section,
         number=standing.number,

@@ -6,10 +6,19 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from survey import schedule_changes
 from survey.questionnaire_store import find_survey
 from tests.respond.helpers import only_response, stored
-from tests.respondent import MEMBER_ANSWERS, SLUG, Respondent, csrf_token
+from tests.respondent import (
+    MEMBER_ANSWERS,
+    NOT_INVOLVED_ANSWERS,
+    SLUG,
+    Respondent,
+    csrf_token,
+    interface_text,
+)
 
 CLOSES_AT = datetime(2027, 5, 25, 22, 0, tzinfo=UTC)  # 2027-05-26 00:00 in Brussels
 
@@ -55,6 +64,23 @@ def test_countdown_appears_only_in_the_last_48_hours(client, clock):
     assert 'data-countdown="2027-05-25T22:00:00Z"' in response.get_data(as_text=True)
 
 
+GRACE_NOTICE = (
+    "The deadline has passed, but you started before it: you have %(left)s left to finish and "
+    "submit."
+)
+CLOSED_FOR_NEW = "It no longer accepts new answers. Answers saved before the close are kept."
+
+
+def shown(msgid: str, language: str) -> str:
+    """An interface text as `page_text` reads it (any run of spaces, no-break ones too, as one)."""
+    return " ".join(interface_text(msgid, language).split())
+
+
+def grace_notice(language: str) -> str:
+    """The grace notice in `language` up to the time left (which the page fills in)."""
+    return shown(GRACE_NOTICE, language).partition("%(left)s")[0].strip()
+
+
 def test_a_person_in_the_grace_period_is_told_how_long_is_left(client, clock):
     person = Respondent(client)
     clock.now = CLOSES_AT - timedelta(minutes=10)
@@ -63,6 +89,66 @@ def test_a_person_in_the_grace_period_is_told_how_long_is_left(client, clock):
     clock.now = CLOSES_AT + timedelta(minutes=15)
     text = page_text(person.get(f"/s/{SLUG}/p/involvement"))
     assert "you have 45 minutes left to finish and submit" in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_page_of_a_response_in_progress_gives_the_time_left_in_the_grace_period(
+    client, clock, language
+):
+    person = Respondent(client)
+    clock.now = CLOSES_AT - timedelta(minutes=10)
+    person.start()
+    person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])
+    clock.now = CLOSES_AT + timedelta(minutes=15)
+    for path in ("", "/p/involvement", "/review"):
+        response = person.get(f"/s/{SLUG}{path}?lang={language}")
+        assert response.status_code == 200, path
+        text = page_text(response)
+        assert grace_notice(language) in text, path
+        assert shown("This survey is closed", language) not in text, path
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_new_person_in_the_grace_period_reads_only_that_the_survey_is_closed(
+    client, clock, language
+):
+    """The time left in the grace period is for those who started before the close: someone
+    who never started cannot use it."""
+    clock.now = CLOSES_AT + timedelta(minutes=15)
+    for path in ("", "/p/about_you", "/review"):
+        response = client.get(f"/s/{SLUG}{path}?lang={language}")
+        text = page_text(response)
+        assert shown("This survey is closed", language) in text, path
+        assert shown(CLOSED_FOR_NEW, language) in text, path
+        assert grace_notice(language) not in text, path
+        assert "data-countdown" not in response.get_data(as_text=True), path
+    # Nor with a resume code that finds nothing, nor once the browser has forgotten its code.
+    person = Respondent(client)
+    person.get(f"/s/{SLUG}?lang={language}")
+    missing = person.post(f"/s/{SLUG}/resume", {"code": "K7QF-3MZP-9XWA"})
+    assert missing.status_code == 404
+    assert grace_notice(language) not in page_text(missing)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_person_who_has_submitted_is_not_told_to_finish_in_the_grace_period(
+    app, client, clock, language
+):
+    person = Respondent(client)
+    clock.now = CLOSES_AT - timedelta(minutes=10)
+    person.start()
+    person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])
+    person.answer_all({k: v for k, v in NOT_INVOLVED_ANSWERS.items() if k != "about_you"})
+    assert person.submit().status_code == 302
+    code = person.resume_code()
+    clock.now = CLOSES_AT + timedelta(minutes=15)
+    for path in ("", "/thanks"):
+        response = person.get(f"/s/{SLUG}{path}?lang={language}")
+        assert response.status_code == 200, path
+        assert grace_notice(language) not in page_text(response), path
+    elsewhere = app.test_client().get(f"/s/{SLUG}/resume/{code}?lang={language}")
+    assert elsewhere.status_code == 200
+    assert grace_notice(language) not in page_text(elsewhere)
 
 
 def test_closed_page_says_when_it_closed_and_whom_to_contact(app, client, clock):
