@@ -20,7 +20,7 @@ from survey.questionnaire.schema import Questionnaire
 from survey.questionnaire_store import find_survey_and_version, questionnaire_of_newest, schedule_of
 from survey.rendering import Later, Outcome, later
 from survey.respond import blank_forms, display, page_cache
-from survey.respond.held import resume_key, saved_code
+from survey.respond.held import give_channel, resume_key, saved_code
 from survey.responses import ResponseState, find_survey_with_progress
 
 bp = Blueprint("respond", __name__, template_folder="templates")
@@ -47,10 +47,12 @@ RESUME_LIMIT = "120 per minute;1200 per hour"
 
 @bp.before_app_request
 def _remember_channel() -> None:
-    """`?via=<tag>` on any respondent URL becomes the channel of the response started next."""
+    """`?via=<tag>` on any respondent URL becomes the channel of the response started next, and
+    of one started without a tag and not yet stored (this request's save may store it)."""
     via = request.args.get("via")
     if via and is_tag(via):
         session[CHANNEL_KEY] = via
+        give_channel(via)
 
 
 @bp.before_request

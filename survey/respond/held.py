@@ -100,6 +100,14 @@ def draft_of(db_session: Session, survey: Survey, code: str) -> ResponseState | 
         return None
 
 
+def give_channel(channel: str) -> None:
+    """A tag this browser came by is the channel of every start it holds without one, up to the
+    first save that stores its response: the first tag wins, a start that has one keeps it."""
+    for slug, started in dict(session.get(STARTED_KEY) or {}).items():
+        if isinstance(started, list) and len(started) == 2 and started[1] is None:
+            hold(session, STARTED_KEY, slug, [started[0], channel])
+
+
 def shown_code(slug: str, progress: ResponseState | None) -> str | None:
     """The code to show: once the response is stored (from the first saved section on)."""
     if progress is None or is_draft(progress):
