@@ -45,10 +45,11 @@ FIRST_SAVE_LIMIT = "300 per minute;3000 per hour"
 RESUME_LIMIT = "120 per minute;1200 per hour"
 
 
-@bp.before_app_request
+@bp.before_request
 def _remember_channel() -> None:
     """`?via=<tag>` on any respondent URL becomes the channel of the response started next, and
-    of one started without a tag and not yet stored (this request's save may store it)."""
+    of one started without a tag and not yet stored (this request's save may store it). Only on
+    the survey's pages: the console's share page takes `?via=` too, as the tag of its links."""
     via = request.args.get("via")
     if via and is_tag(via):
         session[CHANNEL_KEY] = via

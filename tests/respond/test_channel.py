@@ -64,3 +64,14 @@ def test_a_bad_tag_on_the_first_save_is_dropped_and_the_section_saved(app, clien
     saved = person.post(f"{BASE}/p/about_you", FIRST, query_string={"via": "bad tag\n"})
     assert location(saved).endswith(f"{BASE}/p/involvement")
     assert only_response(app).channel is None
+
+
+def test_a_tag_on_an_address_outside_the_survey_is_not_a_channel(app, client):
+    """The console's share page takes `?via=` as the tag its links are made for: an admin who
+    opens it, then answers the survey in the same browser, is not counted as that channel."""
+    assert client.get("/admin/sign-in?via=viaS").status_code == 200
+    assert client.get("/healthz?via=viaS").status_code == 200
+    person = Respondent(client)
+    person.start()
+    person.save("about_you", FIRST)
+    assert only_response(app).channel is None
