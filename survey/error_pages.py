@@ -8,6 +8,7 @@ The respondent's pages turn it into pages that keep what was typed (`survey.resp
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, make_response, render_template, request, session
@@ -18,7 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.extensions import login_manager
+from survey.extensions import limiter, login_manager
 from survey.i18n import interface_languages
 from survey.rendering import Page
 from survey.request_body import chunks_of
@@ -44,6 +45,8 @@ EXPIRED = _(
 DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError)
 # What a 503 tells browsers and scripts: a database restart or failover takes seconds.
 RETRY_AFTER_SECONDS = 10
+# What a 429 tells them when the limiter's storage cannot say when its window ends.
+RETRY_AFTER_LIMIT_SECONDS = 60
 
 
 def error_page(code: int, message: Any, status: int | None = None, **context: Any) -> Page:
@@ -102,6 +105,28 @@ def unavailable(page: Page) -> Response:
     return response
 
 
+def seconds_until_allowed() -> int:
+    """Seconds until the limit this request went past lets its sender in again (one at least)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return RETRY_AFTER_LIMIT_SECONDS
+    try:
+        reset_at = breached.reset_at  # asks the storage, which may have gone away since
+    except Exception:
+        current_app.logger.warning("rate limit storage did not say when its window ends")
+        return RETRY_AFTER_LIMIT_SECONDS
+    return max(1, int(reset_at - time.time()))
+
+
+def too_many_requests(page: Page) -> Response:
+    """`page` as a 429 response that says when to try again: the only answer of the rate
+    limiter that asks for a wait (the limiter counts in real time, not the app's clock)."""
+    response = make_response(page)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds_until_allowed())
+    return response
+
+
 def database_unavailable(error: Exception) -> Page:
     """Any page (a GET, the admin console) that meets a database outage: 503, try again."""
     if not is_outage(error):
@@ -151,6 +176,8 @@ def register_error_pages(app: Flask) -> None:
             drain_refused_body()
         if code not in MESSAGES or code == 503:
             return error.get_response()
+        if code == 429:
+            return too_many_requests(error_page(code, MESSAGES[code]))
         return error_page(code, MESSAGES[code])
 
     for kind in DATABASE_ERRORS:

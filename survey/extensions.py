@@ -8,8 +8,11 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
-# Counts live in the limiter's storage (memory or Redis), never with responses.
-limiter = Limiter(key_func=get_remote_address, swallow_errors=True, headers_enabled=True)
+# Counts live in the limiter's storage (memory or Redis), never with responses. No X-RateLimit-*
+# or Retry-After on the answers it lets through: they would tell a script how many guesses it
+# has left and ask browsers to wait when they need not. A refusal (429) says when to come back
+# (survey.error_pages.too_many_requests).
+limiter = Limiter(key_func=get_remote_address, swallow_errors=True, headers_enabled=False)
 login_manager = LoginManager()
 login_manager.login_view = "admin.sign_in"
 login_manager.login_message = "Sign in to see this page."

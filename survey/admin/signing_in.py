@@ -26,6 +26,7 @@ from survey.admin.auth import (
 )
 from survey.admin.blueprint import bp, me, sentence
 from survey.admin.forms import PasswordForm, SignInForm, SignOutForm
+from survey.error_pages import too_many_requests
 from survey.extensions import limiter
 from survey.rendering import Page
 
@@ -100,7 +101,7 @@ def sign_in() -> Page:
 
 
 @bp.errorhandler(429)
-def _too_many(error: Any) -> Page:
+def _too_many(error: Any) -> Response:
     """Past a sign-in limit: the sign-in page says so (with the wait in Retry-After)."""
     message = _(
         "Too many failed sign-ins from this address. Wait a few minutes and try again; "
@@ -108,8 +109,10 @@ def _too_many(error: Any) -> Page:
     )
     if request.endpoint != "admin.sign_in":
         message = _("Too many attempts. Wait a minute and try again.")
-        return render_template("error.html", code=429, message=message), 429
-    return render_template("admin/sign_in.html", form=SignInForm(), error=message), 429
+        return too_many_requests(render_template("error.html", code=429, message=message))
+    return too_many_requests(
+        render_template("admin/sign_in.html", form=SignInForm(), error=message)
+    )
 
 
 def _end_session(db_session: Session) -> None:

@@ -18,6 +18,7 @@ from tests.admin.console import (
     user_row,
 )
 from tests.staff import form_token, post_form, sign_in
+from tests.waits import seconds_to_wait, wait_headers
 
 
 def test_sign_in_page_has_email_password_and_sign_in_button(client):
@@ -79,8 +80,20 @@ def test_failures_from_one_address_slow_that_address_for_that_account(app, make_
     blocked = sign_in(attacker, email, password)  # even the right password waits now
     assert blocked.status_code == 429
     assert "Too many failed sign-ins from this address" in text_of(blocked)
-    assert int(blocked.headers["Retry-After"]) > 0
+    assert 0 < seconds_to_wait(blocked) <= 61  # the per-minute limit was reached
     assert not is_signed_in(attacker)
+
+
+def test_only_a_refused_sign_in_is_told_to_wait(client, make_user):
+    """The sign-in page, a wrong password and a sign-in let through ask no one to wait and
+    tell nothing of the limiter's counts (how many guesses are left): only a 429 does."""
+    email, password = make_user("admin")
+    page = client.get(SIGN_IN)
+    assert page.status_code == 200 and wait_headers(page) == {}
+    refused = sign_in(client, email, "wrong password!!")
+    assert refused.status_code == 401 and wait_headers(refused) == {}
+    signed_in = sign_in(client, email, password)
+    assert signed_in.status_code == 302 and wait_headers(signed_in) == {}
 
 
 def test_the_right_person_is_never_locked_out_from_another_address(app, make_user):

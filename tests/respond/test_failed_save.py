@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from survey.error_pages import RETRY_AFTER_SECONDS
 from survey.respond.page_cache import page_cache
 from tests.outage import database_down, database_gone
 from tests.respond.helpers import (
@@ -110,6 +111,8 @@ def test_the_first_section_comes_back_with_its_other_texts_and_is_saved_later(
     with database_down(app, tmp_path / "down"):
         kept = person.post(f"{BASE}/p/about_you", answers)
     page = assert_kept(kept, as_posted(answers))
+    # A first save is rate limited: the limiter's window does not change when to try again.
+    assert kept.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert "Your resume code" not in page  # nothing stored yet: no code to show
     assert stored(app) == {}
     # The start the cookie held is still held (the failed request changed nothing in it).

@@ -8,6 +8,7 @@ from limits import parse_many
 from survey.respond.views import FIRST_SAVE_LIMIT, RESUME_LIMIT, START_LIMIT
 from tests.respond.helpers import location, responses
 from tests.respondent import NOT_INVOLVED_ANSWERS, SLUG, Respondent
+from tests.waits import seconds_to_wait, wait_headers
 
 CROWD = 200
 
@@ -23,7 +24,20 @@ def test_guessing_resume_codes_is_throttled(client):
     blocked = client.get(f"/s/{SLUG}/resume/AAAA-BBBB-CCCC")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
-    assert "Retry-After" in blocked.headers
+    assert 0 < seconds_to_wait(blocked) <= 61  # the minute's limit was reached
+
+
+def test_only_a_refused_request_is_told_to_wait(client):
+    """Answers of limited routes that let the request through ask no one to wait and tell
+    nothing of the limiter's counts; the refusal (429 above) alone says when to come back."""
+    person = Respondent(client)
+    assert wait_headers(client.get(f"/s/{SLUG}")) == {}
+    started = person.start()
+    assert started.status_code == 302 and wait_headers(started) == {}
+    saved = person.save("about_you", NOT_INVOLVED_ANSWERS["about_you"])  # a first save
+    assert saved.status_code == 302 and wait_headers(saved) == {}
+    unknown = client.get(f"/s/{SLUG}/resume/AAAA-BBBB-CCCC")
+    assert unknown.status_code == 404 and wait_headers(unknown) == {}
 
 
 def test_a_crowd_of_200_behind_one_address_all_get_in(app):
@@ -67,7 +81,7 @@ def test_a_script_flooding_first_saves_is_turned_away_and_other_saves_go_on(app)
 
     assert [answer.status_code for answer in codes[:allowed]] == [302] * allowed
     assert codes[allowed].status_code == 429
-    assert "Retry-After" in codes[allowed].headers
+    assert seconds_to_wait(codes[allowed]) > 0
     assert len(responses(app)) == allowed
     later = people[0].save("involvement", NOT_INVOLVED_ANSWERS["involvement"])
     assert later.status_code == 302
