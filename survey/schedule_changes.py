@@ -41,18 +41,16 @@ def parse_time(text: str, timezone: str) -> datetime:
         raise ScheduleError(str(error)) from None
 
 
-def snapshot(survey: Survey) -> dict[str, Any]:
-    """The schedule as it goes into the audit log."""
+# What a schedule is made of: what the audit log shows before and after a change.
+SCHEDULE_FIELDS = ("opens_at", "closes_at", "timezone", "grace_minutes", "contact")
 
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
 
+def snapshot(survey: Survey, **changes: Any) -> dict[str, Any]:
+    """The schedule as it goes into the audit log, as it is or with `changes` made."""
+    values = {name: getattr(survey, name) for name in SCHEDULE_FIELDS} | changes
     return {
-        "opens_at": iso(survey.opens_at),
-        "closes_at": iso(survey.closes_at),
-        "timezone": survey.timezone,
-        "grace_minutes": survey.grace_minutes,
-        "contact": survey.contact,
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in values.items()
     }
 
 
@@ -67,8 +65,9 @@ def update_schedule(
     timezone: str,
     grace_minutes: int,
     contact: str | None,
-) -> None:
-    """Set the whole schedule at once, after checking it makes sense."""
+) -> bool:
+    """Set the whole schedule at once, after checking it makes sense; False when it was
+    already this one (nothing changed, nothing audited)."""
     if not valid_timezone(timezone):
         raise ScheduleError(f"{timezone!r} is not a time zone; use a name like Europe/Brussels")
     if not 0 <= grace_minutes <= MAX_GRACE_MINUTES:
@@ -78,7 +77,7 @@ def update_schedule(
     contact = (contact or "").strip() or None
     if contact is not None and len(contact) > MAX_CONTACT_LENGTH:
         raise ScheduleError(f"the contact can have at most {MAX_CONTACT_LENGTH} characters")
-    _change(
+    return _change(
         session,
         survey,
         actor=actor,
@@ -92,14 +91,14 @@ def update_schedule(
     )
 
 
-def close_now(session: Session, survey: Survey, *, actor: User | None, now: datetime) -> None:
+def close_now(session: Session, survey: Survey, *, actor: User | None, now: datetime) -> bool:
     """No new responses from now on; people who started may finish within the grace period."""
     state = state_at(schedule_of(survey), now)
     if state in (State.GRACE, State.CLOSED):
         raise ScheduleError(f"{survey.slug} is already closed")
     # Closing a survey that has not opened yet: it never opens.
     opens_at = survey.opens_at if survey.opens_at is not None and survey.opens_at < now else None
-    _change(
+    return _change(
         session,
         survey,
         actor=actor,
@@ -112,14 +111,15 @@ def close_now(session: Session, survey: Survey, *, actor: User | None, now: date
 
 def reopen(
     session: Session, survey: Survey, *, actor: User | None, now: datetime, closes_at: datetime
-) -> None:
-    """Open again (or extend) until `closes_at`, which must be in the future."""
+) -> bool:
+    """Open again (or extend) until `closes_at`, which must be in the future; False when the
+    survey already closes then and is open or about to open (nothing changed, nothing audited)."""
     if closes_at <= now:
         raise ScheduleError("the new closing time must be in the future")
     opens_at = survey.opens_at
     if opens_at is not None and opens_at >= closes_at:
         opens_at = now
-    _change(
+    return _change(
         session,
         survey,
         actor=actor,
@@ -138,8 +138,12 @@ def _change(
     now: datetime,
     action: str,
     **values: Any,
-) -> None:
-    before = snapshot(survey)
+) -> bool:
+    """Give the schedule `values` and audit it as `action`; False, with nothing written, when
+    the schedule already has them (an entry whose before and after agree tells nothing)."""
+    before, after = snapshot(survey), snapshot(survey, **values)
+    if after == before:
+        return False
     for name, value in values.items():
         setattr(survey, name, value)
     survey.schedule_set_by_admin = True
@@ -151,5 +155,6 @@ def _change(
         at=now,
         target=f"survey:{survey.slug}",
         before=before,
-        after=snapshot(survey),
+        after=after,
     )
+    return True

@@ -227,6 +227,23 @@ def test_timezone_changes_the_zone_times_are_read_in(app):
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--closes-at", "2027-05-26T00:00", "--grace-minutes", "60"],
+        ["--closes-at", "2027-05-25T22:00Z", "--timezone", "Europe/Brussels"],
+        ["--opens-at", "none", "--contact", "CICOPA (www.cicopa.coop)"],
+    ],
+)
+def test_a_schedule_set_to_what_it_is_changes_nothing_and_says_so(app, args):
+    output = assert_ok(run(app, "schedule", SLUG, *args))
+    assert output.splitlines()[0] == "Nothing changed."
+    assert f"{SLUG}: open; opens at once; closes 2027-05-26 00:00" in output
+    assert audit_actions(app) == []
+    assert not survey_row(app).schedule_set_by_admin
+
+
+@pytest.mark.parametrize(
     ("args", "reason"),
     [
         (["--closes-at", "2027-03-28T02:30"], "does not exist in Europe/Brussels"),
@@ -287,6 +304,12 @@ def test_reopen_until_a_future_time(app, clock):
     assert f"{SLUG}: open;" in output
     assert survey_row(app).closes_at == utc(2027, 2, 1, 17, 0)
     assert ("survey.reopen", "command line") in audit_actions(app)
+
+
+def test_reopen_until_the_time_it_already_closes_changes_nothing(app):
+    output = assert_ok(run(app, "reopen", SLUG, "--closes-at", "2027-05-26T00:00"))
+    assert output.splitlines()[0] == "Nothing changed."
+    assert audit_actions(app) == []
 
 
 def test_reopen_until_a_past_time_is_refused(app, clock):

@@ -40,6 +40,11 @@ def _optional_time(text: str | None, timezone: str) -> datetime | None:
     return schedule_changes.parse_time(text, timezone) if text and text.strip() else None
 
 
+def _tell_saved(changed: bool, message: str) -> None:
+    """Flash `message` for a change made, or that a save changed nothing (and audited nothing)."""
+    flash(message if changed else _("Nothing changed: the schedule was already this one."))
+
+
 def _locked_survey(db_session: Session, slug: str) -> Survey:
     """The survey, its row locked for a change (POST); only read for a GET."""
     return survey_or_404(db_session, slug, lock="update" if request.method == "POST" else None)
@@ -70,7 +75,7 @@ def _schedule(db_session: Session, slug: str) -> Outcome:
     if form.validate_on_submit():
         timezone = form.timezone.data or survey.timezone
         try:
-            schedule_changes.update_schedule(
+            changed = schedule_changes.update_schedule(
                 db_session,
                 survey,
                 actor=me(db_session),
@@ -84,7 +89,7 @@ def _schedule(db_session: Session, slug: str) -> Outcome:
         except schedule_changes.ScheduleError as problem:
             error = sentence(problem)
         else:
-            flash(_("The schedule was saved."))
+            _tell_saved(changed, _("The schedule was saved."))
             return redirect(url_for("admin.schedule", slug=slug))
     return survey_page(
         "admin/schedule.html",
@@ -132,7 +137,7 @@ def _reopen(db_session: Session, slug: str) -> Outcome:
     survey = _locked_survey(db_session, slug)
     if form.validate_on_submit():
         try:
-            schedule_changes.reopen(
+            changed = schedule_changes.reopen(
                 db_session,
                 survey,
                 actor=me(db_session),
@@ -142,7 +147,9 @@ def _reopen(db_session: Session, slug: str) -> Outcome:
         except schedule_changes.ScheduleError as problem:
             error = sentence(problem)
         else:
-            flash(_("%(slug)s is open until the new closing time.", slug=survey.slug))
+            _tell_saved(
+                changed, _("%(slug)s is open until the new closing time.", slug=survey.slug)
+            )
             return redirect(url_for("admin.schedule", slug=slug))
     status = 200 if error is None and not form.errors else 400
     return survey_page("admin/reopen.html", survey, status, form=form, error=error)

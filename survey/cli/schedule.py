@@ -3,12 +3,12 @@ line, with the same rules and audit as the admin pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from survey import current_time, get_db, schedule_changes
 from survey.cli.common import database_errors, local
@@ -17,18 +17,20 @@ from survey.models import Survey
 from survey.questionnaire_store import find_survey, schedule_of
 
 
-@contextmanager
-def _changing_schedule(slug: str) -> Iterator[tuple[Any, Survey]]:
-    """A write session with the survey locked for a schedule change; a refused change exits 1
-    with its reason, a made one prints the new schedule."""
+def _change_schedule(slug: str, change: Callable[[Session, Survey], bool]) -> None:
+    """Make `change` (True if it changed anything) in one write with the survey locked; a
+    refused change exits 1 with its reason. Prints the schedule, after "Nothing changed." when
+    it is as it was (and nothing was audited)."""
     with get_db().writing() as session:
         survey = find_survey(session, slug, lock="update")
         if survey is None:
             raise click.ClickException(f"no survey {slug!r}; see `survey questionnaire list`")
         try:
-            yield session, survey
+            changed = change(session, survey)
         except schedule_changes.ScheduleError as error:
             raise click.ClickException(str(error)) from None
+        if not changed:
+            click.echo("Nothing changed.")
         _echo_schedule(survey)
 
 
@@ -62,9 +64,10 @@ def schedule_command(
     contact: str | None,
 ) -> None:
     """Change a survey's schedule; only the options given change."""
-    with _changing_schedule(slug) as (session, survey):
+
+    def change(session: Session, survey: Survey) -> bool:
         zone = survey.timezone if timezone is None else timezone.strip()
-        schedule_changes.update_schedule(
+        return schedule_changes.update_schedule(
             session,
             survey,
             actor=None,
@@ -76,6 +79,8 @@ def schedule_command(
             contact=survey.contact if contact is None else contact,
         )
 
+    _change_schedule(slug, change)
+
 
 @click.command("close")
 @click.argument("slug")
@@ -83,8 +88,12 @@ def schedule_command(
 @database_errors
 def close_command(slug: str) -> None:
     """Close a survey now: no new responses; those started may finish within the grace period."""
-    with _changing_schedule(slug) as (session, survey):
-        schedule_changes.close_now(session, survey, actor=None, now=current_time())
+    _change_schedule(
+        slug,
+        lambda session, survey: schedule_changes.close_now(
+            session, survey, actor=None, now=current_time()
+        ),
+    )
 
 
 @click.command("reopen")
@@ -96,14 +105,16 @@ def close_command(slug: str) -> None:
 @database_errors
 def reopen_command(slug: str, closes_at: str) -> None:
     """Open a survey again (or extend it) until --closes-at."""
-    with _changing_schedule(slug) as (session, survey):
-        schedule_changes.reopen(
+    _change_schedule(
+        slug,
+        lambda session, survey: schedule_changes.reopen(
             session,
             survey,
             actor=None,
             now=current_time(),
             closes_at=schedule_changes.parse_time(closes_at, survey.timezone),
-        )
+        ),
+    )
 
 
 def _echo_schedule(survey: Survey) -> None:

@@ -34,6 +34,7 @@ from tests.respond.helpers import stored
 from tests.respondent import MEMBER_ANSWERS, Respondent
 from tests.staff import post_form
 
+NOTHING_CHANGED = "Nothing changed: the schedule was already this one."
 # The shipped file: closes 2027-05-26T00:00 in Europe/Brussels (CEST) = 2027-05-25T22:00Z.
 SHIPPED_CLOSE = utc(2027, 5, 25, 22, 0)
 
@@ -134,6 +135,21 @@ def test_saving_the_form_unchanged_keeps_the_schedule(app, admin_client):
     )
     assert answer.status_code == 302, error_summary(answer)
     assert schedule_of(app)[:5] == before
+    # Nothing to audit, and the page does not claim a change.
+    assert audit_rows(app, "schedule.change") == []
+    assert not survey_row(app).schedule_set_by_admin
+    shown = text_of(admin_client.get(SCHEDULE))
+    assert NOTHING_CHANGED in shown
+    assert "The schedule was saved." not in shown
+
+
+def test_a_second_save_of_the_same_change_is_not_audited_again(app, admin_client):
+    assert save_schedule(admin_client, grace_minutes="30").status_code == 302
+    assert "The schedule was saved." in text_of(admin_client.get(SCHEDULE))
+    assert save_schedule(admin_client, grace_minutes="30").status_code == 302
+    assert NOTHING_CHANGED in text_of(admin_client.get(SCHEDULE))
+    (event,) = audit_rows(app, "schedule.change")
+    assert (event.before["grace_minutes"], event.after["grace_minutes"]) == (60, 30)
 
 
 @pytest.mark.parametrize(
@@ -272,6 +288,14 @@ def test_reopen_with_a_future_time_lets_new_respondents_start(
     assert event.actor == admin_account[0]
     assert respondent(app, "about_you")  # starting works again
     assert len(responses(app)) == 1
+
+
+def test_reopen_until_the_time_it_already_closes_changes_nothing(app, admin_client):
+    answer = post_form(admin_client, REOPEN, {"closes_at": "2027-05-26T00:00"})
+    assert answer.status_code == 302, error_summary(answer)
+    assert NOTHING_CHANGED in text_of(admin_client.get(SCHEDULE))
+    assert audit_rows(app, "survey.reopen") == []
+    assert survey_row(app).closes_at == SHIPPED_CLOSE
 
 
 def test_reopen_with_a_past_time_is_refused(app, admin_client, admin_account, clock):
