@@ -56,9 +56,9 @@ def row_maker(
 
     A question that did not apply (under the version the person answered) is empty in all its
     columns; so is a choice that version did not offer. Dummies are 0/1 once the question was
-    answered (its section saved), empty before. For a screened-out response, the questions
-    after the one that screened it out, in its section, did not apply: that section was saved
-    with the answers up to it only.
+    answered (its section saved), empty before. For a screened-out response, every question
+    after the one that screened it out did not apply, in its section and in every later one
+    (whatever was saved there before the person went back and was screened out).
 
     An export makes this row for every response, so the work is done once where it can be: the
     steps of a row once per version; which questions apply once per distinct set of the answers
@@ -81,6 +81,13 @@ class _Plan(NamedTuple):
     grids: tuple[str, ...]  # what straightlining reads
 
 
+class _Compiled(NamedTuple):
+    """The row function for one set of questions that apply, and the grids among them."""
+
+    function: RowFunction
+    grids: tuple[str, ...]
+
+
 class _RowMaker:
     def __init__(
         self,
@@ -92,8 +99,8 @@ class _RowMaker:
         self.paces = paces
         self.speeder_fraction = speeder_fraction
         self.plans: dict[int, _Plan] = {}
-        self.by_inputs: dict[tuple[Any, ...], RowFunction] = {}
-        self.by_applying: dict[tuple[int, frozenset[tuple[str, str]]], RowFunction] = {}
+        self.by_inputs: dict[tuple[Any, ...], _Compiled] = {}
+        self.by_applying: dict[tuple[int, frozenset[tuple[str, str]]], _Compiled] = {}
 
     def __call__(self, record: ResponseRecord, questionnaire: Questionnaire) -> list[Any]:
         answers = record.answers
@@ -109,9 +116,10 @@ class _RowMaker:
             *[_frozen(get(name)) for name in plan.compound],
             *([_frozen(get(name)) for name in plan.screening] if screened_out else ()),
         )
-        function = self.by_inputs.get(key)
-        if function is None:
-            function = self.by_inputs[key] = self.function(plan, answers, today, screened_out)
+        compiled = self.by_inputs.get(key)
+        if compiled is None:
+            compiled = self.by_inputs[key] = self.function(plan, answers, today, screened_out)
+        function, grids = compiled
         meta = _meta_values(record)
         submitted = record.submitted_at
         meta["flag_speeder"] = quality.speeder(
@@ -120,7 +128,7 @@ class _RowMaker:
             self.paces.get(record.questionnaire_version),
             self.speeder_fraction,
         )
-        meta["flag_straightlining"] = quality.straightlined(answers, plan.grids)
+        meta["flag_straightlining"] = quality.straightlined(answers, grids)
         return function(get, record.completed_sections, meta)
 
     def plan(self, questionnaire: Questionnaire) -> _Plan:
@@ -140,15 +148,18 @@ class _RowMaker:
 
     def function(
         self, plan: _Plan, answers: Mapping[str, Any], today: date, screened_out: bool
-    ) -> RowFunction:
+    ) -> _Compiled:
         applying = _applying_questions(plan.questionnaire, answers, today, screened_out)
         # Many condition inputs (an age, a day) give the same questions: compile once for them.
         signature = (id(plan.questionnaire), frozenset(applying.items()))
-        function = self.by_applying.get(signature)
-        if function is None:
+        compiled = self.by_applying.get(signature)
+        if compiled is None:
             steps = _narrow(plan.steps, applying)
-            function = self.by_applying[signature] = _compile(steps, applying)
-        return function
+            # Only a grid that applied can flag straightlining (a screened-out response may
+            # hold answers to one saved before the screen).
+            grids = tuple(question_id for question_id in plan.grids if question_id in applying)
+            compiled = self.by_applying[signature] = _Compiled(_compile(steps, applying), grids)
+        return compiled
 
 
 def _compile(steps: list[Step], applying: Mapping[str, str]) -> RowFunction:
@@ -269,10 +280,12 @@ def _applying_questions(
     screened_out: bool = False,
 ) -> dict[str, str]:
     """Question id -> section id of every question that applies to these answers; for a
-    `screened_out` response, none after the question that screened it out in its section (the
-    save kept only the answers up to it, yet marked the section saved)."""
+    `screened_out` response, none after the question that screened it out: the survey ended
+    there. Its section was saved with the answers up to it only; sections after it may hold
+    answers saved before the person went back and changed an earlier answer (an age), which
+    stay stored but did not apply. (A screen-out rule reads only earlier answers, so the first
+    that holds is the one that ended the response.)"""
     result = {}
-    ending = screened_out
     for section in questionnaire.sections:
         if not flow.section_applies(section, answers, today):
             continue
@@ -280,9 +293,8 @@ def _applying_questions(
             if not flow.question_applies(question, answers, today):
                 continue
             result[question.id] = section.id
-            if ending and flow.screens_out(question, answers, today):
-                ending = False
-                break
+            if screened_out and flow.screens_out(question, answers, today):
+                return result
     return result
 
 

@@ -19,7 +19,8 @@ from survey.export.names import stata_names
 from survey.questionnaire.model import Questionnaire
 from tests.export.conftest import Answered, answer_over_http
 from tests.export.test_question_types import READERS, by_person, empty
-from tests.respondent import MEMBER_ANSWERS
+from tests.respond.helpers import only_response, stored
+from tests.respondent import MEMBER_ANSWERS, Respondent
 
 PEOPLE = (
     Answered(
@@ -108,3 +109,40 @@ def test_questions_not_asked_are_empty_and_asked_multiple_choices_are_0_or_1(
         for code in value
     }
     assert {name for name, value in complete.items() if value == 1} == ticked
+
+
+# Saved before going back to the first section and giving an age under 16: the participation
+# grid all on one point (straightlining, had it applied).
+SAVED_BEFORE_GOING_BACK = {
+    **{name: MEMBER_ANSWERS[name] for name in ("about_you", "involvement", "cooperative")},
+    "starting": MEMBER_ANSWERS["starting"],
+    "participation": {
+        **{name: "3" for name in MEMBER_ANSWERS["participation"] if "__" in name},
+        "governance_hours": "6",
+    },
+}
+
+
+@pytest.mark.parametrize("fmt", formats.names())
+def test_a_person_screened_out_after_saving_later_sections_has_nothing_after_the_screen(
+    app: Flask, make_export, questionnaire: Questionnaire, fmt: str
+):
+    """The survey ended at the screen: the sections saved before the person went back did not
+    apply either, in every format, while their stored answers stay in the database."""
+    person = Respondent(app.test_client())
+    person.start()
+    person.answer_all(SAVED_BEFORE_GOING_BACK)
+    assert person.save("about_you", {**MEMBER_ANSWERS["about_you"], "age": "14"}).status_code == 302
+    assert only_response(app).status == "screened_out"
+    kept = stored(app)
+    assert kept["coop_type"] == "worker" and len(set(kept["participation"].values())) == 1
+
+    export, path = make_export(fmt, include_partial=True, include_screened_out=True)
+    (row,) = READERS[fmt](path)
+    in_file = stata_names(export.columns) if fmt == "dta" else {}
+    assert row["status"] in ("screened_out", 3)
+    assert as_flag(row["age"]) == 14
+    assert as_flag(row["flag_straightlining"]) == 0  # the grid did not apply
+    for column in export.columns:
+        if column.question_id not in (None, "age"):
+            assert empty(row[in_file.get(column.name, column.name)]), (fmt, column.name)
