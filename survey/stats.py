@@ -146,8 +146,14 @@ def dashboard(
     breakdowns = _breakdown_questions(questionnaire)
     picks = [item for item in breakdowns if type_of(item).list_answer]
     single = [item for item in (country, *breakdowns) if item and item not in picks]
-    counts = _answer_counts(session, joined, [item.id for item in single], dialect)
-    counts.update(_choice_counts(session, joined, [item.id for item in picks], dialect))
+    counts = _answer_counts(
+        session, joined, [item.id for item in single], dialect, survey.id, questionnaire
+    )
+    counts.update(
+        _choice_counts(
+            session, joined, [item.id for item in picks], dialect, survey.id, questionnaire
+        )
+    )
     paces = _paces(session, survey)
     if scope.channels is None and len(paces) == 1:  # its one version's median is the survey's
         median = next(iter(paces.values()))[1].median_seconds
@@ -403,7 +409,7 @@ def _quality(
     # Counted even when no version can be judged yet (then 0, shown as not judged): the
     # dashboard's statements are the same whatever the number of responses.
     speeders = _count(session, complete, speeding)
-    straight_answer = _straight_answers(session, survey, joined, dialect)
+    straight_answer = _straight_answers(session, survey, joined, questionnaire, dialect)
     straight = select(Answer.response_id).where(straight_answer)
     straightliners = (
         session.scalar(
@@ -430,10 +436,15 @@ def _count(session: Session, where: list[ColumnElement[bool]], *more: ColumnElem
 
 
 def _straight_answers(
-    session: Session, survey: Survey, joined: Scope | None, dialect: str
+    session: Session,
+    survey: Survey,
+    joined: Scope | None,
+    questionnaire: Questionnaire | None,
+    dialect: str,
 ) -> ColumnElement[bool]:
-    """A condition on answers: one of the grid answers that are straightlining. Each distinct
-    answer to a grid question (as stored JSON text) is judged once, by the engine."""
+    """A condition on answers: one of the grid answers that are straightlining (and applied:
+    `_applied`). Each distinct answer to a grid question (as stored JSON text) is judged once,
+    by the engine."""
     grids = sorted(
         {
             question_id
@@ -456,13 +467,51 @@ def _straight_answers(
         if quality.straightlined({question_id: _decoded_map(raw)}, (question_id,)):
             straight.setdefault(question_id, []).append(raw)
     # Per question, its values as a list: each a look-up in the index on (question, value).
-    return or_(
-        false(),
-        *(
-            and_(Answer.question_id == question_id, value_text.in_(values))
-            for question_id, values in straight.items()
+    return and_(
+        or_(
+            false(),
+            *(
+                and_(Answer.question_id == question_id, value_text.in_(values))
+                for question_id, values in straight.items()
+            ),
         ),
+        *_applied(survey.id, questionnaire, list(straight)),
     )
+
+
+def _applied(
+    survey_id: int, questionnaire: Questionnaire | None, question_ids: Collection[str]
+) -> list[ColumnElement[bool]]:
+    """Conditions on answers to `question_ids` that leave out those a screened-out response
+    holds in a section after the one that screened it out (its last section saved). Saved
+    before the person went back and changed an earlier answer (an age), they stay stored but
+    did not apply: the exports leave them empty too (survey.export.rows). Sections are taken
+    in the order of `questionnaire` (the newest version), as the dashboard shows them.
+
+    One list of responses per section that holds such questions (few: the breakdowns and the
+    grids), each from the index of statuses, read once per statement."""
+    if questionnaire is None:
+        return []
+    order = [section.id for section in questionnaire.sections]
+    by_section: dict[str, list[str]] = {}
+    for question_id in sorted(question_ids):
+        if questionnaire.has_question(question_id):
+            section_id = questionnaire.question(question_id).section_id
+            by_section.setdefault(section_id, []).append(question_id)
+    conditions = []
+    for section_id, ids in by_section.items():
+        earlier = order[: order.index(section_id)]
+        if not earlier:
+            continue  # no screen-out can end a response before the first section
+        ended_earlier = select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey_id,
+            SurveyResponse.status == "screened_out",
+            SurveyResponse.last_section.in_(earlier),
+        )
+        conditions.append(
+            or_(Answer.question_id.not_in(ids), Answer.response_id.not_in(ended_earlier))
+        )
+    return conditions
 
 
 def _value_text(dialect: str) -> ColumnElement[str]:
@@ -511,10 +560,16 @@ def _per_day(session: Session, scope: Scope, dialect: str) -> tuple[Count, ...]:
 
 
 def _answer_counts(
-    session: Session, scope: Scope | None, question_ids: list[str], dialect: str
+    session: Session,
+    scope: Scope | None,
+    question_ids: list[str],
+    dialect: str,
+    survey_id: int,
+    questionnaire: Questionnaire | None,
 ) -> dict[str, dict[str, int]]:
     """Per question, how many responses (of `scope`, or all) gave each answer (single values),
-    by the answer as text (a choice code 3 and "3" are one answer).
+    by the answer as text (a choice code 3 and "3" are one answer); none that a screened-out
+    response holds after its screen (`_applied`).
 
     PostgreSQL's json type has no equality, so the answers are grouped by their JSON text
     and decoded afterwards, once per group. SQLite groups them as stored, in the order of its
@@ -526,7 +581,10 @@ def _answer_counts(
     counts: dict[str, dict[str, int]] = {}
     query = (
         select(Answer.question_id, value_text, func.count())
-        .where(Answer.question_id.in_(question_ids))
+        .where(
+            Answer.question_id.in_(question_ids),
+            *_applied(survey_id, questionnaire, question_ids),
+        )
         .group_by(Answer.question_id, value_text)
     )
     for question_id, raw, number in session.execute(_within(query, scope, Answer.response_id)):
@@ -542,7 +600,12 @@ def _add_value(counts: dict[str, int], raw: str | float | None, number: int) -> 
 
 
 def _choice_counts(
-    session: Session, scope: Scope | None, question_ids: list[str], dialect: str
+    session: Session,
+    scope: Scope | None,
+    question_ids: list[str],
+    dialect: str,
+    survey_id: int,
+    questionnaire: Questionnaire | None,
 ) -> dict[str, dict[str, int]]:
     """Per multiple-choice question, how many responses picked each choice: every answer (a
     JSON list of distinct codes) is unnested into one row per code and counted by GROUP BY.
@@ -561,7 +624,10 @@ def _choice_counts(
         select(Answer.question_id, cast(picked.c.value, String), func.count())
         .select_from(Answer)
         .join(picked, literal(True))
-        .where(Answer.question_id.in_(question_ids))
+        .where(
+            Answer.question_id.in_(question_ids),
+            *_applied(survey_id, questionnaire, question_ids),
+        )
         .group_by(Answer.question_id, picked.c.value)
     )
     counts: dict[str, dict[str, int]] = {}

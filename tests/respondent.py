@@ -82,6 +82,18 @@ NOT_INVOLVED_ANSWERS: dict[str, dict[str, Any]] = {
     "contact": {"follow_up": "no"},
 }
 
+# What a person saved before going back to the first section and giving an age under 16 (which
+# screens them out): a cooperative, and the participation grid all on one point (straightlining,
+# had it applied).
+SAVED_BEFORE_GOING_BACK: dict[str, dict[str, Any]] = {
+    **{name: MEMBER_ANSWERS[name] for name in ("about_you", "involvement", "cooperative")},
+    "starting": MEMBER_ANSWERS["starting"],
+    "participation": {
+        **{name: "3" for name in MEMBER_ANSWERS["participation"] if "__" in name},
+        "governance_hours": "6",
+    },
+}
+
 
 # A form's CSRF field, as the respondent's pages and the admin's (WTForms, attributes between)
 # write it: for clients that read both.
@@ -124,6 +136,12 @@ class Respondent:
         for section_id, values in answers.items():
             response = self.save(section_id, values)
             assert response.status_code == 302, (section_id, response.get_data(as_text=True))
+
+    def screened_out_after_going_back(self) -> None:
+        """Save SAVED_BEFORE_GOING_BACK, then the first section again with an age under 16."""
+        self.answer_all(SAVED_BEFORE_GOING_BACK)
+        again = self.save("about_you", {**MEMBER_ANSWERS["about_you"], "age": "14"})
+        assert again.headers["Location"].endswith(f"/s/{self.slug}/end"), again.status_code
 
     def submit(self) -> TestResponse:
         self.get(f"/s/{self.slug}/review")

@@ -207,6 +207,25 @@ def test_figures_from_real_journeys_through_the_app(app, clock, researcher):
     ]
 
 
+def test_answers_saved_before_a_screen_out_are_not_counted(app, researcher):
+    """A person saved a cooperative and a straight grid, went back and was screened out by
+    age: the survey ended there, so, as in the exports, none of those answers counts (they
+    stay stored)."""
+    ana = Respondent(app.test_client())
+    ana.start()
+    ana.answer_all(MEMBER_ANSWERS)  # Argentina, worker cooperative
+    assert ana.submit().status_code == 302
+    young = Respondent(app.test_client())
+    young.start()
+    young.screened_out_after_going_back()
+
+    page = dashboard(researcher)
+    assert page.headline()["screened-out"] == "1"
+    assert page.counts("table-breakdown-coop_type")[0] == (COOP_LABELS[0], 1)
+    assert page.counts("table-by-country") == [("Argentina", 1)]
+    assert page.figure("straightlining").startswith("0 ")
+
+
 def test_the_figures_equal_a_row_by_row_count_of_the_database(app, researcher):
     ids = survey_ids(app)
     other = add_other_survey(app)

@@ -111,18 +111,6 @@ def test_questions_not_asked_are_empty_and_asked_multiple_choices_are_0_or_1(
     assert {name for name, value in complete.items() if value == 1} == ticked
 
 
-# Saved before going back to the first section and giving an age under 16: the participation
-# grid all on one point (straightlining, had it applied).
-SAVED_BEFORE_GOING_BACK = {
-    **{name: MEMBER_ANSWERS[name] for name in ("about_you", "involvement", "cooperative")},
-    "starting": MEMBER_ANSWERS["starting"],
-    "participation": {
-        **{name: "3" for name in MEMBER_ANSWERS["participation"] if "__" in name},
-        "governance_hours": "6",
-    },
-}
-
-
 @pytest.mark.parametrize("fmt", formats.names())
 def test_a_person_screened_out_after_saving_later_sections_has_nothing_after_the_screen(
     app: Flask, make_export, questionnaire: Questionnaire, fmt: str
@@ -131,8 +119,7 @@ def test_a_person_screened_out_after_saving_later_sections_has_nothing_after_the
     apply either, in every format, while their stored answers stay in the database."""
     person = Respondent(app.test_client())
     person.start()
-    person.answer_all(SAVED_BEFORE_GOING_BACK)
-    assert person.save("about_you", {**MEMBER_ANSWERS["about_you"], "age": "14"}).status_code == 302
+    person.screened_out_after_going_back()
     assert only_response(app).status == "screened_out"
     kept = stored(app)
     assert kept["coop_type"] == "worker" and len(set(kept["participation"].values())) == 1
