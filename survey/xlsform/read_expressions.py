@@ -53,7 +53,7 @@ def check_names(
     """Every name an expression uses is a question kept, and asked before it."""
     for name in sorted(used):
         if name in state.gone:
-            raise RowError(f"{what} refers to {name!r}, which is left out", direct=False)
+            raise RowError(f"{what} refers to {name!r}, which is left out")
         if state.metadata.get(name) == "today":
             continue
         if name in state.metadata:

@@ -40,12 +40,12 @@ def question_row(
     """The question of a row, kept for the rows after it to use; None when it is left out.
     `conditions` are the relevant of the nested groups around it."""
     if item.unsupported:
-        state.leave(item, item.unsupported, direct=True)
+        state.leave(item, item.unsupported)
         return None
     try:
         question = _question(state, item, conditions)
     except RowError as error:
-        state.leave(item, error.why, direct=error.direct)
+        state.leave(item, error.why)
         return None
     finally:
         state.current = None

@@ -88,7 +88,7 @@ class _Walk:
         if item.kind in ("question", "begin_group"):
             state.ignored_columns.update(_unread_columns(item.row))
         if item.kind == "begin_repeat":
-            state.leave(item, str(item.unsupported), direct=True)
+            state.leave(item, str(item.unsupported))
             self.stack.append(_Frame(item, "repeat", leave=_inside(item)))
         elif item.kind == "begin_group":
             self.stack.append(self.open_group(item))
@@ -125,9 +125,9 @@ class _Walk:
         if item.kind == "metadata":
             return
         if item.unsupported:
-            self.state.leave(item, item.unsupported, direct=True)
+            self.state.leave(item, item.unsupported)
         else:
-            self.state.leave(item, why, direct=False)
+            self.state.leave(item, why)
 
     def close(self, item: Item) -> None:
         kind = "group" if item.kind == "end_group" else "repeat"
@@ -151,10 +151,10 @@ class _Walk:
         try:
             relevant = expression(state, item, ("bind", "relevant"), "relevant")
         except RowError as error:
-            state.leave(item, error.why, direct=error.direct)
+            state.leave(item, error.why)
             return _Frame(item, "group", leave=_inside(item))
         if item.unsupported:
-            state.leave(item, item.unsupported, direct=True)
+            state.leave(item, item.unsupported)
             return _Frame(item, "group", leave=_inside(item))
         if frame.kind != "root":
             conditions = frame.conditions + ((relevant,) if relevant else ())

@@ -61,13 +61,11 @@ class Generated:
 
 
 class RowError(Exception):
-    """A row that cannot be carried over: `direct` when the row itself is the reason, not a
-    row it refers to that is left out."""
+    """A row that cannot be carried over, and why."""
 
-    def __init__(self, why: str, *, direct: bool = True):
+    def __init__(self, why: str):
         super().__init__(why)
         self.why = why
-        self.direct = direct
 
 
 @dataclass(eq=False)
@@ -79,7 +77,6 @@ class ReaderState:
     skip_unsupported: bool
     problems: list[str] = field(default_factory=list)  # the file as a whole: always refused
     warnings: list[str] = field(default_factory=list)  # carried over, but maybe not as meant
-    row_problems: list[str] = field(default_factory=list)  # rows that cannot be carried over
     left_out: list[LeftOut] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fallback_languages: set[str] = field(default_factory=set)
@@ -120,12 +117,7 @@ class ReaderState:
     def row_place(self, item: Item) -> Place:
         return Place("survey", item.row.number, item.name, keys=frozenset(item.keys))
 
-    def leave(self, item: Item, why: str, *, direct: bool) -> None:
+    def leave(self, item: Item, why: str) -> None:
         self.left_out.append(LeftOut("survey", item.row.number, item.name, item.type_text, why))
         if item.name:
             self.gone.setdefault(item.name, why)
-        if direct:
-            self.row_problems.append(
-                f"{self.source}: sheet survey, row {item.row.number}, name {item.name!r}, "
-                f"type {item.type_text!r}: {why}"
-            )

@@ -57,8 +57,8 @@ class Conversion:
 
 
 def read_xlsform(path: str | Path, *, skip_unsupported: bool = False) -> Conversion:
-    """Convert an XLSForm file; XLSFormError lists every row that cannot be carried over (with
-    `skip_unsupported`: only problems with the file as a whole)."""
+    """Convert an XLSForm file; XLSFormError lists every row that cannot be carried over, as
+    `skip_unsupported` leaves them out (with it: only problems with the file as a whole)."""
     path = Path(path)
     try:
         book = read_workbook(path)
@@ -78,8 +78,11 @@ def _convert(state: ReaderState) -> Conversion:
     state.items = read_rows.classify(state)
     read_rows.assign_ids(state)
     read_sections(state)
-    if state.problems or (state.row_problems and not state.skip_unsupported):
-        raise XLSFormError(state.problems + state.row_problems)
+    if state.problems or (state.left_out and not state.skip_unsupported):
+        # Every row it cannot carry over, as `skip_unsupported` lists them: the rows inside a
+        # repeat or a question left out are rows of the form that would be lost too.
+        source = str(state.source)
+        raise XLSFormError(state.problems + [row.line(source) for row in state.left_out])
     sections = [section for section in state.sections if section["questions"]]
     if not sections:
         raise XLSFormError([f"{state.source}: no question could be carried over"])

@@ -490,8 +490,11 @@ def test_unsupported_rows_are_all_listed_at_once(tmp_path):
     assert "row 8, name 'hostile'" in text and "nested too deeply" in text
     assert "row 9, name 'pulled'" in text and "pulldata() is not supported" in text
     assert "row 10, name 'w', type 'wibble': unknown type 'wibble'" in text
-    # A row naming a row that is not supported is not itself a problem of its own.
-    assert "uses_photo" not in text
+    # A row naming a row that is not supported cannot be carried over either: listed, saying so.
+    assert (
+        "row 11, name 'uses_photo', type 'text': relevant refers to 'photo', which is left out"
+        in text
+    )
     assert all(
         line.startswith(f"{tmp_path / 'form.xlsx'}: sheet survey, row ") for line in problems
     )
