@@ -87,8 +87,7 @@ def validate_command(files: tuple[Path, ...], strict: bool) -> None:
         except QuestionnaireError as error:
             problems.extend(error.problems)
             continue
-        count = sum(1 for _ in questionnaire.questions())
-        click.echo(f"{path}: ok ({len(questionnaire.sections)} sections, {count} questions)")
+        click.echo(f"{path}: ok ({_size(questionnaire)})")
         try:
             warnings.extend(_translation_warnings(path, questionnaire))
         except ValueError as error:
@@ -262,8 +261,9 @@ def xlsform_to_yaml(source: Path, target: Path, *, skip_unsupported: bool) -> No
         click.echo(f"warning: {line}", err=True)
     sections = conversion.data["sections"]
     count = sum(len(section["questions"]) for section in sections)
-    left = f", {len(conversion.left_out)} rows left out" if conversion.left_out else ""
-    click.echo(f"{target}: written ({len(sections)} sections, {count} questions{left})")
+    left = f", {_counted(len(conversion.left_out), 'row')} left out" if conversion.left_out else ""
+    size = f"{_counted(len(sections), 'section')}, {_counted(count, 'question')}"
+    click.echo(f"{target}: written ({size}{left})")
     try:
         load_text(text, str(target), conversion.places)
     except QuestionnaireError as error:
@@ -284,5 +284,15 @@ def yaml_to_xlsform(source: Path, target: Path, *, skip_unsupported: bool) -> No
         write_xlsform(questionnaire, target)
     except OSError as error:
         raise click.ClickException(f"cannot write {target}: {error.strerror or error}") from None
+    click.echo(f"{target}: written ({_size(questionnaire)})")
+
+
+def _size(questionnaire: Questionnaire) -> str:
+    """ "2 sections, 1 question": how much a questionnaire holds."""
     count = sum(1 for _ in questionnaire.questions())
-    click.echo(f"{target}: written ({len(questionnaire.sections)} sections, {count} questions)")
+    return f"{_counted(len(questionnaire.sections), 'section')}, {_counted(count, 'question')}"
+
+
+def _counted(number: int, noun: str) -> str:
+    """ "1 section", "2 sections" (the commands speak English)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -49,7 +49,7 @@ def test_convert_writes_the_yaml_and_prints_the_notes(app, tmp_path):
     assert (
         "note: survey row 14: 'location.longitude' is now 'location_longitude_2'" in result.stdout
     )
-    assert f"{target}: written (1 sections, 15 questions)" in result.stdout
+    assert f"{target}: written (1 section, 15 questions)" in result.stdout
     assert "Traceback" not in result.output
 
 
@@ -211,7 +211,7 @@ def test_load_refuses_an_xlsform_with_rows_it_cannot_carry_over(app):
 def test_validate_an_xlsform(app, tmp_path):
     result = run(app, "validate", str(small_form(tmp_path)))
     assert result.exit_code == 0, result.output
-    assert "small.xlsx: ok (1 sections, 2 questions)" in result.stdout
+    assert "small.xlsx: ok (1 section, 2 questions)" in result.stdout
 
 
 def test_validate_and_load_name_the_rows_of_an_xlsform_the_checks_refuse(app, tmp_path):
@@ -235,3 +235,17 @@ def test_load_a_real_xlsform(app):
     result = run(app, "load", str(MALI))
     assert result.exit_code == 0, result.output
     assert "mali-health: new survey, version 1" in result.stdout
+
+
+def test_convert_counts_one_section_and_one_question_in_the_singular(app, tmp_path):
+    form = xlsform(
+        tmp_path / "one.xlsx",
+        [{"type": "integer", "name": "age", "label": "Age?"}],
+        [],
+        {"form_title": "One", "form_id": "one"},
+    )
+    target = tmp_path / "one.yaml"
+    result = run(app, "convert", str(form), str(target))
+    assert result.exit_code == 0, result.output
+    assert f"{target}: written (1 section, 1 question)" in result.stdout
+    assert run(app, "validate", str(target)).stdout == f"{target}: ok (1 section, 1 question)\n"
