@@ -22,7 +22,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
@@ -32,6 +31,7 @@ from survey.channels import is_tag
 from survey.deadline_rules import known_timezones
 from survey.i18n import language_name
 from survey.models import ROLES
+from survey.questionnaire.countries import COUNTRY_CODES
 from survey.schedule_changes import MAX_GRACE_MINUTES
 
 # Labels are lazy: the form classes are made at import, the text is chosen per request.
@@ -201,10 +201,7 @@ class ExportForm(FlaskForm):
     )
     country = StringField(
         _l("Country"),
-        validators=[
-            Optional(),
-            Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter country code, e.g. AR.")),
-        ],
+        validators=[Optional()],
         description=_l("Two-letter ISO code, e.g. AR; leave empty for all."),
     )
     leave_out_flagged = BooleanField(
@@ -232,6 +229,15 @@ class ExportForm(FlaskForm):
         self.language.choices = [
             SelectChoice(code, f"{language_name(code)} ({code})") for code in languages
         ]
+
+    # The command line's checks (`survey export --channel/--country`): a filter that nothing
+    # can match is a mistake to say, not an empty file to make.
+    def validate_channel(self, field: StringField) -> None:
+        _check_tag(field)
+
+    def validate_country(self, field: StringField) -> None:
+        if (field.data or "").strip().upper() not in COUNTRY_CODES:
+            raise ValidationError(_l("Use a two-letter country code, e.g. AR."))
 
     def country_code(self) -> str | None:
         """The country asked for (upper case), or None: none typed, or no country filter."""
@@ -262,13 +268,7 @@ class ShareForm(FlaskForm):
     )
 
     def validate_via(self, field: StringField) -> None:
-        if field.data and not is_tag(field.data):
-            raise ValidationError(
-                _l(
-                    "A channel tag has 1 to 64 letters, digits and _ . : - and starts with a "
-                    "letter or a digit, e.g. cecop or newsletter-2027-05."
-                )
-            )
+        _check_tag(field)
 
 
 class PartnerShareForm(FlaskForm):
@@ -290,3 +290,14 @@ class PartnerShareForm(FlaskForm):
     def validate_via(self, field: SelectField) -> None:
         if field.data not in {choice[0] for choice in field.iter_choices()}:
             raise ValidationError(_l("Choose one of your channels."))
+
+
+def _check_tag(field: StringField) -> None:
+    """A channel tag typed in a field, as `?via=` takes it (survey.channels)."""
+    if field.data and not is_tag(field.data.strip()):
+        raise ValidationError(
+            _l(
+                "A channel tag has 1 to 64 letters, digits and _ . : - and starts with a "
+                "letter or a digit, e.g. cecop or newsletter-2027-05."
+            )
+        )

@@ -15,7 +15,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from survey import current_time, get_db, schedule_changes
+from survey import channels, current_time, get_db, schedule_changes
 from survey.cli.common import database_errors, settings
 from survey.export import build, files, formats, jobs
 from survey.export.model import ExportError
@@ -67,6 +67,15 @@ def _country_code(country: str | None) -> str | None:
     return code
 
 
+def _channel(channel: str | None) -> str | None:
+    if not channel:
+        return None
+    try:
+        return channels.tags([channel])[0]
+    except channels.ChannelError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
     """The command's flags as ExportOptions; --since read in the survey's time zone."""
     since = given["since"]
@@ -83,7 +92,7 @@ def _options(survey: Survey, given: dict[str, Any]) -> ExportOptions:
         include_partial=given["include_partial"],
         include_screened_out=given["include_screened_out"],
         since=since_time,
-        channel=given["channel"] or None,
+        channel=_channel(given["channel"]),
         country=_country_code(given["country"]),
         with_personal_data=given["with_personal_data"],
         leave_out_flagged=given["leave_out_flagged"],

@@ -254,6 +254,8 @@ def test_bad_options_are_shown_and_start_nothing(app, researcher_a):
     for fields in (
         {"since": "yesterday"},
         {"country": "ARG"},
+        {"country": "zz"},  # two letters, no country: the command line refuses it too
+        {"channel": "bad tag!"},
         {"format": "docx"},
         {"language": "xx"},
     ):
@@ -262,6 +264,9 @@ def test_bad_options_are_shown_and_start_nothing(app, researcher_a):
         )
         assert answer.status_code == 400, fields
         assert "There is a problem" in text_of(answer)
+        typed = next(iter(fields.values()))
+        if "country" in fields or "channel" in fields:  # what was typed, kept to be mended
+            assert f'value="{typed}"' in answer.get_data(as_text=True).replace("&#34;", '"')
     assert jobs(app) == []
     assert audit_rows(app, "export") == []
 

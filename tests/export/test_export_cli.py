@@ -248,6 +248,7 @@ def test_personal_data_only_with_the_flag_and_logged(app, tmp_path):
         ([SLUG, "--format", "csv", "--since", "yesterday"], "--since"),
         ([SLUG, "--format", "csv", "--country", "ARG"], "not a country's two-letter code"),
         ([SLUG, "--format", "csv", "--country", "ZZ"], "'ZZ' is not a country's two-letter code"),
+        ([SLUG, "--format", "csv", "--channel", "bad tag!"], "'bad tag!' is not a channel tag"),
         ([SLUG, "--format", "csv", "--output", "/nonexistent/folder/a.csv"], "does not exist"),
     ],
 )
