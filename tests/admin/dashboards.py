@@ -76,7 +76,7 @@ class Page:
     def table(self, table_id: str) -> list[list[str]]:
         match = re.search(rf'<table class="table" id="{table_id}">(.*?)</table>', self.markup, re.S)
         assert match, f"no table {table_id}"
-        assert "<caption>" in match.group(1)
+        assert "<caption" in match.group(1)
         body = re.search(r"<tbody>(.*?)</tbody>", match.group(1), re.S)
         assert body
         return [

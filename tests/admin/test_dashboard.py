@@ -316,7 +316,7 @@ def test_the_page_is_readable_without_javascript_and_styles_only_from_the_styles
         assert f'aria-labelledby="chart-{chart_id}-title chart-{chart_id}-desc"' in svg.group(0)
         assert f'<title id="chart-{chart_id}-title">' in markup
         assert f'<desc id="chart-{chart_id}-desc">' in markup
-    assert markup.count('<div class="table-wrap">') == 6
+    assert markup.count('<div class="table-wrap" role="region" tabindex="0"') == 6
     assert "style-src 'self'" in response.headers.get("Content-Security-Policy", "")
 
 
