@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
+from wtforms import Field
 
 from survey import current_time, get_db, schedule_changes
 from survey.admin.auth import admin_required
@@ -38,6 +39,16 @@ def _local_input(value: datetime | None, timezone: str) -> str:
 
 def _optional_time(text: str | None, timezone: str) -> datetime | None:
     return schedule_changes.parse_time(text, timezone) if text and text.strip() else None
+
+
+def _field_time(field: Field, timezone: str) -> datetime | None:
+    """The time typed in `field` (None: left empty, or not a time: then the field says why,
+    beside it and in the summary, as every other field's problem)."""
+    try:
+        return _optional_time(field.data, timezone)
+    except schedule_changes.ScheduleError as problem:
+        field.errors = [*field.errors, sentence(problem)]
+        return None
 
 
 def _tell_saved(changed: bool, message: str) -> None:
@@ -74,23 +85,27 @@ def _schedule(db_session: Session, slug: str) -> Outcome:
     error = None
     if form.validate_on_submit():
         timezone = form.timezone.data or survey.timezone
-        try:
-            changed = schedule_changes.update_schedule(
-                db_session,
-                survey,
-                actor=me(db_session),
-                now=current_time(),
-                opens_at=_optional_time(form.opens_at.data, timezone),
-                closes_at=_optional_time(form.closes_at.data, timezone),
-                timezone=timezone,
-                grace_minutes=form.grace_minutes.data or 0,
-                contact=form.contact.data,
-            )
-        except schedule_changes.ScheduleError as problem:
-            error = sentence(problem)
-        else:
-            _tell_saved(changed, _("The schedule was saved."))
-            return redirect(url_for("admin.schedule", slug=slug))
+        # Both times read, so that both are told at once when both are wrong.
+        opens_at = _field_time(form.opens_at, timezone)
+        closes_at = _field_time(form.closes_at, timezone)
+        if not form.errors:
+            try:
+                changed = schedule_changes.update_schedule(
+                    db_session,
+                    survey,
+                    actor=me(db_session),
+                    now=current_time(),
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    timezone=timezone,
+                    grace_minutes=form.grace_minutes.data or 0,
+                    contact=form.contact.data,
+                )
+            except schedule_changes.ScheduleError as problem:
+                error = sentence(problem)
+            else:
+                _tell_saved(changed, _("The schedule was saved."))
+                return redirect(url_for("admin.schedule", slug=slug))
     return survey_page(
         "admin/schedule.html",
         survey,
@@ -133,7 +148,6 @@ def reopen(slug: str) -> Page:
 
 def _reopen(db_session: Session, slug: str) -> Outcome:
     form = ReopenForm()
-    error = None
     survey = _locked_survey(db_session, slug)
     if form.validate_on_submit():
         try:
@@ -145,11 +159,12 @@ def _reopen(db_session: Session, slug: str) -> Outcome:
                 closes_at=schedule_changes.parse_time(form.closes_at.data or "", survey.timezone),
             )
         except schedule_changes.ScheduleError as problem:
-            error = sentence(problem)
+            # The one time asked for: what is wrong with it is said beside it.
+            form.closes_at.errors = [*form.closes_at.errors, sentence(problem)]
         else:
             _tell_saved(
                 changed, _("%(slug)s is open until the new closing time.", slug=survey.slug)
             )
             return redirect(url_for("admin.schedule", slug=slug))
-    status = 200 if error is None and not form.errors else 400
-    return survey_page("admin/reopen.html", survey, status, form=form, error=error)
+    status = 400 if form.errors else 200
+    return survey_page("admin/reopen.html", survey, status, form=form)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -191,6 +192,48 @@ def test_a_schedule_that_makes_no_sense_is_refused(app, admin_client, changes, m
     answer = save_schedule(admin_client, **changes)
     assert answer.status_code == 400
     assert message in error_summary(answer)
+    assert everything(app) == before
+
+
+def field_problems(answer, name: str) -> tuple[str, str, bool]:
+    """A field's problem as the page shows it: its summary link, the message beside it, and
+    whether the input says it is invalid and names that message."""
+    page = answer.get_data(as_text=True)
+    link = re.search(rf'<a href="#f-{name}">([^<]*)</a>', page)
+    beside = re.search(rf'<p class="error-message" id="e-{name}">.*?</span>\s*([^<]*)</p>', page)
+    field = re.search(rf'<input[^>]*id="f-{name}"[^>]*>', page)
+    assert field is not None, name
+    marked = 'aria-invalid="true"' in field.group(0) and f"e-{name}" in field.group(0)
+    return (
+        html.unescape(link.group(1)) if link else "",
+        html.unescape(beside.group(1)).strip() if beside else "",
+        marked,
+    )
+
+
+def test_each_wrong_time_is_told_beside_its_field_and_both_at_once(app, admin_client):
+    before = everything(app)
+    answer = save_schedule(admin_client, opens_at="nonsense", closes_at="2027-03-28T02:30")
+    assert answer.status_code == 400
+    link, beside, marked = field_problems(answer, "opens_at")
+    assert link.startswith("Opens") and "'nonsense' is not a date and time" in link
+    assert "'nonsense' is not a date and time" in beside and marked
+    link, beside, marked = field_problems(answer, "closes_at")
+    assert link.startswith("Closes") and "does not exist in Europe/Brussels" in link
+    assert "does not exist in Europe/Brussels" in beside and marked
+    page = answer.get_data(as_text=True)
+    assert 'value="nonsense"' in page and 'value="2027-03-28T02:30"' in page  # kept to mend
+    assert everything(app) == before
+
+
+def test_a_wrong_reopen_time_is_told_beside_its_field(app, admin_client):
+    close_now(admin_client)
+    before = everything(app)
+    answer = post_form(admin_client, REOPEN, {"closes_at": "nonsense"})
+    assert answer.status_code == 400
+    link, beside, marked = field_problems(answer, "closes_at")
+    assert "'nonsense' is not a date and time" in link
+    assert "'nonsense' is not a date and time" in beside and marked
     assert everything(app) == before
 
 
