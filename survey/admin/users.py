@@ -12,7 +12,7 @@ from survey.admin.auth import admin_required
 from survey.admin.blueprint import bp, me, sentence
 from survey.admin.forms import UserForm, UserUpdateForm
 from survey.models import User
-from survey.rendering import Later, Page, later, render
+from survey.rendering import Later, Outcome, Page, later, render
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -44,6 +44,20 @@ def _users(db_session: Session) -> Later:
         else:
             created = (user.email, password_text)
             form = UserForm(formdata=None)
+    return _page(db_session, form, error=error, created=created)
+
+
+def _page(
+    db_session: Session,
+    form: UserForm,
+    *,
+    error: str | None = None,
+    created: tuple[str, str] | None = None,
+    refused: tuple[int, UserUpdateForm, str] | None = None,
+) -> Later:
+    """The accounts, each in a row with its own form, and the form to add one. `refused`: a
+    row's change that was not saved (its account, its form as posted, and why), shown in
+    that row with what was typed."""
     people = accounts.all_users(db_session)
     forms = {
         person.id: UserUpdateForm(
@@ -56,14 +70,20 @@ def _users(db_session: Session) -> Later:
         )
         for person in people
     }
+    row_error = None
+    if refused is not None:
+        forms[refused[0]] = refused[1]
+        row_error = (refused[0], refused[2])
+    failed = error is not None or form.errors or refused is not None
     return later(
         "admin/users.html",
-        200 if error is None and not form.errors else 400,
+        400 if failed else 200,
         form=form,
         people=people,
         forms=forms,
         error=error,
         created=created,
+        row_error=row_error,
     )
 
 
@@ -75,7 +95,19 @@ def update_user(user_id: int) -> Page:
         user = db_session.get(User, user_id)
         if user is None:
             abort(404)
-        if form.validate_on_submit():
+        if not form.validate_on_submit():
+            problem = "; ".join(
+                str(message)
+                for name, messages in form.errors.items()
+                if name != "csrf_token"
+                for message in messages
+            )
+            if not problem:  # the token: sent again from a fresh page
+                return redirect(url_for("admin.users"))
+            outcome: Outcome = _page(
+                db_session, UserForm(formdata=None), refused=(user.id, form, problem)
+            )
+        else:
             try:
                 accounts.update_user(
                     db_session,
@@ -86,8 +118,11 @@ def update_user(user_id: int) -> Page:
                     now=current_time(),
                     channels=form.channels.tags(),
                 )
-            except accounts.AccountError as problem:
-                flash(sentence(problem))
+            except accounts.AccountError as problem:  # refused before anything was changed
+                outcome = _page(
+                    db_session, UserForm(formdata=None), refused=(user.id, form, sentence(problem))
+                )
             else:
                 flash(_("The account of %(email)s was saved.", email=user.email))
-    return redirect(url_for("admin.users"))
+                outcome = redirect(url_for("admin.users"))
+    return render(outcome)

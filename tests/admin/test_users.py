@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -45,6 +46,14 @@ def update(client, email: str, role: str, active: bool, channels: str = ""):
 
 def flashed(client) -> str:
     return text_of(client.get(USERS))
+
+
+def refusal(answer) -> str:
+    """A row's change refused: the page comes back (400) with the summary naming the account."""
+    assert answer.status_code == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', answer.get_data(as_text=True), re.S)
+    assert summary is not None
+    return html.unescape(re.sub(r"<[^>]+>", "", summary.group(0)))
 
 
 def test_adding_a_researcher_shows_a_password_once_that_works(app, admin_client, admin_account):
@@ -122,8 +131,10 @@ def test_the_last_active_admin_cannot_be_demoted_or_disabled(app, admin_client, 
     email = admin_account[0]
     before = everything(app)
     for role, active in (("researcher", True), ("admin", False), ("researcher", False)):
-        assert update(admin_client, email, role, active).status_code == 302
-        assert "This is the last active admin; add another admin first." in flashed(admin_client)
+        answer = update(admin_client, email, role, active)
+        assert answer.status_code == 400
+        message = f"{email}: This is the last active admin; add another admin first."
+        assert message in refusal(answer)
         assert everything(app) == before
     assert is_signed_in(admin_client)
 
@@ -134,8 +145,8 @@ def test_a_disabled_admin_does_not_count_as_the_other_admin(
     other, _password = make_user("admin")
     assert update(admin_client, other, "admin", active=False).status_code == 302
     before = everything(app)
-    update(admin_client, admin_account[0], "researcher", active=True)
-    assert "last active admin" in flashed(admin_client)
+    answer = update(admin_client, admin_account[0], "researcher", active=True)
+    assert "last active admin" in refusal(answer)
     assert everything(app) == before
 
 
@@ -251,18 +262,30 @@ def test_changing_a_partner_s_channels_is_audited(app, admin_client, admin_accou
 def test_a_researcher_becomes_a_partner_and_back(app, admin_client, make_user):
     email, _password = make_user("researcher")
     before = everything(app)
-    update(admin_client, email, "partner", active=True)
-    assert "A partner needs at least one channel" in flashed(admin_client)
+    answer = update(admin_client, email, "partner", active=True)
+    assert "A partner needs at least one channel" in refusal(answer)
     assert everything(app) == before
 
     update(admin_client, email, "partner", active=True, channels="cecop")
     assert (user_row(app, email).role, user_row(app, email).channels) == ("partner", ("cecop",))
 
     before = everything(app)
-    update(admin_client, email, "researcher", active=True, channels="cecop")
-    assert "Only partners have channels" in flashed(admin_client)
+    answer = update(admin_client, email, "researcher", active=True, channels="cecop")
+    assert "Only partners have channels" in refusal(answer)
     assert everything(app) == before
     update(admin_client, email, "researcher", active=True)
     assert (user_row(app, email).role, user_row(app, email).channels) == ("researcher", ())
     actions = [row.action for row in audit_rows(app) if row.target == email]
     assert actions[-4:] == ["user.update", "user.channels", "user.update", "user.channels"]
+
+
+def test_a_refused_change_keeps_what_was_typed_in_its_row(app, admin_client, make_user):
+    email, _password = make_user("partner", channels=["cecop"])
+    before = everything(app)
+    answer = update(admin_client, email, "partner", active=True, channels="cecop bad!tag")
+    assert f"{email}: " in refusal(answer) and "'bad!tag' is not a channel tag" in refusal(answer)
+    page = answer.get_data(as_text=True)
+    row = re.search(r'<input[^>]*id="channels-\d+"[^>]*value="cecop bad!tag"[^>]*>', page)
+    assert row is not None, "the typed channels are not kept"
+    assert 'aria-invalid="true"' in row.group(0)
+    assert everything(app) == before
