@@ -137,7 +137,8 @@ class ChannelsField(StringField):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=role_choices())
+    # The least the console gives: an admin is made by choosing it, never by forgetting to.
+    role = SelectField(_l("Role"), choices=role_choices(), default="researcher")
     channels = ChannelsField(
         _l("Channels (partners only)"),
         validators=[Optional(), Length(max=CHANNELS_LENGTH)],

@@ -289,3 +289,12 @@ def test_a_refused_change_keeps_what_was_typed_in_its_row(app, admin_client, mak
     assert row is not None, "the typed channels are not kept"
     assert 'aria-invalid="true"' in row.group(0)
     assert everything(app) == before
+
+
+def test_a_new_account_is_a_researcher_unless_another_role_is_chosen(admin_client):
+    page = admin_client.get(USERS).get_data(as_text=True)
+    add_form = page[page.index("Add an account") :]
+    chosen = re.findall(
+        r'<option[^>]*selected[^>]*value="(\w+)"|<option value="(\w+)" selected', add_form
+    )
+    assert [value or other for value, other in chosen][:1] == ["researcher"]
