@@ -24,7 +24,7 @@ _CHOICE_FILTER = re.compile(
 
 def read_lists(state: ReaderState) -> None:
     """Each list's choices in order: (row, name, code), with codes valid and unique."""
-    renamed: dict[str, list[str]] = {}
+    renamed = state.renamed_codes
     taken: dict[str, names.Names] = {}
     for row in state.book.choices:
         list_name, name = row.get("list name"), row.get("name")
@@ -41,8 +41,14 @@ def read_lists(state: ReaderState) -> None:
         if code != name:
             renamed.setdefault(list_name, []).append(f"{name!r} → {code!r}")
         state.lists.setdefault(list_name, []).append((row, name, code))
-    for list_name, changes in renamed.items():
-        state.notes.append(f"choice list {list_name!r}: codes {', '.join(changes)}")
+
+
+def renamed_codes(state: ReaderState) -> None:
+    """A note for each list whose names were made codes, where a question carried over keeps
+    those codes (not a list only the platform's own rows name, such as its country list)."""
+    for list_name, changes in state.renamed_codes.items():
+        if list_name in state.coded_lists:
+            state.notes.append(f"choice list {list_name!r}: codes {', '.join(changes)}")
 
 
 def choice_codes(state: ReaderState, list_name: str) -> dict[str, str]:

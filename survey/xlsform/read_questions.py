@@ -86,7 +86,10 @@ def _question(state: ReaderState, item: Item, conditions: tuple[str, ...]) -> di
                 state, "constraint"
             )
             question["constraints"] = [{"check": constraint, "message": message}]
-    return _merged(item, question)
+    merged = _merged(item, question)
+    if "choices" in merged and item.list_name is not None:
+        state.coded_lists.add(str(item.list_name))
+    return merged
 
 
 def _computed(state: ReaderState, item: Item) -> bool:

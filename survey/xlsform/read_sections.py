@@ -109,6 +109,9 @@ class _Walk:
         question's row, or a row of the matrix group it is in."""
         if any(frame.leave is not None for frame in self.stack):
             return
+        words = item.type_text.split()
+        if len(words) == 2 and words[0].startswith("select_"):  # a matrix's scale, say:
+            self.state.used_lists.add(words[1])  # its question carries it
         matrix = next((frame for frame in reversed(self.stack) if frame.matrix), None)
         if matrix is not None and matrix.item is not None and matrix.matrix is not None:
             self.state.generated.append(Generated(item, matrix.item, matrix.matrix))

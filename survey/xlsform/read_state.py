@@ -86,6 +86,8 @@ class ReaderState:
     languages: dict[str, str] = field(default_factory=dict)  # language name → code, default first
     lists: dict[str, list[tuple[Row, str, str]]] = field(default_factory=dict)  # (row, name, code)
     used_lists: set[str] = field(default_factory=set)
+    coded_lists: set[str] = field(default_factory=set)  # whose codes a carried question keeps
+    renamed_codes: dict[str, list[str]] = field(default_factory=dict)  # list: 'A' → 'a', ...
     items: list[Item] = field(default_factory=list)
     by_name: dict[str, Item] = field(default_factory=dict)
     ids: dict[int, str] = field(default_factory=dict)  # id() of a question's item → its id

@@ -99,7 +99,7 @@ def _convert(state: ReaderState) -> Conversion:
     }
     data.update(settings_keys)
     check_generated(state, data)
-    _closing_notes(state)
+    _closing_notes(state, settings_keys)
     places = places_of(state.source, data, state.placed, _settings_places(state, settings_keys))
     return Conversion(data, state.left_out, state.notes, state.path.name, places, state.warnings)
 
@@ -117,12 +117,14 @@ def _settings_places(state: ReaderState, settings_keys: dict[str, Any]) -> dict[
     }
 
 
-def _closing_notes(state: ReaderState) -> None:
+def _closing_notes(state: ReaderState, settings_keys: dict[str, Any]) -> None:
     """The notes about the form as a whole, after its rows."""
-    state.notes.append(
-        "schedule: open as soon as it is loaded, with no closing time (UTC); set it with "
-        "`survey schedule` before sharing the survey"
-    )
+    if "schedule" not in settings_keys:  # (the platform's own forms carry theirs)
+        state.notes.append(
+            "schedule: open as soon as it is loaded, with no closing time (UTC); set it with "
+            "`survey schedule` before sharing the survey"
+        )
+    read_choices.renamed_codes(state)
     read_choices.unused_lists(state)
     if state.ignored_columns:
         columns = ", ".join(sorted(state.ignored_columns))
